@@ -1,0 +1,537 @@
+"""The domain model of DESIGN §3.
+
+Rows are changed only through proposals.services; the constraints below hold whatever writes them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from proposals.workflow import State
+
+
+class Organisation(models.Model):
+    """A League organisation (团组织). The tree is at most three deep: city → county/district → branch."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City committee")
+        COUNTY = "county", _("County or district committee")
+        BRANCH = "branch", _("Branch")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    region = models.CharField(_("region"), max_length=50, help_text=_("The city, district or county it serves."))
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organisation_level_valid", condition=Q(level__in=["city", "county", "branch"])
+            ),
+            # Only a city committee stands at the top; everything else hangs below something.
+            models.CheckConstraint(
+                name="organisation_parent_matches_level",
+                condition=Q(level="city", parent__isnull=True) | (~Q(level="city") & Q(parent__isnull=False)),
+            ),
+            models.CheckConstraint(name="organisation_not_own_parent", condition=~Q(parent=F("pk"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    PARENT_LEVEL = {Level.COUNTY: Level.CITY, Level.BRANCH: Level.COUNTY}
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        expected = self.PARENT_LEVEL.get(self.level)
+        if expected and self.parent and self.parent.level != expected:
+            raise ValidationError(
+                {"parent": _("A %(level)s must belong to a %(parent)s.")
+                 % {"level": self.get_level_display(), "parent": self.Level(expected).label}}
+            )  # fmt: skip
+
+    def subtree_filter(self, prefix: str = "") -> Q:
+        """A filter for this organisation and everything below it (the tree is three levels deep)."""
+        return Q(**{f"{prefix}pk": self.pk}) | Q(**{f"{prefix}parent": self.pk}) | Q(**{f"{prefix}parent__parent": self.pk})
+
+    def is_within(self, ancestor: Organisation) -> bool:
+        node: Organisation | None = self
+        while node is not None:
+            if node.pk == ancestor.pk:
+                return True
+            node = node.parent
+        return False
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        SECRETARY = "secretary", _("Secretary")
+        COORDINATOR = "coordinator", _("Coordinator")
+        DELEGATE = "delegate", _("Delegate")
+        ADMIN = "admin", _("Administrator")
+
+    class ReminderMode(models.TextChoices):
+        IMMEDIATE = "immediate", _("Immediately")
+        DIGEST = "digest", _("One daily digest")
+
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.SECRETARY)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="members",
+    )  # fmt: skip
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    reminder_mode = models.CharField(
+        _("reminders"), max_length=10, choices=ReminderMode.choices, default=ReminderMode.IMMEDIATE
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"), default=8, validators=[MaxValueValidator(23)], help_text=_("Hour of the day, 0 to 23.")
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_valid", condition=Q(role__in=["secretary", "coordinator", "delegate", "admin"])
+            ),
+            # Secretaries and coordinators act for an organisation; they cannot exist without one.
+            models.CheckConstraint(
+                name="user_staff_role_has_organisation",
+                condition=~Q(role__in=["secretary", "coordinator"]) | Q(organisation__isnull=False),
+            ),
+            models.CheckConstraint(name="user_digest_hour_range", condition=Q(digest_hour__lte=23)),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def delegate_profile(self) -> Delegate | None:
+        try:
+            return self.delegate
+        except Delegate.DoesNotExist:
+            return None
+
+
+class Body(models.TextChoices):
+    NPC = "npc", _("People's congress (NPC)")
+    CPPCC = "cppcc", _("Political consultative conference (CPPCC)")
+
+
+class SessionLevel(models.TextChoices):
+    CITY = "city", _("City")
+    COUNTY = "county", _("County or district")
+
+
+class Delegate(models.Model):
+    """A people's congress deputy (人大代表) or a CPPCC member (政协委员)."""
+
+    user = models.OneToOneField(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="delegate")
+    body = models.CharField(_("body"), max_length=5, choices=Body.choices)
+    level = models.CharField(_("level"), max_length=6, choices=SessionLevel.choices)
+    region = models.CharField(_("region"), max_length=50)
+    constituency = models.CharField(_("constituency or sector"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact email"))
+
+    class Meta:
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
+        ordering = ["body", "level", "user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(name="delegate_body_valid", condition=Q(body__in=["npc", "cppcc"])),
+            models.CheckConstraint(name="delegate_level_valid", condition=Q(level__in=["city", "county"])),
+        ]
+        indexes = [models.Index(fields=["body", "level"], name="delegate_body_level")]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name}（{self.get_body_display()}）"
+
+
+class Session(models.Model):
+    """An annual session (会议) of a people's congress or a CPPCC at city or county level."""
+
+    body = models.CharField(_("body"), max_length=5, choices=Body.choices)
+    level = models.CharField(_("level"), max_length=6, choices=SessionLevel.choices)
+    region = models.CharField(_("region"), max_length=50)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    opening_date = models.DateField(_("opening date"))
+    closing_date = models.DateField(_("closing date"))
+    submission_deadline = models.DateTimeField(_("submission deadline"))
+    required_motion_cosigners = models.PositiveSmallIntegerField(
+        _("co-signers a motion needs"), default=10, help_text=_("Deputies who must co-sign a motion (议案).")
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-opening_date", "body"]
+        constraints = [
+            models.CheckConstraint(name="session_body_valid", condition=Q(body__in=["npc", "cppcc"])),
+            models.CheckConstraint(name="session_level_valid", condition=Q(level__in=["city", "county"])),
+            models.CheckConstraint(name="session_opens_before_closing", condition=Q(opening_date__lte=F("closing_date"))),
+        ]
+        indexes = [models.Index(fields=["submission_deadline"], name="session_deadline")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.submission_deadline and self.closing_date:
+            if timezone.localdate(self.submission_deadline) > self.closing_date:
+                raise ValidationError({"submission_deadline": _("The submission deadline must be before the session closes.")})
+        if self.opening_date and self.closing_date and self.opening_date > self.closing_date:
+            raise ValidationError({"closing_date": _("A session cannot close before it opens.")})
+
+
+# Services set this while they change a proposal's state; Proposal.save refuses a state change without it.
+_state_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("proposal_state_writer", default=False)
+
+
+@contextmanager
+def state_change_allowed():
+    token = _state_writer.set(True)
+    try:
+        yield
+    finally:
+        _state_writer.reset(token)
+
+
+class StateChangeForbidden(RuntimeError):
+    pass
+
+
+class Proposal(models.Model):
+    class Kind(models.TextChoices):
+        MOTION = "motion", _("Motion (议案)")
+        SUGGESTION = "suggestion", _("Suggestion (建议)")
+        CPPCC_PROPOSAL = "cppcc_proposal", _("CPPCC proposal (提案)")
+
+    # Which kinds each body takes (DESIGN §3).
+    KINDS_BY_BODY = {Body.NPC: {Kind.MOTION, Kind.SUGGESTION}, Body.CPPCC: {Kind.CPPCC_PROPOSAL}}
+
+    class Topic(models.TextChoices):
+        JOBS = "jobs", _("Jobs and entrepreneurship")
+        MENTAL_HEALTH = "mental_health", _("Mental health")
+        MARRIAGE = "marriage", _("Dating and marriage")
+        DRUG_PREVENTION = "drug_prevention", _("Drug prevention")
+        CHILD_CARE = "child_care", _("Children's care")
+        VOLUNTEERING = "volunteering", _("Volunteering")
+        SUMMER_PRACTICE = "summer_practice", _("Students' summer practice")
+        YOUTH_FRIENDLY_CITY = "youth_friendly_city", _("Youth-friendly city")
+        OTHER = "other", _("Other")
+
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    # The text (revisioned: every saved change is a Revision).
+    title = models.CharField(_("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    background = models.TextField(_("background"), blank=True)
+    research_findings = models.TextField(_("research findings"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    revision_number = models.PositiveIntegerField(_("revision"), default=1, editable=False)
+
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    author = models.ForeignKey(User, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="proposals")
+    state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.DRAFT, editable=False)
+    # Bumped by every service write; the API's ETag and callers' expected_version compare against it.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Outcome (DESIGN §3), filled in after submission by the actions that record it.
+    reference_number = models.CharField(_("reference number"), max_length=50, blank=True, editable=False)
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
+    decision_note = models.TextField(_("decision note"), blank=True, editable=False)
+    handling_units = models.CharField(_("handling units"), max_length=300, blank=True, editable=False)
+    answer = models.TextField(_("answer"), blank=True, editable=False)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True, editable=False)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="proposal_state_valid", condition=Q(state__in=State.values)),
+            models.CheckConstraint(
+                name="proposal_kind_valid", condition=Q(kind__in=["motion", "suggestion", "cppcc_proposal"])
+            ),
+            models.CheckConstraint(name="proposal_rating_valid", condition=Q(rating__in=["", "satisfied", "basically_satisfied", "unsatisfied"])),
+            models.CheckConstraint(name="proposal_title_not_blank", condition=~Q(title="")),
+            models.CheckConstraint(name="proposal_revision_positive", condition=Q(revision_number__gte=1)),
+            # A reference number is given once, by the session's office, and only at submission.
+            models.UniqueConstraint(
+                fields=["session", "reference_number"], condition=~Q(reference_number=""),
+                name="proposal_reference_unique_per_session",
+            ),
+            models.CheckConstraint(
+                name="proposal_submitted_has_reference",
+                condition=Q(state__in=["draft", "research", "consultation", "ready", "withdrawn"])
+                | (~Q(reference_number="") & Q(submitted_on__isnull=False)),
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["organisation", "state"], name="proposal_org_state"),
+            models.Index(fields=["state", "session"], name="proposal_state_session"),
+            models.Index(fields=["-updated_at", "-id"], name="proposal_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_state = instance.__dict__.get("state")
+        return instance
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_state", None)
+        if loaded is not None and loaded != self.state and not _state_writer.get():
+            raise StateChangeForbidden("A proposal's state changes only through proposals.services.transition_apply.")
+        if self._state.adding and self.state != State.DRAFT and not _state_writer.get():
+            raise StateChangeForbidden("A new proposal starts as a draft.")
+        super().save(*args, **kwargs)
+        self._loaded_state = self.state
+
+    # Reads the workflow guards use. They go through the prefetch cache when a caller prefetched.
+
+    def assignments_list(self) -> list[Assignment]:
+        return list(self.assignments.all())
+
+    def lead_assignment(self) -> Assignment | None:
+        return next((a for a in self.assignments_list() if a.role == Assignment.Role.LEAD), None)
+
+    def assignment_of(self, user: User) -> Assignment | None:
+        return next((a for a in self.assignments_list() if a.delegate.user_id == user.pk), None)
+
+    def cosigned_count(self) -> int:
+        """Co-signers who signed, of the session's body (only deputies count towards a motion)."""
+        return sum(
+            1
+            for a in self.assignments_list()
+            if a.role == Assignment.Role.COSIGNER and a.cosigned_at and a.declined_at is None
+        )
+
+    def late_submission_allowed(self) -> bool:
+        return self.transitions.filter(action="allow_late_submission").exists()
+
+
+class Assignment(models.Model):
+    """A delegate assigned to a proposal: its lead (领衔) or a co-signer (联名)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead delegate")
+        COSIGNER = "cosigner", _("Co-signer")
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="assignments")
+    delegate = models.ForeignKey(Delegate, verbose_name=_("delegate"), on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by"))
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+    # The revision number the lead delegate endorsed; consultation ends only when it is the latest.
+    endorsed_revision = models.PositiveIntegerField(_("endorsed revision"), null=True, blank=True)
+    cosigned_at = models.DateTimeField(_("co-signed"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["role", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "delegate"], name="assignment_once_per_delegate"),
+            models.UniqueConstraint(fields=["proposal"], condition=Q(role="lead"), name="assignment_one_lead"),
+            models.CheckConstraint(name="assignment_role_valid", condition=Q(role__in=["lead", "cosigner"])),
+            models.CheckConstraint(
+                name="assignment_only_lead_endorses", condition=Q(role="lead") | Q(endorsed_revision__isnull=True)
+            ),
+            models.CheckConstraint(
+                name="assignment_only_cosigner_signs", condition=Q(role="cosigner") | Q(cosigned_at__isnull=True)
+            ),
+        ]
+        # The delegate's own list ("assigned to me") is read by delegate first.
+        indexes = [models.Index(fields=["delegate", "proposal"], name="assignment_by_delegate")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.delegate}"
+
+
+class Revision(models.Model):
+    """A saved version of a proposal's text. Revisions are never edited; a new save makes a new one."""
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    background = models.TextField(_("background"), blank=True)
+    research_findings = models.TextField(_("research findings"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    author = models.ForeignKey(User, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    TEXT_FIELDS = ("title", "background", "research_findings", "recommendations")
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["proposal", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="revision_number_unique"),
+            models.CheckConstraint(name="revision_number_positive", condition=Q(number__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return _("Revision %(number)d") % {"number": self.number}
+
+
+class Comment(models.Model):
+    """The consultation thread: each comment discusses one revision."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        CHANGE_REQUEST = "change_request", _("Change request")
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="comments")
+    revision = models.ForeignKey(Revision, verbose_name=_("revision"), on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(User, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.COMMENT)
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="comment_kind_valid", condition=Q(kind__in=["comment", "change_request"])),
+            models.CheckConstraint(name="comment_not_blank", condition=~Q(body="")),
+        ]
+        indexes = [models.Index(fields=["proposal", "created_at"], name="comment_thread")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    # Stored under a generated name: the original name is kept in the row, never trusted as a path.
+    return f"evidence/{instance.proposal_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class Evidence(models.Model):
+    """Research evidence: survey results, interview notes, photos, spreadsheets."""
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("file"), upload_to=evidence_upload_to)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "id"]
+        constraints = [models.CheckConstraint(name="evidence_not_empty", condition=Q(size__gt=0))]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        name = self.original_name.lower()
+        return name[name.rfind(".") :] if "." in name else ""
+
+
+class Transition(models.Model):
+    """The append-only log: who fired which action, from which state to which, when, with which note."""
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, related_name="transitions")
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=15, choices=State.choices)
+    to_state = models.CharField(_("to"), max_length=15, choices=State.choices)
+    actor = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    revision_number = models.PositiveIntegerField(_("revision"))
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transition log")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="transition_from_state_valid", condition=Q(from_state__in=State.values)),
+            models.CheckConstraint(name="transition_to_state_valid", condition=Q(to_state__in=State.values)),
+        ]
+        indexes = [models.Index(fields=["proposal", "created_at"], name="transition_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise StateChangeForbidden("The transition log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise StateChangeForbidden("The transition log is append-only.")
+
+
+class Deadline(models.Model):
+    """A per-proposal due date for a stage. The submission deadline is the session's (Session.submission_deadline)."""
+
+    class Stage(models.TextChoices):
+        RESEARCH = "research", _("Research")
+        CONSULTATION = "consultation", _("Consultation")
+        ANSWER = "answer", _("Answer")
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="deadlines")
+    stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices)
+    due_at = models.DateTimeField(_("due"))
+    # Counts the moves of this due date, so calendars that subscribed see an update (iCalendar SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    set_by = models.ForeignKey(
+        User, verbose_name=_("set by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "stage"], name="deadline_once_per_stage"),
+            models.CheckConstraint(name="deadline_stage_valid", condition=Q(stage__in=["research", "consultation", "answer"])),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["due_at", "stage"], name="deadline_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.due_at:%Y-%m-%d}"

@@ -1,0 +1,82 @@
+"""Scoped reads: what each person may see (DESIGN §2), in one place for every caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from proposals.models import Assignment, Organisation, Proposal, User
+from proposals.workflow import ActionOption, GuardContext, Role, action_options
+
+
+def organisations_in_scope(user: User) -> QuerySet[Organisation]:
+    """The organisations whose proposals the user steers: their own, and for coordinators everything below."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    if user.organisation_id is None:
+        return Organisation.objects.none()
+    if user.role == User.Role.COORDINATOR:
+        return Organisation.objects.filter(user.organisation.subtree_filter())
+    if user.role == User.Role.SECRETARY:
+        return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.none()
+
+
+def proposals_visible_to(user: User) -> QuerySet[Proposal]:
+    """Every proposal the user may see. Anything outside it does not exist for them."""
+    proposals = Proposal.objects.all()
+    if not user.is_authenticated:
+        return proposals.none()
+    if user.is_superuser:
+        return proposals
+    if user.role == User.Role.DELEGATE:
+        assigned = Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user)
+        return proposals.filter(Exists(assigned))
+    if user.role == User.Role.COORDINATOR and user.organisation_id:
+        return proposals.filter(user.organisation.subtree_filter("organisation__"))
+    if user.role == User.Role.SECRETARY and user.organisation_id:
+        return proposals.filter(organisation_id=user.organisation_id)
+    return proposals.none()
+
+
+def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:
+    """What the user is with respect to this proposal; empty when they have no part in it."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles: set[Role] = set()
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    if user.organisation_id is not None:
+        if user.role == User.Role.SECRETARY and proposal.organisation_id == user.organisation_id:
+            roles.add(Role.SECRETARY)
+        if user.role == User.Role.COORDINATOR and proposal.organisation.is_within(user.organisation):
+            roles.add(Role.COORDINATOR)
+    assignment = proposal.assignment_of(user)
+    if assignment is not None:
+        roles.add(Role.LEAD_DELEGATE if assignment.role == Assignment.Role.LEAD else Role.COSIGNER)
+    return frozenset(roles)
+
+
+def guard_context(*, user: User, proposal: Proposal, now: datetime | None = None) -> GuardContext:
+    return GuardContext(actor=user, roles=proposal_roles(user=user, proposal=proposal), now=now or timezone.now())
+
+
+def proposal_action_options(*, user: User, proposal: Proposal, now: datetime | None = None) -> list[ActionOption]:
+    """The buttons for this user on this proposal: each action allowed now, or not yet with the guard's reason."""
+    return action_options(proposal, guard_context(user=user, proposal=proposal, now=now))
+
+
+def proposals_with_workflow_data(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Load what the guards read in a fixed number of queries, whatever the number of proposals."""
+    return queryset.select_related("session", "organisation__parent__parent").prefetch_related(
+        "assignments__delegate__user"
+    )
+
+
+def delegates_for_session_body(proposal: Proposal) -> Q:
+    """A filter for delegates who may be assigned to the proposal: those of the session's body."""
+    return Q(body=proposal.session.body)

@@ -1,0 +1,544 @@
+"""Every write that matters: the only code that changes a proposal's state, its text or its parts.
+
+Each service locks what it changes, checks who is asking, validates input (errors in the user's language,
+nothing saved on error) and schedules side effects only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from proposals import notifications
+from proposals.models import (
+    Assignment,
+    Comment,
+    Deadline,
+    Delegate,
+    Evidence,
+    Organisation,
+    Proposal,
+    Revision,
+    Session,
+    Transition,
+    User,
+    state_change_allowed,
+)
+from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
+from proposals.workflow import (
+    EDITABLE_STATES,
+    PRE_SUBMISSION,
+    STEERING,
+    Action,
+    ProposalChanged,
+    Role,
+    TransitionRefused,
+    get_action,
+    refusal,
+)
+
+# How long before the session's submission deadline research and consultation are due, by default.
+RESEARCH_LEAD_TIME = dt.timedelta(days=28)
+CONSULTATION_LEAD_TIME = dt.timedelta(days=7)
+# The handling unit's answer is due three months after submission (DESIGN §5).
+ANSWER_PERIOD = relativedelta(months=3)
+
+# Evidence the office works with: documents, spreadsheets, photos. The first bytes must match the type.
+EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
+    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".txt": ("text/plain", ()),
+    ".csv": ("text/csv", ()),
+}
+
+
+# --- Input checks -------------------------------------------------------------------------------------
+
+
+def _clean_text(field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]]) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(field, []).append(_("Enter text."))
+        return ""
+    if "\x00" in value:
+        errors.setdefault(field, []).append(_("The text contains a NUL character, which is not allowed."))
+        return ""
+    value = value.replace("\r\n", "\n").strip()
+    if required and not value:
+        errors.setdefault(field, []).append(_("This field is required."))
+    if len(value) > max_chars:
+        errors.setdefault(field, []).append(
+            _("At most %(max)d characters, not %(count)d.") % {"max": max_chars, "count": len(value)}
+        )
+    return value
+
+
+def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
+    cleaned = {}
+    for field in Revision.TEXT_FIELDS:
+        if field in changes:
+            limit = settings.PROPOSAL_TITLE_MAX_CHARS if field == "title" else settings.PROPOSAL_TEXT_MAX_CHARS
+            cleaned[field] = _clean_text(field, changes[field], max_chars=limit, required=field == "title", errors=errors)
+    return cleaned
+
+
+def _session_end(session: Session) -> dt.datetime:
+    """The last moment of the session's closing day, in the project's time zone."""
+    closing = dt.datetime.combine(session.closing_date + dt.timedelta(days=1), dt.time.min)
+    return timezone.make_aware(closing) - dt.timedelta(microseconds=1)
+
+
+def _check_due(field: str, due_at: Any, session: Session, errors: dict[str, list[str]]) -> dt.datetime | None:
+    if due_at is None:
+        return None
+    if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
+        errors.setdefault(field, []).append(_("Enter a date and time with a time zone."))
+        return None
+    if due_at > _session_end(session):
+        errors.setdefault(field, []).append(
+            _("The deadline must not fall after the session closes on %(date)s.") % {"date": session.closing_date}
+        )
+    return due_at
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock(proposal_id: int) -> Proposal:
+    """Load the proposal for a write, holding its row lock until the transaction ends."""
+    proposal = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("session", "organisation__parent__parent")
+        .prefetch_related("assignments__delegate__user")
+        .get(pk=proposal_id)
+    )
+    return proposal
+
+
+def _require_roles(proposal: Proposal, actor: User, allowed: frozenset[Role]) -> frozenset[Role]:
+    roles = proposal_roles(user=actor, proposal=proposal)
+    if not roles & allowed:
+        raise PermissionDenied(_("You may not change this proposal."))
+    return roles
+
+
+def _check_version(proposal: Proposal, expected_version: int | None, action: str | None = None) -> None:
+    if expected_version is not None and expected_version != proposal.version:
+        raise ProposalChanged(
+            _("Someone else changed this proposal (now version %(now)d, you saw %(seen)d). Reload it and try again.")
+            % {"now": proposal.version, "seen": expected_version},
+            action=action,
+        )
+
+
+def _touch(proposal: Proposal, now: dt.datetime, *fields: str) -> None:
+    proposal.version += 1
+    proposal.updated_at = now
+    proposal.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# --- Proposals and their text -------------------------------------------------------------------------
+
+
+def proposal_create(
+    *,
+    author: User,
+    organisation: Organisation,
+    session: Session,
+    kind: str,
+    topic: str,
+    title: str,
+    background: str = "",
+    research_findings: str = "",
+    recommendations: str = "",
+    research_due: dt.datetime | None = None,
+    consultation_due: dt.datetime | None = None,
+) -> Proposal:
+    """Draft a new proposal for an organisation the author steers, with its first revision and deadlines."""
+    errors: dict[str, list[str]] = {}
+    if not organisations_in_scope(author).filter(pk=organisation.pk).exists():
+        errors["organisation"] = [
+            _("You cannot draft proposals for “%(organisation)s”.") % {"organisation": organisation.name}
+        ]
+    if kind not in Proposal.Kind.values:
+        errors["kind"] = [_("Choose a valid kind.")]
+    elif kind not in Proposal.KINDS_BY_BODY[session.body]:
+        errors["kind"] = [
+            _("A %(kind)s cannot go to a session of the %(body)s.")
+            % {"kind": Proposal.Kind(kind).label, "body": session.get_body_display()}
+        ]
+    if topic not in Proposal.Topic.values:
+        errors["topic"] = [_("Choose a valid topic.")]
+    text = _clean_proposal_text(
+        {"title": title, "background": background, "research_findings": research_findings,
+         "recommendations": recommendations},
+        errors,
+    )  # fmt: skip
+    research_due = _check_due("research_due", research_due, session, errors)
+    consultation_due = _check_due("consultation_due", consultation_due, session, errors)
+    if research_due is None:
+        research_due = session.submission_deadline - RESEARCH_LEAD_TIME
+    if consultation_due is None:
+        consultation_due = session.submission_deadline - CONSULTATION_LEAD_TIME
+    if "research_due" not in errors and "consultation_due" not in errors and research_due > consultation_due:
+        errors["consultation_due"] = [_("Consultation cannot be due before research is.")]
+    _raise_if(errors)
+
+    now = timezone.now()
+    with transaction.atomic():
+        proposal = Proposal.objects.create(
+            organisation=organisation, session=session, kind=kind, topic=topic, author=author,
+            created_at=now, updated_at=now, **text,
+        )  # fmt: skip
+        Revision.objects.create(proposal=proposal, number=1, author=author, created_at=now, **text)
+        Deadline.objects.bulk_create(
+            [
+                Deadline(proposal=proposal, stage=Deadline.Stage.RESEARCH, due_at=research_due, set_by=author),
+                Deadline(proposal=proposal, stage=Deadline.Stage.CONSULTATION, due_at=consultation_due, set_by=author),
+            ]
+        )
+    return proposal
+
+
+def proposal_update_text(
+    *, proposal_id: int, actor: User, expected_version: int | None = None, **changes: Any
+) -> Proposal:
+    """Save a change of the text as a new revision. The text is frozen from "ready" on."""
+    unknown = set(changes) - set(Revision.TEXT_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    cleaned = _clean_proposal_text(changes, errors)
+    _raise_if(errors)
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        _require_roles(proposal, actor, STEERING)
+        _check_version(proposal, expected_version)
+        if proposal.state not in EDITABLE_STATES:
+            raise TransitionRefused(
+                "text_frozen",
+                _("The text is frozen in state “%(state)s” and can no longer change.")
+                % {"state": proposal.get_state_display()},
+            )
+        changed = {field: value for field, value in cleaned.items() if getattr(proposal, field) != value}
+        if not changed:
+            return proposal
+        now = timezone.now()
+        for field, value in changed.items():
+            setattr(proposal, field, value)
+        proposal.revision_number += 1
+        Revision.objects.create(
+            proposal=proposal, number=proposal.revision_number, author=actor, created_at=now,
+            **{field: getattr(proposal, field) for field in Revision.TEXT_FIELDS},
+        )  # fmt: skip
+        _touch(proposal, now, *changed, "revision_number")
+    return proposal
+
+
+def delegate_assign(*, proposal_id: int, actor: User, delegate: Delegate, role: str) -> Assignment:
+    """A coordinator assigns a lead delegate or a co-signer. The delegate must sit in the session's body."""
+    if role not in Assignment.Role.values:
+        raise ValidationError({"role": [_("Choose lead delegate or co-signer.")]})
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        _require_roles(proposal, actor, frozenset({Role.COORDINATOR, Role.ADMIN}))
+        if proposal.state not in PRE_SUBMISSION:
+            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        if delegate.body != proposal.session.body:
+            raise ValidationError(
+                {"delegate": [_("%(delegate)s does not sit in the %(body)s.")
+                              % {"delegate": delegate, "body": proposal.session.get_body_display()}]}
+            )  # fmt: skip
+        if proposal.assignment_of(delegate.user) is not None:
+            raise ValidationError({"delegate": [_("%(delegate)s is already assigned.") % {"delegate": delegate}]})
+        lead = proposal.lead_assignment()
+        if role == Assignment.Role.LEAD and lead is not None:
+            if lead.declined_at is None:
+                raise ValidationError({"role": [_("The proposal already has a lead delegate.")]})
+            lead.delete()  # A lead who declined makes way for the new one; the log keeps the decline.
+        now = timezone.now()
+        assignment = Assignment.objects.create(
+            proposal=proposal, delegate=delegate, role=role, assigned_by=actor, assigned_at=now
+        )
+        _touch(proposal, now)
+    return assignment
+
+
+def deadline_set(
+    *, proposal_id: int, actor: User, stage: str, due_at: dt.datetime, reason: str = ""
+) -> Deadline:
+    """Move a stage's due date. Each move raises the deadline's sequence so subscribed calendars update."""
+    errors: dict[str, list[str]] = {}
+    if stage not in Deadline.Stage.values:
+        errors["stage"] = [_("Choose a valid stage.")]
+    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors)
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        _require_roles(proposal, actor, STEERING)
+        if stage != Deadline.Stage.ANSWER:
+            due_at = _check_due("due_at", due_at, proposal.session, errors)
+        elif not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
+            errors["due_at"] = [_("Enter a date and time with a time zone.")]
+        _raise_if(errors)
+        deadline, created = Deadline.objects.select_for_update().get_or_create(
+            proposal=proposal, stage=stage, defaults={"due_at": due_at, "set_by": actor, "reason": reason}
+        )
+        if not created and deadline.due_at != due_at:
+            deadline.due_at, deadline.set_by, deadline.reason = due_at, actor, reason
+            deadline.sequence += 1
+            deadline.save(update_fields=["due_at", "set_by", "reason", "sequence"])
+        _touch(proposal, timezone.now())
+    return deadline
+
+
+def evidence_add(*, proposal_id: int, actor: User, upload: UploadedFile, description: str = "") -> Evidence:
+    """Attach research evidence after checking its size and that its content matches its type."""
+    errors: dict[str, list[str]] = {}
+    description = _clean_text("description", description, max_chars=200, required=False, errors=errors)
+    name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    extension = name[name.rfind(".") :].lower() if "." in name else ""
+    if upload.size is None or upload.size == 0:
+        errors["file"] = [_("The file is empty.")]
+    elif upload.size > settings.EVIDENCE_MAX_BYTES:
+        errors["file"] = [
+            _("The file is %(size)s MB; at most %(max)s MB are allowed.")
+            % {"size": round(upload.size / 1048576, 1), "max": round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)}
+        ]
+    elif extension not in EVIDENCE_TYPES:
+        errors["file"] = [
+            _("Files of type “%(ext)s” are not accepted. Accepted: %(accepted)s.")
+            % {"ext": extension or name, "accepted": ", ".join(EVIDENCE_TYPES)}
+        ]
+    else:
+        content_type, signatures = EVIDENCE_TYPES[extension]
+        head = upload.read(16)
+        upload.seek(0)
+        if signatures and not any(head.startswith(signature) for signature in signatures):
+            errors["file"] = [_("The file's content does not match its type “%(ext)s”.") % {"ext": extension}]
+    _raise_if(errors)
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = None
+    try:
+        with transaction.atomic():
+            proposal = _lock(proposal_id)
+            _require_roles(proposal, actor, STEERING)
+            if proposal.state not in PRE_SUBMISSION:
+                raise TransitionRefused("evidence_closed", _("Evidence can no longer be added after submission."))
+            evidence = Evidence(
+                proposal=proposal, original_name=name[:255], content_type=content_type, size=upload.size,
+                sha256=digest.hexdigest(), description=description, uploaded_by=actor,
+            )  # fmt: skip
+            evidence.file.save(name, upload, save=True)
+            _touch(proposal, timezone.now())
+    except Exception:
+        # The file reaches the disk before the row commits: a rolled-back upload must not leave it behind.
+        if evidence is not None and evidence.file.name:
+            evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+# --- Workflow -----------------------------------------------------------------------------------------
+
+
+def _parse_day(field: str, value: Any, default: dt.date, errors: dict[str, list[str]], today: dt.date) -> dt.date:
+    if value in (None, ""):
+        return default
+    day = value if isinstance(value, dt.date) else parse_date(str(value)) if isinstance(value, str) else None
+    if day is None:
+        errors.setdefault(field, []).append(_("Enter a valid date (YYYY-MM-DD)."))
+        return default
+    if day > today:
+        errors.setdefault(field, []).append(_("The date cannot be in the future."))
+    return day
+
+
+def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    unknown = set(inputs) - set(action.inputs)
+    for name in sorted(unknown):
+        errors[name] = [_("“%(action)s” takes no field “%(field)s”.") % {"action": action.label, "field": name}]
+    for name, required in action.inputs.items():
+        if required and inputs.get(name) in (None, ""):
+            errors.setdefault(name, []).append(_("This field is required."))
+    cleaned: dict[str, Any] = {}
+    if "reference_number" in action.inputs:
+        cleaned["reference_number"] = _clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
+                                                  required=True, errors=errors)  # fmt: skip
+        cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
+    if "answer" in action.inputs:
+        cleaned["handling_units"] = _clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
+                                                required=True, errors=errors)  # fmt: skip
+        cleaned["answer"] = _clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
+                                        required=True, errors=errors)  # fmt: skip
+        cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)
+    if "rating" in action.inputs:
+        rating = inputs.get("rating")
+        if rating not in Proposal.Rating.values:
+            errors.setdefault("rating", []).append(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(Proposal.Rating.values)}
+            )
+        cleaned["rating"] = rating
+    _raise_if(errors)
+    return cleaned
+
+
+def _comment(proposal: Proposal, actor: User, kind: str, body: str, now: dt.datetime) -> None:
+    revision = proposal.revisions.get(number=proposal.revision_number)
+    Comment.objects.create(proposal=proposal, revision=revision, author=actor, kind=kind, body=body, created_at=now)
+
+
+def _effect_comment(proposal, actor, note, inputs, now):
+    _comment(proposal, actor, Comment.Kind.COMMENT, note, now)
+
+
+def _effect_request_changes(proposal, actor, note, inputs, now):
+    _comment(proposal, actor, Comment.Kind.CHANGE_REQUEST, note, now)
+
+
+def _effect_endorse(proposal, actor, note, inputs, now):
+    lead = proposal.lead_assignment()
+    lead.endorsed_revision = proposal.revision_number
+    lead.save(update_fields=["endorsed_revision"])
+    if note:
+        _comment(proposal, actor, Comment.Kind.COMMENT, note, now)
+
+
+def _effect_co_sign(proposal, actor, note, inputs, now):
+    assignment = proposal.assignment_of(actor)
+    assignment.cosigned_at = now
+    assignment.save(update_fields=["cosigned_at"])
+
+
+def _effect_decline(proposal, actor, note, inputs, now):
+    assignment = proposal.assignment_of(actor)
+    assignment.declined_at = now
+    assignment.save(update_fields=["declined_at"])
+
+
+def _effect_submit(proposal, actor, note, inputs, now):
+    number = inputs["reference_number"]
+    if Proposal.objects.filter(session=proposal.session, reference_number=number).exclude(pk=proposal.pk).exists():
+        raise ValidationError(
+            {"reference_number": [_("Reference number %(number)s is already taken in this session.") % {"number": number}]}
+        )
+    proposal.reference_number = number
+    proposal.submitted_on = inputs["submitted_on"]
+    answer_due = timezone.make_aware(dt.datetime.combine(proposal.submitted_on + ANSWER_PERIOD, dt.time(18)))
+    Deadline.objects.update_or_create(
+        proposal=proposal, stage=Deadline.Stage.ANSWER, defaults={"due_at": answer_due, "set_by": actor}
+    )
+    return ("reference_number", "submitted_on")
+
+
+def _effect_decision(proposal, actor, note, inputs, now):
+    proposal.decision_note = note
+    return ("decision_note",)
+
+
+def _effect_record_answer(proposal, actor, note, inputs, now):
+    proposal.handling_units = inputs["handling_units"]
+    proposal.answer = inputs["answer"]
+    proposal.answered_on = inputs["answered_on"]
+    return ("handling_units", "answer", "answered_on")
+
+
+def _effect_rate(proposal, actor, note, inputs, now):
+    proposal.rating = inputs["rating"]
+    return ("rating",)
+
+
+# What each action records besides the state change and the log row. Returns the proposal fields it set.
+Effect = Callable[[Proposal, User, str, dict[str, Any], dt.datetime], tuple[str, ...] | None]
+EFFECTS: dict[str, Effect] = {
+    "comment": _effect_comment,
+    "request_changes": _effect_request_changes,
+    "endorse": _effect_endorse,
+    "co_sign": _effect_co_sign,
+    "decline": _effect_decline,
+    "submit": _effect_submit,
+    "register": _effect_decision,
+    "not_register": _effect_decision,
+    "record_answer": _effect_record_answer,
+    "rate": _effect_rate,
+}
+
+
+def transition_apply(
+    *,
+    proposal_id: int,
+    actor: User,
+    action: str,
+    note: str = "",
+    inputs: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+    notify: bool = True,
+) -> Transition:
+    """Fire a workflow action: lock, check role and guards, change the state, log it, notify after commit.
+
+    Raises TransitionRefused (with the guard's code) when the action may not be fired, ProposalChanged when
+    the caller's expected_version is stale, ValidationError for bad inputs. On any error nothing is saved.
+    `now` is the moment the action takes effect (tests and the demo data pass it; callers leave it out).
+    """
+    spec = get_action(action)
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    note = _clean_text("note", note, max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=spec.note_required,
+                       errors=errors)  # fmt: skip
+    _raise_if(errors)
+    cleaned = _clean_inputs(spec, inputs or {}, timezone.localdate(now))
+
+    try:
+        with transaction.atomic():
+            proposal = _lock(proposal_id)
+            ctx = guard_context(user=actor, proposal=proposal, now=now)
+            if not ctx.roles:
+                raise PermissionDenied(_("You may not change this proposal."))
+            _check_version(proposal, expected_version, action)
+            refused = refusal(spec, proposal, ctx)
+            if refused is not None:
+                raise refused
+            from_state = proposal.state
+            effect = EFFECTS.get(spec.name)
+            changed_fields = (effect(proposal, actor, note, cleaned, now) if effect else None) or ()
+            with state_change_allowed():
+                proposal.state = spec.target_from(from_state)
+                _touch(proposal, now, "state", *changed_fields)
+            transition = Transition.objects.create(
+                proposal=proposal, action=spec.name, from_state=from_state, to_state=proposal.state, actor=actor,
+                note=note, revision_number=proposal.revision_number, created_at=now,
+            )  # fmt: skip
+            if notify:
+                transaction.on_commit(lambda: notifications.transition_committed(transition.pk))
+    except IntegrityError as error:
+        if "reference" not in str(error):  # PostgreSQL names the constraint, SQLite the column
+            raise
+        # Another request took the same reference number between our check and our write.
+        raise ValidationError({"reference_number": [_("This reference number is already taken.")]}) from error
+    return transition

@@ -1,0 +1,354 @@
+"""The proposal workflow of DESIGN §4 as one table.
+
+Every state, every action, who may fire it, and the guards that must hold are declared here and nowhere
+else. proposals.services.transition_apply is the only code that applies an action; the API, the web UI,
+the admin and the README's diagram read this table.
+
+Guards are plain functions of (proposal, context) that return None when the action may go ahead, or the
+message to show when it may not. They read the proposal and its related rows, never change them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from proposals.models import Proposal, User
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RESEARCH = "research", _("Research")
+    CONSULTATION = "consultation", _("Consultation")
+    READY = "ready", _("Ready")
+    SUBMITTED = "submitted", _("Submitted")
+    REGISTERED = "registered", _("Registered")
+    NOT_REGISTERED = "not_registered", _("Not registered")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The text may change only while it is being written, researched and discussed; from "ready" on it is frozen.
+EDITABLE_STATES = frozenset({State.DRAFT, State.RESEARCH, State.CONSULTATION})
+TERMINAL_STATES = frozenset({State.NOT_REGISTERED, State.CLOSED, State.WITHDRAWN})
+
+
+class Role(enum.StrEnum):
+    """What a user is with respect to one proposal (a user may hold several roles at once)."""
+
+    SECRETARY = "secretary"  # secretary of the proposal's own organisation
+    COORDINATOR = "coordinator"  # coordinator of the organisation or of one above it
+    LEAD_DELEGATE = "lead_delegate"  # the assigned lead deputy or member
+    COSIGNER = "cosigner"  # an assigned co-signing deputy or member
+    ADMIN = "admin"  # the system's operator
+
+    @property
+    def label(self) -> Promise:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.SECRETARY: _("the organisation's secretary"),
+    Role.COORDINATOR: _("a coordinator"),
+    Role.LEAD_DELEGATE: _("the lead delegate"),
+    Role.COSIGNER: _("a co-signing delegate"),
+    Role.ADMIN: _("an administrator"),
+}
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    actor: User
+    roles: frozenset[Role]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Guard:
+    code: str
+    refusal: Callable[[Proposal, GuardContext], str | None]
+
+
+# --- Guards -------------------------------------------------------------------------------------------
+
+
+def _text_complete(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.title.strip() and proposal.background.strip():
+        return None
+    return str(_("The proposal needs a title and a background before research starts."))
+
+
+def _research_summary_present(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.research_findings.strip():
+        return None
+    return str(_("Research cannot end without a research summary."))
+
+
+def _evidence_present(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.evidence.exists():
+        return None
+    return str(_("Research cannot end without at least one piece of evidence."))
+
+
+def _lead_assigned(proposal: Proposal, ctx: GuardContext) -> str | None:
+    lead = proposal.lead_assignment()
+    if lead is not None and lead.declined_at is None:
+        return None
+    return str(_("A lead delegate must be assigned (and not have declined) first."))
+
+
+def _lead_endorsed_latest(proposal: Proposal, ctx: GuardContext) -> str | None:
+    lead = proposal.lead_assignment()
+    if lead is not None and lead.endorsed_revision == proposal.revision_number:
+        return None
+    return str(_("The lead delegate has not endorsed revision %(revision)d.") % {"revision": proposal.revision_number})
+
+
+def _motion_has_cosigners(proposal: Proposal, ctx: GuardContext) -> str | None:
+    from proposals.models import Proposal as ProposalModel
+
+    if proposal.kind != ProposalModel.Kind.MOTION:
+        return None
+    required = proposal.session.required_motion_cosigners
+    count = proposal.cosigned_count()
+    if count >= required:
+        return None
+    return str(
+        _("A motion needs %(required)d co-signing deputies; it has %(count)d.") % {"required": required, "count": count}
+    )
+
+
+def _before_submission_deadline(proposal: Proposal, ctx: GuardContext) -> str | None:
+    deadline = proposal.session.submission_deadline
+    if ctx.now <= deadline or proposal.late_submission_allowed():
+        return None
+    when = formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
+    return str(
+        _("The session's submission deadline (%(deadline)s) has passed; a coordinator must allow a late submission with a reason.")
+        % {"deadline": when}
+    )
+
+
+def _not_yet_endorsed(proposal: Proposal, ctx: GuardContext) -> str | None:
+    lead = proposal.lead_assignment()
+    if lead is None or lead.endorsed_revision != proposal.revision_number:
+        return None
+    return str(_("Revision %(revision)d is already endorsed.") % {"revision": proposal.revision_number})
+
+
+def _actor_assignment_active(proposal: Proposal, ctx: GuardContext) -> str | None:
+    assignment = proposal.assignment_of(ctx.actor)
+    if assignment is None or assignment.declined_at is None:
+        return None
+    return str(_("You have declined this proposal."))
+
+
+def _not_yet_cosigned(proposal: Proposal, ctx: GuardContext) -> str | None:
+    assignment = proposal.assignment_of(ctx.actor)
+    if assignment is None or assignment.cosigned_at is None:
+        return None
+    return str(_("You have already co-signed this proposal."))
+
+
+def _late_submission_needed(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.late_submission_allowed():
+        return str(_("A late submission has already been allowed."))
+    return None
+
+
+TEXT_COMPLETE = Guard("text_incomplete", _text_complete)
+RESEARCH_SUMMARY = Guard("research_summary_missing", _research_summary_present)
+EVIDENCE = Guard("evidence_missing", _evidence_present)
+LEAD_ASSIGNED = Guard("lead_delegate_missing", _lead_assigned)
+LEAD_ENDORSED_LATEST = Guard("lead_not_endorsed", _lead_endorsed_latest)
+MOTION_COSIGNERS = Guard("cosigners_insufficient", _motion_has_cosigners)
+SUBMISSION_DEADLINE = Guard("submission_deadline_passed", _before_submission_deadline)
+NOT_YET_ENDORSED = Guard("already_endorsed", _not_yet_endorsed)
+ASSIGNMENT_ACTIVE = Guard("assignment_declined", _actor_assignment_active)
+NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned)
+LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_needed)
+
+
+# --- Actions ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Promise
+    sources: frozenset[State]
+    # None: the action records something (a comment, an endorsement) and the state stays.
+    target: State | None
+    roles: frozenset[Role]
+    guards: tuple[Guard, ...] = ()
+    # A note is the comment, the reason or the decision text; some actions cannot go without one.
+    note_required: bool = False
+    # Further inputs the action takes, validated by proposals.services (name -> required).
+    inputs: dict[str, bool] = field(default_factory=dict)
+
+    def target_from(self, state: str) -> str:
+        return self.target or state
+
+
+PRE_SUBMISSION = frozenset({State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY})
+STEERING = frozenset({Role.SECRETARY, Role.COORDINATOR, Role.ADMIN})
+DELEGATES = frozenset({Role.LEAD_DELEGATE, Role.COSIGNER})
+LEAD = frozenset({Role.LEAD_DELEGATE, Role.COORDINATOR, Role.ADMIN})
+
+ACTIONS: tuple[Action, ...] = (
+    Action("start_research", _("Start research"), frozenset({State.DRAFT}), State.RESEARCH, STEERING,
+           guards=(TEXT_COMPLETE,)),
+    Action("start_consultation", _("Start consultation"), frozenset({State.RESEARCH}), State.CONSULTATION, STEERING,
+           guards=(RESEARCH_SUMMARY, EVIDENCE, LEAD_ASSIGNED)),
+    Action("comment", _("Comment"), PRE_SUBMISSION, None, STEERING | DELEGATES, note_required=True),
+    Action("request_changes", _("Request changes"), frozenset({State.CONSULTATION}), State.RESEARCH, DELEGATES,
+           guards=(ASSIGNMENT_ACTIVE,), note_required=True),
+    Action("endorse", _("Endorse"), frozenset({State.CONSULTATION}), None, frozenset({Role.LEAD_DELEGATE}),
+           guards=(ASSIGNMENT_ACTIVE, NOT_YET_ENDORSED)),
+    Action("co_sign", _("Co-sign"), frozenset({State.CONSULTATION, State.READY}), None, frozenset({Role.COSIGNER}),
+           guards=(ASSIGNMENT_ACTIVE, NOT_YET_COSIGNED)),
+    Action("decline", _("Decline"), frozenset({State.CONSULTATION, State.READY}), None, DELEGATES,
+           guards=(ASSIGNMENT_ACTIVE,), note_required=True),
+    Action("finalise", _("Finalise the text"), frozenset({State.CONSULTATION}), State.READY, STEERING,
+           guards=(LEAD_ASSIGNED, LEAD_ENDORSED_LATEST, MOTION_COSIGNERS)),
+    Action("reopen", _("Reopen consultation"), frozenset({State.READY}), State.CONSULTATION, STEERING,
+           note_required=True),
+    Action("allow_late_submission", _("Allow a late submission"), frozenset({State.READY}), None,
+           frozenset({Role.COORDINATOR, Role.ADMIN}), guards=(LATE_SUBMISSION_NOT_YET_ALLOWED,), note_required=True),
+    Action("submit", _("Record submission"), frozenset({State.READY}), State.SUBMITTED, LEAD,
+           guards=(LEAD_ASSIGNED, MOTION_COSIGNERS, SUBMISSION_DEADLINE),
+           inputs={"reference_number": True, "submitted_on": False}),
+    Action("register", _("Record: registered"), frozenset({State.SUBMITTED}), State.REGISTERED, LEAD),
+    Action("not_register", _("Record: not registered"), frozenset({State.SUBMITTED}), State.NOT_REGISTERED, LEAD,
+           note_required=True),
+    Action("record_answer", _("Record the answer"), frozenset({State.REGISTERED}), State.ANSWERED,
+           LEAD | frozenset({Role.SECRETARY}), inputs={"handling_units": True, "answer": True, "answered_on": False}),
+    Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs={"rating": True}),
+    Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True),
+)  # fmt: skip
+
+ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
+
+
+class TransitionRefused(Exception):
+    """A domain error: the action may not be fired now. `code` is stable; `message` is translated."""
+
+    def __init__(self, code: str, message: str, *, action: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.action = action
+
+
+class ProposalChanged(TransitionRefused):
+    """The proposal changed since the caller looked at it: reload and try again."""
+
+    def __init__(self, message: str, *, action: str | None = None):
+        super().__init__("conflict", message, action=action)
+
+
+def get_action(name: str) -> Action:
+    try:
+        return ACTIONS_BY_NAME[name]
+    except KeyError:
+        raise TransitionRefused(
+            "unknown_action", str(_("There is no action called “%(name)s”.") % {"name": name}), action=name
+        ) from None
+
+
+def refusal(action: Action, proposal: Proposal, ctx: GuardContext) -> TransitionRefused | None:
+    """Why `action` may not be fired on `proposal` now, or None when it may."""
+    if proposal.state not in action.sources:
+        return TransitionRefused(
+            "wrong_state",
+            str(
+                _("“%(action)s” is not possible while the proposal is in state “%(state)s”.")
+                % {"action": action.label, "state": proposal.get_state_display()}
+            ),
+            action=action.name,
+        )
+    if not ctx.roles & action.roles:
+        allowed = ", ".join(str(role.label) for role in Role if role in action.roles)
+        return TransitionRefused(
+            "role_not_allowed",
+            str(_("Only %(roles)s may “%(action)s”.") % {"roles": allowed, "action": action.label}),
+            action=action.name,
+        )
+    for guard in action.guards:
+        message = guard.refusal(proposal, ctx)
+        if message is not None:
+            return TransitionRefused(guard.code, message, action=action.name)
+    return None
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """An action as a caller sees it: offered now, or not yet and why."""
+
+    action: Action
+    refused: TransitionRefused | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refused is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.name,
+            "label": str(self.action.label),
+            "allowed": self.allowed,
+            "code": self.refused.code if self.refused else None,
+            "reason": self.refused.message if self.refused else None,
+            "note_required": self.action.note_required,
+            "inputs": dict(self.action.inputs),
+        }
+
+
+def action_options(proposal: Proposal, ctx: GuardContext) -> list[ActionOption]:
+    """The actions this caller could take in the proposal's current state, each allowed or with its reason.
+
+    Actions of other states, and actions for roles the caller does not hold, are left out: a button for
+    them would only confuse. What remains is what a UI shows as buttons, enabled or with the guard's reason.
+    """
+    return [
+        ActionOption(action, refusal(action, proposal, ctx))
+        for action in ACTIONS
+        if proposal.state in action.sources and ctx.roles & action.roles
+    ]
+
+
+def reachable_states() -> set[str]:
+    """Every state the table can reach from a new draft."""
+    seen, frontier = {State.DRAFT.value}, [State.DRAFT.value]
+    while frontier:
+        state = frontier.pop()
+        for action in ACTIONS:
+            if state in action.sources:
+                target = action.target_from(state)
+                if target not in seen:
+                    seen.add(target)
+                    frontier.append(target)
+    return seen
+
+
+def mermaid_diagram() -> str:
+    """The state diagram for the README, generated from the table (tests keep the README in sync)."""
+    lines = ["stateDiagram-v2", f"    [*] --> {State.DRAFT.value}"]
+    for action in ACTIONS:
+        if action.target is None:
+            continue
+        for source in sorted(action.sources, key=list(State).index):
+            lines.append(f"    {source} --> {action.target.value}: {action.name}")
+    for state in sorted(TERMINAL_STATES, key=list(State).index):
+        lines.append(f"    {state.value} --> [*]")
+    return "\n".join(lines)
