@@ -53,6 +53,8 @@ def _mail_in_memory(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Real hashing costs ~0.3 s a user; the tests create dozens and never test the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username: str, *, role: str, organisation: Organisation | None = None, **extra) -> User:

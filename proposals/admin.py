@@ -1,0 +1,227 @@
+"""The operators' admin. Proposals change only through the services: state, text and the log are read-only
+here, and the workflow page fires actions and assigns delegates through the same services as every caller.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from proposals.forms import AssignDelegateForm, TransitionForm
+from proposals.models import (
+    Assignment,
+    Comment,
+    Deadline,
+    Delegate,
+    Evidence,
+    Organisation,
+    Proposal,
+    Revision,
+    Session,
+    Transition,
+    User,
+)
+from proposals.selectors import proposal_action_options, proposals_with_workflow_data
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by the services only: the admin shows them and never adds, edits or deletes them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    show_change_link = False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "parent", "region"]
+    list_filter = ["level", "region"]
+    search_fields = ["name", "region"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "last_name", "first_name", "role", "organisation", "email", "is_active"]
+    list_filter = ["role", "is_active", "is_superuser", "language", "organisation__level"]
+    search_fields = ["username", "first_name", "last_name", "email", "organisation__name"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Tracker"), {"fields": ["role", "organisation", "language", "reminder_mode", "digest_hour"]}),
+    ]
+    add_fieldsets = [
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Tracker"), {"fields": ["role", "organisation", "email", "first_name", "last_name"]}),
+    ]
+
+
+@admin.register(Delegate)
+class DelegateAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "body", "level", "region", "constituency", "contact_email"]
+    list_filter = ["body", "level", "region"]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "constituency", "region"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["name", "body", "level", "opening_date", "submission_deadline", "closing_date"]
+    list_filter = ["body", "level", "region"]
+    search_fields = ["name", "region"]
+    date_hierarchy = "opening_date"
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fields = ["delegate", "role", "endorsed_revision", "cosigned_at", "declined_at", "assigned_by", "assigned_at"]
+    readonly_fields = fields
+
+
+class DeadlineInline(ReadOnlyInline):
+    model = Deadline
+    fields = ["stage", "due_at", "sequence", "set_by", "reason"]
+    readonly_fields = fields
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fields = ["original_name", "description", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = ["created_at", "author", "kind", "revision", "body"]
+    readonly_fields = fields
+
+
+class TransitionInline(ReadOnlyInline):
+    model = Transition
+    fields = ["created_at", "actor", "action", "from_state", "to_state", "revision_number", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("transition log")
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "state", "kind", "topic", "organisation", "session", "revision_number", "updated_at"]
+    list_filter = ["state", "kind", "topic", "session", "organisation__parent", "organisation"]
+    search_fields = ["title", "background", "recommendations", "reference_number", "organisation__name"]
+    list_select_related = ["organisation", "session"]
+    date_hierarchy = "updated_at"
+    readonly_fields = [
+        "workflow_link", "title", "kind", "topic", "state", "organisation", "author", "session", "revision_number",
+        "background", "research_findings", "recommendations", "reference_number", "submitted_on", "decision_note",
+        "handling_units", "answer", "answered_on", "rating", "created_at", "updated_at",
+    ]  # fmt: skip
+    fields = readonly_fields
+    inlines = [AssignmentInline, DeadlineInline, EvidenceInline, CommentInline, TransitionInline]
+
+    @admin.display(description=_("Workflow"))
+    def workflow_link(self, obj: Proposal) -> str:
+        url = reverse("admin:proposals_proposal_workflow", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Fire an action or assign a delegate"))
+
+    def get_urls(self):
+        workflow = self.admin_site.admin_view(self.workflow_view)
+        return [path("<int:pk>/workflow/", workflow, name="proposals_proposal_workflow"), *super().get_urls()]
+
+    def workflow_view(self, request, pk: int):
+        if not request.user.is_superuser:
+            # Only operators act through the admin; everyone else acts through the web UI and the API.
+            return redirect("admin:proposals_proposal_change", pk)
+        proposal = get_object_or_404(proposals_with_workflow_data(Proposal.objects.all()), pk=pk)
+        options = proposal_action_options(user=request.user, proposal=proposal)
+        transition_form = TransitionForm(proposal=proposal, user=request.user, options=options, prefix="t")
+        assign_form = AssignDelegateForm(proposal=proposal, user=request.user, prefix="a")
+        if request.method == "POST":
+            if "fire" in request.POST:
+                transition_form = TransitionForm(request.POST, proposal=proposal, user=request.user, options=options, prefix="t")
+                done = transition_form.is_valid() and transition_form.apply()
+                if done:
+                    self.message_user(request, _("Done: %(action)s → %(state)s") % {"action": done.action, "state": done.get_to_state_display()}, messages.SUCCESS)  # fmt: skip
+                    return redirect("admin:proposals_proposal_workflow", pk)
+            elif "assign" in request.POST:
+                assign_form = AssignDelegateForm(request.POST, proposal=proposal, user=request.user, prefix="a")
+                if assign_form.is_valid() and assign_form.apply():
+                    self.message_user(request, _("Delegate assigned."), messages.SUCCESS)
+                    return redirect("admin:proposals_proposal_workflow", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": proposal,
+            "title": _("Workflow of “%(title)s”") % {"title": proposal.title},
+            "options": options,
+            "transition_form": transition_form,
+            "assign_form": assign_form,
+        }
+        return TemplateResponse(request, "admin/proposals/proposal/workflow.html", context)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["proposal", "delegate", "role", "endorsed_revision", "cosigned_at", "declined_at", "assigned_at"]
+    list_filter = ["role", "delegate__body"]
+    search_fields = ["proposal__title", "delegate__user__last_name", "delegate__user__first_name"]
+    list_select_related = ["proposal", "delegate__user"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["proposal", "number", "title", "author", "created_at"]
+    search_fields = ["proposal__title", "title", "background", "recommendations"]
+    list_select_related = ["proposal", "author"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["proposal", "author", "kind", "revision", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["body", "proposal__title"]
+    list_select_related = ["proposal", "author", "revision"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["original_name", "proposal", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "description", "proposal__title"]
+    list_select_related = ["proposal", "uploaded_by"]
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "proposal", "action", "from_state", "to_state", "actor"]
+    list_filter = ["action", "to_state", "from_state"]
+    search_fields = ["proposal__title", "note", "actor__username"]
+    list_select_related = ["proposal", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["proposal", "stage", "due_at", "sequence", "set_by"]
+    list_filter = ["stage"]
+    search_fields = ["proposal__title"]
+    list_select_related = ["proposal", "set_by"]
+    date_hierarchy = "due_at"

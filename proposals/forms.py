@@ -1,0 +1,79 @@
+"""Forms that put a user's input in front of the services; the admin and the web UI share them."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from proposals import services
+from proposals.models import Assignment, Delegate, Proposal, Transition, User
+from proposals.workflow import ActionOption, TransitionRefused, get_action
+
+
+class ServiceForm(forms.Form):
+    """A form whose input goes to a service: refusals and validation errors land on the form."""
+
+    def run_service(self, call):
+        try:
+            return call()
+        except TransitionRefused as refused:
+            self.add_error(None, refused.message)
+        except PermissionDenied as denied:
+            self.add_error(None, str(denied))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return None
+
+
+class TransitionForm(ServiceForm):
+    """Fire one workflow action. Offers the actions the user may fire now; the service decides."""
+
+    action = forms.ChoiceField(label=_("Action"))
+    note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reference_number = forms.CharField(label=_("Reference number"), max_length=50, required=False)
+    submitted_on = forms.DateField(label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    handling_units = forms.CharField(label=_("Handling units"), max_length=300, required=False)
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    answered_on = forms.DateField(label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    rating = forms.ChoiceField(label=_("Rating"), choices=[("", "---------"), *Proposal.Rating.choices], required=False)
+
+    INPUT_FIELDS = ("reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating")
+
+    def __init__(self, *args, proposal: Proposal, user: User, options: list[ActionOption], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposal, self.user = proposal, user
+        self.fields["action"].choices = [(o.action.name, o.action.label) for o in options if o.allowed]
+
+    def apply(self) -> Transition | None:
+        """Fire the action through the service; on refusal or bad input, the errors land on the form."""
+        action = get_action(self.cleaned_data["action"])
+        inputs = {name: self.cleaned_data[name] for name in action.inputs if self.cleaned_data.get(name) not in (None, "")}
+        return self.run_service(
+            lambda: services.transition_apply(
+                proposal_id=self.proposal.pk, actor=self.user, action=action.name,
+                note=self.cleaned_data["note"], inputs=inputs, expected_version=self.proposal.version,
+            )
+        )  # fmt: skip
+
+
+class AssignDelegateForm(ServiceForm):
+    delegate = forms.ModelChoiceField(label=_("Delegate"), queryset=Delegate.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
+
+    def __init__(self, *args, proposal: Proposal, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposal, self.user = proposal, user
+        assigned = proposal.assignments.values("delegate")
+        self.fields["delegate"].queryset = (
+            Delegate.objects.filter(body=proposal.session.body).exclude(pk__in=assigned).select_related("user")
+        )
+
+    def apply(self) -> Assignment | None:
+        return self.run_service(
+            lambda: services.delegate_assign(
+                proposal_id=self.proposal.pk, actor=self.user, delegate=self.cleaned_data["delegate"],
+                role=self.cleaned_data["role"],
+            )
+        )  # fmt: skip

@@ -1,0 +1,83 @@
+"""Bring a proposal to a given state through the services, with every guard of the next step satisfied."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from proposals import services
+from proposals.models import Proposal
+from proposals.workflow import State
+from tests.conftest import World
+
+_reference_numbers = itertools.count(1)
+
+# The road from draft to every state: the action that leads on, and who fires it.
+_ROAD: dict[str, tuple[str, str]] = {
+    State.RESEARCH: ("start_research", "secretary"),
+    State.CONSULTATION: ("start_consultation", "secretary"),
+    State.READY: ("finalise", "secretary"),
+    State.SUBMITTED: ("submit", "lead"),
+    State.REGISTERED: ("register", "lead"),
+    State.ANSWERED: ("record_answer", "lead"),
+    State.CLOSED: ("rate", "lead"),
+}
+_ORDER = [State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY, State.SUBMITTED, State.REGISTERED,
+          State.ANSWERED, State.CLOSED]  # fmt: skip
+
+
+def inputs_for(action: str) -> dict:
+    return {
+        "submit": {"reference_number": f"第{next(_reference_numbers):04d}号"},
+        "record_answer": {"handling_units": "市人力资源和社会保障局", "answer": "已纳入2027年工作计划。"},
+        "rate": {"rating": "satisfied"},
+    }.get(action, {})
+
+
+def fire(world: World, proposal: Proposal, action: str, actor_name: str, note: str = "", **kwargs):
+    actor = getattr(world, actor_name) if isinstance(actor_name, str) else actor_name
+    return services.transition_apply(
+        proposal_id=proposal.pk, actor=actor, action=action, note=note or "理由说明", inputs=inputs_for(action), **kwargs
+    )
+
+
+def add_evidence(world: World, proposal: Proposal) -> None:
+    services.evidence_add(
+        proposal_id=proposal.pk, actor=world.secretary,
+        upload=SimpleUploadedFile("调研问卷.csv", "题目,人数\n就业压力,812\n".encode()), description="问卷结果",
+    )  # fmt: skip
+
+
+def assign_all(world: World, proposal: Proposal) -> None:
+    services.delegate_assign(proposal_id=proposal.pk, actor=world.coordinator, delegate=world.lead.delegate, role="lead")
+    for cosigner in world.cosigners:
+        services.delegate_assign(
+            proposal_id=proposal.pk, actor=world.coordinator, delegate=cosigner.delegate, role="cosigner"
+        )
+
+
+def bring_to(world: World, state: str, *, kind: str = Proposal.Kind.SUGGESTION) -> Proposal:
+    """A proposal in `state`, reached the way an office would reach it. Its delegates are assigned at once."""
+    proposal = world.draft(kind=kind)
+    assign_all(world, proposal)
+    if state == State.WITHDRAWN:
+        fire(world, proposal, "withdraw", "secretary")
+        return Proposal.objects.get(pk=proposal.pk)
+    if state == State.NOT_REGISTERED:
+        proposal = bring_to(world, State.SUBMITTED, kind=kind)
+        fire(world, proposal, "not_register", "lead")
+        return Proposal.objects.get(pk=proposal.pk)
+    for step in _ORDER[1 : _ORDER.index(state) + 1]:
+        if step == State.READY:
+            fire(world, proposal, "endorse", "lead")
+            for cosigner in world.cosigners:
+                fire(world, proposal, "co_sign", cosigner)
+        action, actor = _ROAD[step]
+        fire(world, proposal, action, actor)
+        if step == State.RESEARCH:
+            # What research produces: a summary and evidence, so consultation may start.
+            services.proposal_update_text(proposal_id=proposal.pk, actor=world.secretary,
+                                          research_findings="走访35所中小学，问卷2500份。")  # fmt: skip
+            add_evidence(world, proposal)
+    return Proposal.objects.get(pk=proposal.pk)
