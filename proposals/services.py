@@ -369,7 +369,10 @@ def evidence_add(*, proposal_id: int, actor: User, upload: UploadedFile, descrip
 def _parse_day(field: str, value: Any, default: dt.date, errors: dict[str, list[str]], today: dt.date) -> dt.date:
     if value in (None, ""):
         return default
-    day = value if isinstance(value, dt.date) else parse_date(str(value)) if isinstance(value, str) else None
+    try:
+        day = value if isinstance(value, dt.date) else parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, such as 2026-13-45
+        day = None
     if day is None:
         errors.setdefault(field, []).append(_("Enter a valid date (YYYY-MM-DD)."))
         return default

@@ -123,3 +123,9 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return World()
+
+
+@pytest.fixture
+def committed_world(transactional_db) -> World:
+    """A world whose rows are committed, for tests where other connections or processes must see them."""
+    return World()
