@@ -1,0 +1,105 @@
+"""Side effects leave only after the transaction commits, and speak each recipient's language."""
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from proposals import services
+from proposals.models import Proposal, StateChangeForbidden, Transition
+from proposals.workflow import State
+from tests.proposals.arrange import assign_all, fire
+
+
+def test_a_state_change_is_mailed_to_the_participants_in_their_language(world, django_capture_on_commit_callbacks):
+    world.lead.language = "en"
+    world.lead.save(update_fields=["language"])
+    proposal = world.draft()
+    assign_all(world, proposal)
+    with django_capture_on_commit_callbacks(execute=True):
+        fire(world, proposal, "start_research", "secretary")
+
+    recipients = {message.to[0]: message for message in mail.outbox}
+    assert world.secretary.email not in recipients, "the one who acted is not told about it"
+    assert set(recipients) == {world.lead.email, *(c.email for c in world.cosigners)}
+    english = recipients[world.lead.email]
+    assert proposal.title in english.subject and "Research" in english.body
+    chinese = recipients[world.cosigners[0].email]
+    assert "调研" in chinese.subject
+    html, mimetype = english.alternatives[0]
+    assert mimetype == "text/html" and proposal.title in html
+
+
+def test_an_action_that_keeps_the_state_sends_no_mail(world, django_capture_on_commit_callbacks):
+    proposal = world.draft()
+    assign_all(world, proposal)
+    with django_capture_on_commit_callbacks(execute=True):
+        fire(world, proposal, "comment", "lead", note="建议补充数据")
+    assert mail.outbox == []
+
+
+def test_nothing_is_queued_when_the_transaction_rolls_back(world, django_capture_on_commit_callbacks):
+    proposal = world.draft()
+    assign_all(world, proposal)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):  # noqa: PT012
+        with transaction.atomic():
+            fire(world, proposal, "start_research", "secretary")
+            raise RuntimeError("the caller's transaction fails after the transition")
+    assert callbacks == []
+    assert mail.outbox == []
+    assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
+    assert not Transition.objects.filter(proposal=proposal).exists()
+
+
+def test_state_cannot_be_changed_by_saving_the_model(world):
+    proposal = world.draft()
+    proposal.state = State.CLOSED
+    with pytest.raises(StateChangeForbidden):
+        proposal.save()
+    assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
+
+
+def test_a_new_proposal_cannot_skip_the_draft_state(world):
+    proposal = Proposal(title="跳过草拟", kind="suggestion", topic="jobs", organisation=world.branch,
+                        author=world.secretary, session=world.npc_session, state=State.READY)  # fmt: skip
+    with pytest.raises(StateChangeForbidden):
+        proposal.save()
+
+
+def test_the_transition_log_cannot_be_edited_or_deleted(world):
+    proposal = world.draft()
+    transition = fire(world, proposal, "start_research", "secretary")
+    transition.note = "改写历史"
+    with pytest.raises(StateChangeForbidden):
+        transition.save()
+    with pytest.raises(StateChangeForbidden):
+        transition.delete()
+
+
+@pytest.mark.usefixtures("requires_postgresql")
+def test_the_database_itself_refuses_to_rewrite_the_log(world):
+    from django.db import DatabaseError
+
+    proposal = world.draft()
+    fire(world, proposal, "start_research", "secretary")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Transition.objects.filter(proposal=proposal).update(note="改写历史")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Transition.objects.filter(proposal=proposal).delete()
+
+
+def test_editing_the_text_keeps_every_revision(world):
+    proposal = world.draft()
+    services.proposal_update_text(proposal_id=proposal.pk, actor=world.secretary, title="关于支持青年电商创业的建议")
+    services.proposal_update_text(proposal_id=proposal.pk, actor=world.coordinator, background="陶瓷e镇青年集中。")
+    proposal.refresh_from_db()
+    revisions = list(proposal.revisions.order_by("number"))
+    assert [r.number for r in revisions] == [1, 2, 3] and proposal.revision_number == 3
+    assert revisions[0].title == "关于加强青少年心理健康服务的建议"
+    assert revisions[1].title == revisions[2].title == proposal.title == "关于支持青年电商创业的建议"
+    assert revisions[2].background == "陶瓷e镇青年集中。" and revisions[2].author == world.coordinator
+
+
+def test_saving_unchanged_text_makes_no_revision(world):
+    proposal = world.draft()
+    services.proposal_update_text(proposal_id=proposal.pk, actor=world.secretary, title=proposal.title)
+    assert proposal.revisions.count() == 1

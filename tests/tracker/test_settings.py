@@ -1,0 +1,78 @@
+"""Settings come from the environment and refuse values that make no sense, loudly, at start-up."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from tracker import env
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "TRACKER_ENV": "production",
+    "SECRET_KEY": "k3y-" + "q8Zr!v2Lm#x7Tn$w" * 4,
+    "ALLOWED_HOSTS": "tracker.example.org",
+    "DATABASE_URL": "postgres://tracker:secret@db.example.org:5432/tracker",
+    "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+}
+
+
+def manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **environ}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("raw", ["ture", "2", "enabled"])
+def test_a_boolean_that_is_not_one_fails(monkeypatch, raw):
+    monkeypatch.setenv("DEBUG", raw)
+    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+        env.env_bool("DEBUG", default=False)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("yes", True), ("0", False), ("On", True), ("", False)])
+def test_booleans_read_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env.env_bool("FLAG", default=not expected) is expected
+
+
+def test_a_number_that_is_not_one_fails(monkeypatch):
+    monkeypatch.setenv("EMAIL_PORT", "twenty-five")
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
+        env.env_int("EMAIL_PORT", 25)
+
+
+def test_the_production_settings_pass_the_deploy_check_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL"),
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"TRACKER_ENV": "prod"}, "TRACKER_ENV"),
+        ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS"),
+    ],
+)
+def test_production_refuses_to_start_on_a_bad_value(override, complaint):
+    result = manage("check", **{**PRODUCTION, **override})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+def test_the_embedded_defaults_need_no_configuration(tmp_path):
+    result = manage("check", TRACKER_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
