@@ -155,10 +155,16 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         assign_form = AssignDelegateForm(proposal=proposal, user=request.user, prefix="a")
         if request.method == "POST":
             if "fire" in request.POST:
-                transition_form = TransitionForm(request.POST, proposal=proposal, user=request.user, options=options, prefix="t")
+                transition_form = TransitionForm(
+                    request.POST, proposal=proposal, user=request.user, options=options, prefix="t"
+                )
                 done = transition_form.is_valid() and transition_form.apply()
                 if done:
-                    self.message_user(request, _("Done: %(action)s → %(state)s") % {"action": done.action, "state": done.get_to_state_display()}, messages.SUCCESS)  # fmt: skip
+                    done_message = _("Done: %(action)s → %(state)s") % {
+                        "action": done.action,
+                        "state": done.get_to_state_display(),
+                    }
+                    self.message_user(request, done_message, messages.SUCCESS)
                     return redirect("admin:proposals_proposal_workflow", pk)
             elif "assign" in request.POST:
                 assign_form = AssignDelegateForm(request.POST, proposal=proposal, user=request.user, prefix="a")

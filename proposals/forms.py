@@ -33,10 +33,14 @@ class TransitionForm(ServiceForm):
     action = forms.ChoiceField(label=_("Action"))
     note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     reference_number = forms.CharField(label=_("Reference number"), max_length=50, required=False)
-    submitted_on = forms.DateField(label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    submitted_on = forms.DateField(
+        label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     handling_units = forms.CharField(label=_("Handling units"), max_length=300, required=False)
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    answered_on = forms.DateField(label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    answered_on = forms.DateField(
+        label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     rating = forms.ChoiceField(label=_("Rating"), choices=[("", "---------"), *Proposal.Rating.choices], required=False)
 
     INPUT_FIELDS = ("reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating")
@@ -49,7 +53,9 @@ class TransitionForm(ServiceForm):
     def apply(self) -> Transition | None:
         """Fire the action through the service; on refusal or bad input, the errors land on the form."""
         action = get_action(self.cleaned_data["action"])
-        inputs = {name: self.cleaned_data[name] for name in action.inputs if self.cleaned_data.get(name) not in (None, "")}
+        inputs = {
+            name: self.cleaned_data[name] for name in action.inputs if self.cleaned_data.get(name) not in (None, "")
+        }
         return self.run_service(
             lambda: services.transition_apply(
                 proposal_id=self.proposal.pk, actor=self.user, action=action.name,

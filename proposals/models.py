@@ -68,7 +68,11 @@ class Organisation(models.Model):
 
     def subtree_filter(self, prefix: str = "") -> Q:
         """A filter for this organisation and everything below it (the tree is three levels deep)."""
-        return Q(**{f"{prefix}pk": self.pk}) | Q(**{f"{prefix}parent": self.pk}) | Q(**{f"{prefix}parent__parent": self.pk})
+        return (
+            Q(**{f"{prefix}pk": self.pk})
+            | Q(**{f"{prefix}parent": self.pk})
+            | Q(**{f"{prefix}parent__parent": self.pk})
+        )
 
     def is_within(self, ancestor: Organisation) -> bool:
         node: Organisation | None = self
@@ -185,7 +189,9 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(name="session_body_valid", condition=Q(body__in=["npc", "cppcc"])),
             models.CheckConstraint(name="session_level_valid", condition=Q(level__in=["city", "county"])),
-            models.CheckConstraint(name="session_opens_before_closing", condition=Q(opening_date__lte=F("closing_date"))),
+            models.CheckConstraint(
+                name="session_opens_before_closing", condition=Q(opening_date__lte=F("closing_date"))
+            ),
         ]
         indexes = [models.Index(fields=["submission_deadline"], name="session_deadline")]
 
@@ -195,9 +201,14 @@ class Session(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        if self.submission_deadline and self.closing_date:
-            if timezone.localdate(self.submission_deadline) > self.closing_date:
-                raise ValidationError({"submission_deadline": _("The submission deadline must be before the session closes.")})
+        if (
+            self.submission_deadline
+            and self.closing_date
+            and timezone.localdate(self.submission_deadline) > self.closing_date
+        ):
+            raise ValidationError(
+                {"submission_deadline": _("The submission deadline must be before the session closes.")}
+            )
         if self.opening_date and self.closing_date and self.opening_date > self.closing_date:
             raise ValidationError({"closing_date": _("A session cannot close before it opens.")})
 
@@ -283,7 +294,10 @@ class Proposal(models.Model):
             models.CheckConstraint(
                 name="proposal_kind_valid", condition=Q(kind__in=["motion", "suggestion", "cppcc_proposal"])
             ),
-            models.CheckConstraint(name="proposal_rating_valid", condition=Q(rating__in=["", "satisfied", "basically_satisfied", "unsatisfied"])),
+            models.CheckConstraint(
+                name="proposal_rating_valid",
+                condition=Q(rating__in=["", "satisfied", "basically_satisfied", "unsatisfied"]),
+            ),
             models.CheckConstraint(name="proposal_title_not_blank", condition=~Q(title="")),
             models.CheckConstraint(name="proposal_revision_positive", condition=Q(revision_number__gte=1)),
             # A reference number is given once, by the session's office, and only at submission.
@@ -306,12 +320,6 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_state = instance.__dict__.get("state")
-        return instance
-
     def save(self, *args, **kwargs):
         loaded = getattr(self, "_loaded_state", None)
         if loaded is not None and loaded != self.state and not _state_writer.get():
@@ -320,6 +328,12 @@ class Proposal(models.Model):
             raise StateChangeForbidden("A new proposal starts as a draft.")
         super().save(*args, **kwargs)
         self._loaded_state = self.state
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_state = instance.__dict__.get("state")
+        return instance
 
     # Reads the workflow guards use. They go through the prefetch cache when a caller prefetched.
 
@@ -351,8 +365,12 @@ class Assignment(models.Model):
         LEAD = "lead", _("Lead delegate")
         COSIGNER = "cosigner", _("Co-signer")
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="assignments")
-    delegate = models.ForeignKey(Delegate, verbose_name=_("delegate"), on_delete=models.PROTECT, related_name="assignments")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    delegate = models.ForeignKey(
+        Delegate, verbose_name=_("delegate"), on_delete=models.PROTECT, related_name="assignments"
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by"))
     assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
@@ -386,7 +404,9 @@ class Assignment(models.Model):
 class Revision(models.Model):
     """A saved version of a proposal's text. Revisions are never edited; a new save makes a new one."""
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="revisions")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="revisions"
+    )
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
     background = models.TextField(_("background"), blank=True)
@@ -417,8 +437,12 @@ class Comment(models.Model):
         COMMENT = "comment", _("Comment")
         CHANGE_REQUEST = "change_request", _("Change request")
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="comments")
-    revision = models.ForeignKey(Revision, verbose_name=_("revision"), on_delete=models.PROTECT, related_name="comments")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="comments"
+    )
+    revision = models.ForeignKey(
+        Revision, verbose_name=_("revision"), on_delete=models.PROTECT, related_name="comments"
+    )
     author = models.ForeignKey(User, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.COMMENT)
     body = models.TextField(_("comment"))
@@ -446,7 +470,9 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
 class Evidence(models.Model):
     """Research evidence: survey results, interview notes, photos, spreadsheets."""
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="evidence")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="evidence"
+    )
     file = models.FileField(_("file"), upload_to=evidence_upload_to)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -474,7 +500,9 @@ class Evidence(models.Model):
 class Transition(models.Model):
     """The append-only log: who fired which action, from which state to which, when, with which note."""
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, related_name="transitions")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, related_name="transitions"
+    )
     action = models.CharField(_("action"), max_length=30)
     from_state = models.CharField(_("from"), max_length=15, choices=State.choices)
     to_state = models.CharField(_("to"), max_length=15, choices=State.choices)
@@ -513,7 +541,9 @@ class Deadline(models.Model):
         CONSULTATION = "consultation", _("Consultation")
         ANSWER = "answer", _("Answer")
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="deadlines")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="deadlines"
+    )
     stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices)
     due_at = models.DateTimeField(_("due"))
     # Counts the moves of this due date, so calendars that subscribed see an update (iCalendar SEQUENCE).
@@ -529,8 +559,10 @@ class Deadline(models.Model):
         ordering = ["due_at"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "stage"], name="deadline_once_per_stage"),
-            models.CheckConstraint(name="deadline_stage_valid", condition=Q(stage__in=["research", "consultation", "answer"])),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                name="deadline_stage_valid", condition=Q(stage__in=["research", "consultation", "answer"])
+            ),
+        ]
         indexes = [models.Index(fields=["due_at", "stage"], name="deadline_due")]
 
     def __str__(self) -> str:

@@ -97,7 +97,9 @@ def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) 
     for field in Revision.TEXT_FIELDS:
         if field in changes:
             limit = settings.PROPOSAL_TITLE_MAX_CHARS if field == "title" else settings.PROPOSAL_TEXT_MAX_CHARS
-            cleaned[field] = _clean_text(field, changes[field], max_chars=limit, required=field == "title", errors=errors)
+            cleaned[field] = _clean_text(
+                field, changes[field], max_chars=limit, required=field == "title", errors=errors
+            )
     return cleaned
 
 
@@ -285,9 +287,7 @@ def delegate_assign(*, proposal_id: int, actor: User, delegate: Delegate, role: 
     return assignment
 
 
-def deadline_set(
-    *, proposal_id: int, actor: User, stage: str, due_at: dt.datetime, reason: str = ""
-) -> Deadline:
+def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.datetime, reason: str = "") -> Deadline:
     """Move a stage's due date. Each move raises the deadline's sequence so subscribed calendars update."""
     errors: dict[str, list[str]] = {}
     if stage not in Deadline.Stage.values:
@@ -448,7 +448,11 @@ def _effect_submit(proposal, actor, note, inputs, now):
     number = inputs["reference_number"]
     if Proposal.objects.filter(session=proposal.session, reference_number=number).exclude(pk=proposal.pk).exists():
         raise ValidationError(
-            {"reference_number": [_("Reference number %(number)s is already taken in this session.") % {"number": number}]}
+            {
+                "reference_number": [
+                    _("Reference number %(number)s is already taken in this session.") % {"number": number}
+                ]
+            }
         )
     proposal.reference_number = number
     proposal.submitted_on = inputs["submitted_on"]

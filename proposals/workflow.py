@@ -134,7 +134,10 @@ def _before_submission_deadline(proposal: Proposal, ctx: GuardContext) -> str | 
         return None
     when = formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
     return str(
-        _("The session's submission deadline (%(deadline)s) has passed; a coordinator must allow a late submission with a reason.")
+        _(
+            "The session's submission deadline (%(deadline)s) has passed; "
+            "a coordinator must allow a late submission with a reason."
+        )
         % {"deadline": when}
     )
 

@@ -75,7 +75,9 @@ class World:
 
     def __init__(self):
         self.city = Organisation.objects.create(name="共青团朔州市委", level="city", region="朔州市")
-        self.county = Organisation.objects.create(name="共青团怀仁市委", level="county", parent=self.city, region="怀仁市")
+        self.county = Organisation.objects.create(
+            name="共青团怀仁市委", level="county", parent=self.city, region="怀仁市"
+        )
         self.other_county = Organisation.objects.create(
             name="共青团应县委", level="county", parent=self.city, region="应县"
         )

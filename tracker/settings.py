@@ -25,7 +25,7 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when TRACKER_ENV=production.")
 
-_DEV_SECRET_KEY = "development-only-key-do-not-use-in-production"  # noqa: S105
+_DEV_SECRET_KEY = "development-only-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
 if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters in production.")

@@ -38,7 +38,12 @@ def inputs_for(action: str) -> dict:
 def fire(world: World, proposal: Proposal, action: str, actor_name: str, note: str = "", **kwargs):
     actor = getattr(world, actor_name) if isinstance(actor_name, str) else actor_name
     return services.transition_apply(
-        proposal_id=proposal.pk, actor=actor, action=action, note=note or "理由说明", inputs=inputs_for(action), **kwargs
+        proposal_id=proposal.pk,
+        actor=actor,
+        action=action,
+        note=note or "理由说明",
+        inputs=inputs_for(action),
+        **kwargs,
     )
 
 
@@ -50,7 +55,9 @@ def add_evidence(world: World, proposal: Proposal) -> None:
 
 
 def assign_all(world: World, proposal: Proposal) -> None:
-    services.delegate_assign(proposal_id=proposal.pk, actor=world.coordinator, delegate=world.lead.delegate, role="lead")
+    services.delegate_assign(
+        proposal_id=proposal.pk, actor=world.coordinator, delegate=world.lead.delegate, role="lead"
+    )
     for cosigner in world.cosigners:
         services.delegate_assign(
             proposal_id=proposal.pk, actor=world.coordinator, delegate=cosigner.delegate, role="cosigner"

@@ -32,7 +32,10 @@ def test_the_proposal_page_shows_the_log_read_only_and_no_state_field(operator, 
     html = page.content.decode()
     assert 'name="state"' not in html
     assert "start_consultation" in html  # the transition log inline
-    assert operator.post(reverse("admin:proposals_proposal_change", args=[proposal.pk]), {"state": "closed"}).status_code == 403
+    assert (
+        operator.post(reverse("admin:proposals_proposal_change", args=[proposal.pk]), {"state": "closed"}).status_code
+        == 403
+    )
     assert Proposal.objects.get(pk=proposal.pk).state == State.CONSULTATION
 
 
@@ -41,7 +44,10 @@ def test_the_transition_log_cannot_be_changed_in_the_admin(operator, world):
     transition = Transition.objects.filter(proposal=proposal).first()
     url = reverse("admin:proposals_transition_change", args=[transition.pk])
     assert operator.post(url, {"note": "改写"}).status_code == 403
-    assert operator.post(reverse("admin:proposals_transition_delete", args=[transition.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        operator.post(reverse("admin:proposals_transition_delete", args=[transition.pk]), {"post": "yes"}).status_code
+        == 403
+    )
 
 
 def test_the_workflow_page_lists_actions_with_reasons_and_fires_through_the_service(operator, world):

@@ -40,10 +40,13 @@ def test_an_action_that_keeps_the_state_sends_no_mail(world, django_capture_on_c
 def test_nothing_is_queued_when_the_transaction_rolls_back(world, django_capture_on_commit_callbacks):
     proposal = world.draft()
     assign_all(world, proposal)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):  # noqa: PT012
-        with transaction.atomic():
-            fire(world, proposal, "start_research", "secretary")
-            raise RuntimeError("the caller's transaction fails after the transition")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        fire(world, proposal, "start_research", "secretary")
+        raise RuntimeError("the caller's transaction fails after the transition")
     assert callbacks == []
     assert mail.outbox == []
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT

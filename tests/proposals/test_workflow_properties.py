@@ -31,7 +31,9 @@ def text_of(proposal):
     return tuple(getattr(proposal, field) for field in Revision.TEXT_FIELDS)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     kind=st.sampled_from([Proposal.Kind.MOTION, Proposal.Kind.SUGGESTION]),
     steps=st.lists(st.tuples(st.sampled_from(STEPS), st.sampled_from(PEOPLE)), max_size=40),
@@ -44,8 +46,12 @@ def test_random_actions_keep_the_workflow_consistent(world, kind, steps):
     for number, (step, name) in enumerate(steps):
         try:
             if step == "edit_text":
-                services.proposal_update_text(proposal_id=proposal.pk, actor=person(world, name),
-                                              research_findings=f"第{number}轮调研", recommendations=f"建议{number}")  # fmt: skip
+                services.proposal_update_text(
+                    proposal_id=proposal.pk,
+                    actor=person(world, name),
+                    research_findings=f"第{number}轮调研",
+                    recommendations=f"建议{number}",
+                )
             elif step == "add_evidence":
                 add_evidence(world, proposal)
             else:
