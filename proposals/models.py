@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -57,9 +58,11 @@ class Organisation(models.Model):
     PARENT_LEVEL = {Level.COUNTY: Level.CITY, Level.BRANCH: Level.COUNTY}
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         expected = self.PARENT_LEVEL.get(self.level)
+        if expected is None and self.parent_id:
+            raise ValidationError({"parent": _("A city committee stands at the top and has no parent.")})
+        if expected and not self.parent_id:
+            raise ValidationError({"parent": _("Choose the organisation this one belongs to.")})
         if expected and self.parent and self.parent.level != expected:
             raise ValidationError(
                 {"parent": _("A %(level)s must belong to a %(parent)s.")
@@ -121,6 +124,17 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(name="user_digest_hour_range", condition=Q(digest_hour__lte=23)),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in (self.Role.SECRETARY, self.Role.COORDINATOR) and not self.organisation_id:
+            raise ValidationError({"organisation": _("Secretaries and coordinators act for an organisation.")})
+        if (
+            self.role == self.Role.COORDINATOR
+            and self.organisation
+            and self.organisation.level == Organisation.Level.BRANCH
+        ):
+            raise ValidationError({"organisation": _("Coordinators work at a city or county committee.")})
 
     @property
     def display_name(self) -> str:
@@ -199,8 +213,6 @@ class Session(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if (
             self.submission_deadline
             and self.closing_date

@@ -1,0 +1,42 @@
+"""What the model refuses by itself: an admin form shows these as field errors instead of failing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from proposals.models import Organisation, User
+
+
+@pytest.mark.parametrize(
+    ("level", "parent_name", "field"),
+    [("city", "city", "parent"), ("county", None, "parent"), ("branch", "city", "parent")],
+)
+def test_an_organisation_hangs_below_the_level_above_it(world, level, parent_name, field):
+    parent = getattr(world, parent_name) if parent_name else None
+    with pytest.raises(ValidationError) as error:
+        Organisation(name="新组织", level=level, parent=parent, region="朔州市").full_clean()
+    assert field in error.value.message_dict
+
+
+def test_the_database_refuses_a_county_without_a_parent(world):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Organisation.objects.create(name="无上级", level="county", region="朔州市")
+
+
+def test_subtree_covers_the_organisation_and_everything_below(world):
+    below_city = set(Organisation.objects.filter(world.city.subtree_filter()))
+    assert below_city == set(Organisation.objects.all())
+    assert set(Organisation.objects.filter(world.county.subtree_filter())) == {world.county, world.branch}
+    assert world.branch.is_within(world.city) and not world.branch.is_within(world.other_county)
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "field"),
+    [("secretary", None, "organisation"), ("coordinator", "branch", "organisation")],
+)
+def test_staff_roles_need_a_fitting_organisation(world, role, organisation, field):
+    user = User(username="新人", role=role, organisation=getattr(world, organisation) if organisation else None)
+    user.set_unusable_password()
+    with pytest.raises(ValidationError) as error:
+        user.full_clean()
+    assert field in error.value.message_dict
