@@ -86,6 +86,10 @@ class Organisation(models.Model):
         return False
 
 
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         SECRETARY = "secretary", _("Secretary")
@@ -135,6 +139,12 @@ class User(AbstractUser):
             and self.organisation.level == Organisation.Level.BRANCH
         ):
             raise ValidationError({"organisation": _("Coordinators work at a city or county committee.")})
+
+    def get_full_name(self) -> str:
+        # Chinese names read family name first, with no space: 刘振华, not "振华 刘".
+        if _is_cjk(self.last_name) or _is_cjk(self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
 
     @property
     def display_name(self) -> str:

@@ -176,6 +176,7 @@ def proposal_create(
     recommendations: str = "",
     research_due: dt.datetime | None = None,
     consultation_due: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Proposal:
     """Draft a new proposal for an organisation the author steers, with its first revision and deadlines."""
     errors: dict[str, list[str]] = {}
@@ -207,7 +208,7 @@ def proposal_create(
         errors["consultation_due"] = [_("Consultation cannot be due before research is.")]
     _raise_if(errors)
 
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         proposal = Proposal.objects.create(
             organisation=organisation, session=session, kind=kind, topic=topic, author=author,
@@ -224,7 +225,12 @@ def proposal_create(
 
 
 def proposal_update_text(
-    *, proposal_id: int, actor: User, expected_version: int | None = None, **changes: Any
+    *,
+    proposal_id: int,
+    actor: User,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+    **changes: Any,
 ) -> Proposal:
     """Save a change of the text as a new revision. The text is frozen from "ready" on."""
     unknown = set(changes) - set(Revision.TEXT_FIELDS)
@@ -246,7 +252,7 @@ def proposal_update_text(
         changed = {field: value for field, value in cleaned.items() if getattr(proposal, field) != value}
         if not changed:
             return proposal
-        now = timezone.now()
+        now = now or timezone.now()
         for field, value in changed.items():
             setattr(proposal, field, value)
         proposal.revision_number += 1
@@ -258,7 +264,9 @@ def proposal_update_text(
     return proposal
 
 
-def delegate_assign(*, proposal_id: int, actor: User, delegate: Delegate, role: str) -> Assignment:
+def delegate_assign(
+    *, proposal_id: int, actor: User, delegate: Delegate, role: str, now: dt.datetime | None = None
+) -> Assignment:
     """A coordinator assigns a lead delegate or a co-signer. The delegate must sit in the session's body."""
     if role not in Assignment.Role.values:
         raise ValidationError({"role": [_("Choose lead delegate or co-signer.")]})
@@ -279,7 +287,7 @@ def delegate_assign(*, proposal_id: int, actor: User, delegate: Delegate, role: 
             if lead.declined_at is None:
                 raise ValidationError({"role": [_("The proposal already has a lead delegate.")]})
             lead.delete()  # A lead who declined makes way for the new one; the log keeps the decline.
-        now = timezone.now()
+        now = now or timezone.now()
         assignment = Assignment.objects.create(
             proposal=proposal, delegate=delegate, role=role, assigned_by=actor, assigned_at=now
         )
@@ -312,7 +320,9 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
     return deadline
 
 
-def evidence_add(*, proposal_id: int, actor: User, upload: UploadedFile, description: str = "") -> Evidence:
+def evidence_add(
+    *, proposal_id: int, actor: User, upload: UploadedFile, description: str = "", now: dt.datetime | None = None
+) -> Evidence:
     """Attach research evidence after checking its size and that its content matches its type."""
     errors: dict[str, list[str]] = {}
     description = _clean_text("description", description, max_chars=200, required=False, errors=errors)
@@ -342,6 +352,7 @@ def evidence_add(*, proposal_id: int, actor: User, upload: UploadedFile, descrip
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    now = now or timezone.now()
     evidence = None
     try:
         with transaction.atomic():
@@ -351,10 +362,10 @@ def evidence_add(*, proposal_id: int, actor: User, upload: UploadedFile, descrip
                 raise TransitionRefused("evidence_closed", _("Evidence can no longer be added after submission."))
             evidence = Evidence(
                 proposal=proposal, original_name=name[:255], content_type=content_type, size=upload.size,
-                sha256=digest.hexdigest(), description=description, uploaded_by=actor,
+                sha256=digest.hexdigest(), description=description, uploaded_by=actor, uploaded_at=now,
             )  # fmt: skip
             evidence.file.save(name, upload, save=True)
-            _touch(proposal, timezone.now())
+            _touch(proposal, now)
     except Exception:
         # The file reaches the disk before the row commits: a rolled-back upload must not leave it behind.
         if evidence is not None and evidence.file.name:

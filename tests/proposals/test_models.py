@@ -40,3 +40,9 @@ def test_staff_roles_need_a_fitting_organisation(world, role, organisation, fiel
     with pytest.raises(ValidationError) as error:
         user.full_clean()
     assert field in error.value.message_dict
+
+
+def test_chinese_names_read_family_name_first():
+    assert User(last_name="刘", first_name="振华").display_name == "刘振华"
+    assert User(last_name="Smith", first_name="Anna").display_name == "Anna Smith"
+    assert User(username="demo-admin").display_name == "demo-admin"

@@ -1,0 +1,175 @@
+"""`manage.py seed_demo`: the Shuozhou demo covers the whole workflow, its history replays, and it is idempotent."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from proposals import services
+from proposals.models import (
+    Assignment,
+    Comment,
+    Deadline,
+    Delegate,
+    Evidence,
+    Organisation,
+    Proposal,
+    Revision,
+    Session,
+    Transition,
+    User,
+)
+from proposals.selectors import proposals_visible_to
+from proposals.workflow import State
+
+MODELS = (Organisation, User, Delegate, Session, Proposal, Revision, Assignment, Comment, Evidence, Transition,
+          Deadline)  # fmt: skip
+LOGINS = {
+    "demo-admin": "admin",
+    "demo-coordinator": "coordinator",
+    "demo-secretary": "secretary",
+    "demo-secretary2": "secretary",
+    "demo-delegate": "delegate",
+    "demo-delegate2": "delegate",
+}
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture(autouse=True)
+def _no_password_from_environment(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+
+
+def test_seed_demo_builds_the_shuozhou_demo(db):
+    output = seed()
+
+    proposals = list(Proposal.objects.select_related("session", "organisation__parent"))
+    assert len(proposals) >= 40
+    assert {p.state for p in proposals} == set(State.values)
+    assert {p.topic for p in proposals} == set(Proposal.Topic.values)
+    for proposal in proposals:
+        assert proposal.kind in Proposal.KINDS_BY_BODY[proposal.session.body], proposal.title
+
+    counties = Organisation.objects.filter(level="county", parent__name="共青团朔州市委")
+    assert set(counties.values_list("name", flat=True)) == {
+        "共青团朔城区委", "共青团平鲁区委", "共青团山阴县委", "共青团应县委", "共青团右玉县委", "共青团怀仁市委",
+    }  # fmt: skip
+    assert Organisation.objects.filter(level="branch", parent__in=counties).count() >= 12
+    for county in counties:  # every county has proposals somewhere in its subtree
+        assert Proposal.objects.filter(county.subtree_filter("organisation__")).exists(), county.name
+
+    assert Delegate.objects.filter(body="npc", level="city").count() >= 14
+    assert Delegate.objects.filter(body="cppcc", level="city").count() >= 6
+    assert Delegate.objects.filter(level="county").exists()
+
+    # The six logins, with the roles and organisations the summary promises, and the default password.
+    users = {user.username: user for user in User.objects.filter(username__in=LOGINS)}
+    assert {name: user.role for name, user in users.items()} == LOGINS
+    assert users["demo-admin"].is_superuser
+    assert users["demo-coordinator"].organisation.level == "city"
+    assert users["demo-secretary"].organisation.parent.name == "共青团怀仁市委"
+    assert users["demo-secretary2"].organisation.parent.name == "共青团平鲁区委"
+    assert users["demo-delegate"].delegate.body == "npc"
+    assert users["demo-delegate2"].delegate.body == "cppcc"
+    for user in users.values():
+        assert user.check_password(settings.DEMO_PASSWORD_DEFAULT), user.username
+        assert user.email.endswith("@demo.shuozhou.example")
+        assert user.first_name and user.last_name
+        assert user.username in output
+    assert settings.DEMO_PASSWORD_DEFAULT in output
+    assert "秘书 / secretary" in output
+
+    # Each delegate login leads some proposals, co-signs others, and does not see them all.
+    for username in ("demo-delegate", "demo-delegate2"):
+        roles = set(Assignment.objects.filter(delegate__user__username=username).values_list("role", flat=True))
+        assert roles == {"lead", "cosigner"}, username
+        assert 0 < proposals_visible_to(users[username]).count() < len(proposals), username
+    for username in ("demo-secretary", "demo-secretary2"):
+        assert 0 < proposals_visible_to(users[username]).count() < len(proposals), username
+
+    # Every proposal's log replays from a draft to its current state, in strictly increasing past time.
+    now = timezone.now()
+    for proposal in proposals:
+        state, previous = State.DRAFT.value, None
+        for transition in proposal.transitions.order_by("created_at", "id"):
+            assert transition.from_state == state, (proposal.title, transition.action)
+            assert previous is None or transition.created_at > previous, proposal.title
+            assert transition.created_at < now, proposal.title
+            state, previous = transition.to_state, transition.created_at
+        assert state == proposal.state, proposal.title
+        first = proposal.transitions.order_by("created_at").first()
+        assert first is None or proposal.created_at < first.created_at, "drafted before anything happened to it"
+
+    # What the guards demand shows in the data: deadlines kept (or overridden), motions co-signed, evidence.
+    for transition in Transition.objects.filter(action="submit").select_related("proposal__session"):
+        proposal = transition.proposal
+        assert transition.created_at <= proposal.session.submission_deadline or proposal.late_submission_allowed()
+        if proposal.kind == Proposal.Kind.MOTION:
+            assert proposal.cosigned_count() >= proposal.session.required_motion_cosigners
+    assert Transition.objects.filter(action="request_changes", to_state="research").exists()
+    assert Transition.objects.filter(action="allow_late_submission").exists()
+    assert {e.original_name.rsplit(".", 1)[-1] for e in Evidence.objects.all()} >= {"pdf", "csv", "png"}
+    assert Revision.objects.filter(number__gte=3).exists()
+    late_states = {State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.ANSWERED, State.CLOSED}
+    for proposal in proposals:
+        if proposal.state in late_states:
+            assert proposal.session.submission_deadline < now, proposal.title
+        elif proposal.state != State.WITHDRAWN:
+            assert proposal.session.submission_deadline > now, proposal.title
+
+
+def test_seed_demo_twice_creates_nothing_new_and_resets_the_password(db, monkeypatch):
+    seed()
+    before = counts()
+    monkeypatch.setenv("DEMO_PASSWORD", "from-the-environment")
+    output = seed()
+    assert counts() == before
+    assert "already present" in output
+    assert "from-the-environment" in output
+    assert User.objects.get(username="demo-delegate").check_password("from-the-environment")
+
+    seed(password="from-the-option")  # --password wins over the environment
+    assert counts() == before
+    assert User.objects.get(username="demo-admin").check_password("from-the-option")
+
+
+def test_seed_demo_failing_half_way_leaves_nothing_behind(db, monkeypatch):
+    real = services.transition_apply
+    calls = 0
+
+    def failing(**kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 150:
+            raise RuntimeError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "transition_apply", failing)
+    with pytest.raises(RuntimeError):
+        seed()
+    assert set(counts().values()) == {0}
+    evidence_dir = Path(settings.MEDIA_ROOT) / "evidence"
+    assert not [path for path in evidence_dir.rglob("*") if path.is_file()]
+
+
+def test_seed_demo_refuses_production_unless_forced(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="--force"):
+        seed()
+    assert not User.objects.filter(username="demo-admin").exists()
