@@ -123,7 +123,7 @@ class TransitionInline(ReadOnlyInline):
 
 @admin.register(Proposal)
 class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "state", "kind", "topic", "organisation", "session", "revision_number", "updated_at"]
+    list_display = ["title", "state", "kind", "topic", "organisation", "session", "updated_at"]
     list_filter = ["state", "kind", "topic", "session", "organisation__parent", "organisation"]
     search_fields = ["title", "background", "recommendations", "reference_number", "organisation__name"]
     list_select_related = ["organisation", "session"]
@@ -135,6 +135,9 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]  # fmt: skip
     fields = readonly_fields
     inlines = [AssignmentInline, DeadlineInline, EvidenceInline, CommentInline, TransitionInline]
+
+    class Media:
+        css = {"all": ["proposals/admin.css"]}
 
     @admin.display(description=_("Workflow"))
     def workflow_link(self, obj: Proposal) -> str:

@@ -48,7 +48,13 @@ class TransitionForm(ServiceForm):
     def __init__(self, *args, proposal: Proposal, user: User, options: list[ActionOption], **kwargs):
         super().__init__(*args, **kwargs)
         self.proposal, self.user = proposal, user
-        self.fields["action"].choices = [(o.action.name, o.action.label) for o in options if o.allowed]
+        allowed = [option.action for option in options if option.allowed]
+        self.fields["action"].choices = [(action.name, action.label) for action in allowed]
+        # Offer only the inputs that some action possible now takes.
+        wanted = {name for action in allowed for name in action.inputs}
+        for name in self.INPUT_FIELDS:
+            if name not in wanted:
+                del self.fields[name]
 
     def apply(self) -> Transition | None:
         """Fire the action through the service; on refusal or bad input, the errors land on the form."""

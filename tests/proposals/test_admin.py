@@ -78,3 +78,15 @@ def test_the_workflow_page_assigns_a_delegate(operator, world):
     response = operator.post(url, {"assign": "1", "a-delegate": world.lead.delegate.pk, "a-role": "lead"})
     assert response.status_code == 302
     assert proposal.lead_assignment().delegate == world.lead.delegate
+
+
+def test_the_workflow_form_offers_only_the_inputs_of_possible_actions_and_records_them(operator, world):
+    proposal = bring_to(world, State.READY)
+    url = reverse("admin:proposals_proposal_workflow", args=[proposal.pk])
+    form = operator.get(url).context["transition_form"]
+    assert "reference_number" in form.fields and "rating" not in form.fields
+
+    response = operator.post(url, {"fire": "1", "t-action": "submit", "t-reference_number": "建议第118号"})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert (proposal.state, proposal.reference_number) == (State.SUBMITTED, "建议第118号")
