@@ -159,7 +159,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "青年提案助手 <noreply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: a file-system broker needs no server for the embedded default; Redis in production and CI.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "" if PRODUCTION else "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "" if PRODUCTION else "filesystem://localhost//")
 if not CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL is required in production (redis://host:6379/0).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -171,6 +171,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+    for _folder in ("broker", "processed", "control", "results"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env_str(
     "CELERY_RESULT_BACKEND",
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else f"file://{VAR_DIR / 'celery' / 'results'}",
