@@ -13,9 +13,8 @@ def test_health_is_ok_when_database_and_broker_answer(client, tmp_path, settings
 
 @pytest.mark.django_db
 def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(client, monkeypatch):
-    from tracker.celery import app
-
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     body = response.json()

@@ -1,0 +1,99 @@
+# Youth proposal tracker: one-command setup, run, test and checks (GNU make).
+#
+#   make run     web + Celery worker + beat on the embedded defaults (SQLite, file-system broker, mails in var/mail/)
+#   make test    the test suite (PYTEST_ARGS="-k workflow -x" passes extra arguments)
+#   make check   migrations up to date, `check --deploy` with production settings
+#   make lint    ruff check + ruff format --check
+#   make lock    regenerate requirements/constraints.txt from pyproject.toml (LOCK_ARGS=--upgrade: newest allowed)
+#   make clean   remove the virtualenv, caches and collected static files (keeps var/ data; see clean-var)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONSTRAINTS := requirements/constraints.txt
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+LOCK_ARGS ?=
+
+# `make check` runs `check --deploy` with production settings. The URLs only have to parse (the check does not
+# connect); they default to this machine's services unless the environment already names some.
+CHECK_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker)
+CHECK_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: help python-version venv run test lint check lock clean clean-var
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+python-version:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+		echo "error: '$(PYTHON)' was not found on PATH. Install Python 3.11 or newer (or run: make PYTHON=/path/to/python3.11 ...)." >&2; \
+		exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "error: Python 3.11 or newer is required, but '$(PYTHON)' is $$($(PYTHON) -c 'import platform; print(platform.python_version())'). Install a newer Python or run: make PYTHON=/path/to/python3.11 ..." >&2; \
+		exit 1; }
+
+# Re-installs only when pyproject.toml or the lock changes (or the virtualenv is missing or broken).
+$(STAMP): pyproject.toml $(CONSTRAINTS) | python-version
+	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$(command -v $(PYTHON))"; \
+		rm -rf $(VENV); \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'"
+	@$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]' || { \
+		echo "error: installing failed. If you changed the dependencies in pyproject.toml, run 'make lock' first." >&2; \
+		exit 1; }
+	@touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python scripts/run_dev.py --host $(HOST) --port $(PORT)
+
+# pytest's exit code 5 means that no test ran: that fails too, with a word on why.
+test: $(STAMP)
+	@echo "$(BIN)/pytest $(PYTEST_ARGS)"
+	@$(BIN)/pytest $(PYTEST_ARGS) || { status=$$?; \
+		if [ $$status -eq 5 ]; then echo "error: pytest collected no tests." >&2; fi; \
+		exit $$status; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	TRACKER_ENV=production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=example.org \
+	DATABASE_URL='$(CHECK_DATABASE_URL)' \
+	CELERY_BROKER_URL='$(CHECK_BROKER_URL)' \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# pip-tools lives in a throwaway virtualenv so it never mixes with the project's own.
+lock: | python-version
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip 'pip-tools>=7.4,<8'; \
+	CUSTOM_COMPILE_COMMAND="make lock" "$$tmp/venv/bin/pip-compile" --quiet $(LOCK_ARGS) \
+		--extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o $(CONSTRAINTS) pyproject.toml
+	@echo "Wrote $(CONSTRAINTS); run 'make venv' to install it."
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info var/static
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+
+# Removes the demo database, the broker queue and the written mails: the next `make run` starts afresh.
+clean-var:
+	rm -rf var
