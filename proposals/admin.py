@@ -27,6 +27,7 @@ from proposals.models import (
     User,
 )
 from proposals.selectors import proposal_action_options, proposals_with_workflow_data
+from proposals.workflow import ACTIONS_BY_NAME
 
 
 class ReadOnlyAdminMixin:
@@ -164,7 +165,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 done = transition_form.is_valid() and transition_form.apply()
                 if done:
                     done_message = _("Done: %(action)s → %(state)s") % {
-                        "action": done.action,
+                        "action": ACTIONS_BY_NAME[done.action].label,
                         "state": done.get_to_state_display(),
                     }
                     self.message_user(request, done_message, messages.SUCCESS)
