@@ -145,7 +145,7 @@ class SessionSpec:
     region: str
     name: str
     opening_in_days: int  # relative to today; negative is in the past
-    deadline_days_before_opening: int = 5
+    deadline_days_before_opening: int = 5  # the submission deadline: this many days before the opening, 18:00
     closing_days_after_opening: int = 5
 
 
@@ -154,8 +154,10 @@ SESSIONS: dict[str, SessionSpec] = {
     "cppcc": SessionSpec("cppcc", "city", "朔州市", "政协朔州市第五届委员会第四次会议", 59),
     "npc_last": SessionSpec("npc", "city", "朔州市", "朔州市第五届人民代表大会第三次会议", -300),
     "cppcc_last": SessionSpec("cppcc", "city", "朔州市", "政协朔州市第五届委员会第三次会议", -301),
-    "huairen": SessionSpec("npc", "county", "怀仁市", "怀仁市第二届人民代表大会第四次会议", 40,
-                           closing_days_after_opening=3),
+    # Opens in four days; its submission deadline passed three days ago. Only a finalised proposal is left
+    # for it, one that missed the deadline (the demo's case of the submission-deadline guard).
+    "huairen": SessionSpec("npc", "county", "怀仁市", "怀仁市第二届人民代表大会第四次会议", 4,
+                           deadline_days_before_opening=7, closing_days_after_opening=3),
 }  # fmt: skip
 
 # --- Proposals ----------------------------------------------------------------------------------------
@@ -166,7 +168,8 @@ class ProposalSpec:
     """One demo proposal and the path it takes through the workflow.
 
     state: where it ends. For "withdrawn", withdraw_from says from which state. recommendations are
-    numbered 一、二、三、 by the seeder. lead and cosigners are usernames; "" picks one.
+    numbered 一、二、三、 by the seeder. lead and cosigners are usernames; "" picks one. A draft without a
+    background (and without recommendations) has only its title so far.
     """
 
     state: str
@@ -179,10 +182,12 @@ class ProposalSpec:
     recommendations: tuple[str, ...]
     findings: str = ""
     draft_title: str = ""
-    lead: str = ""
+    lead: str = ""  # for proposals left in research (without changes): the lead is already assigned
     demo_cosign: bool = False  # the demo delegate login of the session's body co-signs
     changes: bool = False  # the lead requests changes once (a trip back to research)
     endorsed: bool = False  # for proposals left in consultation: the lead already endorsed
+    cosigned: int | None = None  # for proposals left in consultation: co-signers who signed (None: half of them)
+    no_evidence: bool = False  # for proposals left in research: the summary is written, no evidence uploaded yet
     reopen: bool = False  # for ready proposals: finalised, reopened, revised and finalised again
     decline: bool = False  # one co-signer declines
     late: bool = False  # a coordinator allows a late submission; submitted after the deadline
@@ -214,7 +219,7 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
         ),
     ),
     ProposalSpec(
-        state="draft", session="huairen", kind="suggestion", org="taoci", topic="jobs", research_due_days=6,
+        state="draft", session="npc", kind="suggestion", org="taoci", topic="jobs", research_due_days=6,
         title="关于设立陶瓷e镇青年直播电商公共实训基地的建议",
         background=(
             "陶瓷e镇青年集中、电商孵化条件优越，团工委成立以来依托直播间、电商产业孵化中心开展电商培训，青年参与"
@@ -275,7 +280,7 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
         ),
     ),
     ProposalSpec(
-        state="draft", session="huairen", kind="suggestion", org="huairen", topic="marriage",
+        state="draft", session="npc", kind="suggestion", org="huairen", topic="marriage",
         title="关于建设怀仁市青年婚恋服务驿站的建议",
         background=(
             "团市委动员各级团组织开展“青春有约”系列青年交友联谊活动，深受青年欢迎。怀仁市陶瓷、煤炭企业集中，"
@@ -302,6 +307,12 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "支持特殊教育学校和赋能中心开展职业技能培训，帮助残障青年实现就业。",
         ),
     ),
+    ProposalSpec(
+        state="draft", session="npc", kind="suggestion", org="city", topic="jobs",
+        title="关于加强快递员、外卖骑手等新就业形态青年权益保障的建议",
+        background="",
+        recommendations=(),
+    ),
     # ---- 调研 research ------------------------------------------------------------------------------
     ProposalSpec(
         state="research", session="npc", kind="suggestion", org="qiming", topic="mental_health",
@@ -325,7 +336,7 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
         ),
     ),
     ProposalSpec(
-        state="research", session="huairen", kind="suggestion", org="hongwen", topic="drug_prevention",
+        state="research", session="npc", kind="suggestion", org="hongwen", topic="drug_prevention",
         research_due_days=-2,
         title="关于将禁毒教育纳入中小学课后服务课程的建议",
         background=(
@@ -346,6 +357,7 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
     ),
     ProposalSpec(
         state="research", session="cppcc", kind="cppcc_proposal", org="city", topic="marriage",
+        lead="lvxiaoyan", no_evidence=True,
         title="关于为赴朔工作外地青年人才提供婚育住房支持的提案",
         background=(
             "人才强市战略实施以来，我市引进了一批外地优秀青年人才。团市委在开展“青春有约”联谊活动中了解到，外地"
@@ -423,7 +435,7 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
         ),
     ),
     ProposalSpec(
-        state="research", session="huairen", kind="suggestion", org="taoci", topic="jobs",
+        state="research", session="npc", kind="suggestion", org="taoci", topic="jobs",
         title="关于为陶瓷e镇电商青年提供创业担保贷款贴息的建议",
         background=(
             "陶瓷e镇依托电商产业孵化中心、陶瓷产业电商研发中心和陶瓷产业供应链，吸引了大批青年从事陶瓷电商创业。\n\n"
@@ -439,7 +451,7 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
     # ---- 协商 consultation --------------------------------------------------------------------------
     ProposalSpec(
         state="consultation", session="npc", kind="motion", org="city", topic="mental_health",
-        lead="wanghaiyan", demo_cosign=True, changes=True,
+        lead="wanghaiyan", demo_cosign=True, changes=True, endorsed=True, cosigned=6,
         title="关于在中小学配齐专职心理健康教师的议案",
         draft_title="关于加强中小学心理健康教师队伍建设的议案",
         background=(
@@ -501,8 +513,8 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
         ),
     ),
     ProposalSpec(
-        state="consultation", session="huairen", kind="suggestion", org="huairen", topic="youth_friendly_city",
-        lead="baixiaojun",
+        state="consultation", session="npc", kind="suggestion", org="huairen", topic="youth_friendly_city",
+        lead="chenlixin",
         title="关于在城市更新中增设青年友好公共空间的建议",
         background=(
             "怀仁市开展青年发展型城市建设以来，着力推动“城市对青年更友好、青年在城市更有为”，在青年住房、就业、"
@@ -1085,6 +1097,8 @@ COORDINATOR_DRAFT_COMMENTS = (
     "案由再聚焦一些，一件建议只提一个主要问题。",
     "请和县（市、区）团委对接，补充本地的具体数据。",
 )
+# The secretary's note on a proposal whose research summary is written but whose evidence is not uploaded yet.
+EVIDENCE_PENDING_NOTE = "调研报告已完成。问卷原始数据正在脱敏处理，座谈会纪要待参会单位确认，整理好后作为佐证材料上传。"
 SECRETARY_RESEARCH_NOTES = (
     "问卷已回收，正在整理数据，预计下周完成调研报告。",
     "已约请相关部门座谈，座谈纪要整理后上传。",

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from proposals.models import Assignment, Transition, User
+from proposals.models import Transition, User
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,7 @@ def transition_notify(transition_id: int) -> int:
         if not address:
             continue
         with translation.override(user.language):
-            context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link,
-                       "lead": Assignment.Role.LEAD}  # fmt: skip
+            context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link}
             subject = render_to_string("proposals/mail/transition_subject.txt", context).strip()
             message = EmailMultiAlternatives(
                 subject, render_to_string("proposals/mail/transition.txt", context), to=[address]

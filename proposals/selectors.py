@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from proposals.models import Assignment, Organisation, Proposal, User
@@ -75,8 +75,3 @@ def proposals_with_workflow_data(queryset: QuerySet[Proposal]) -> QuerySet[Propo
     return queryset.select_related("session", "organisation__parent__parent").prefetch_related(
         "assignments__delegate__user"
     )
-
-
-def delegates_for_session_body(proposal: Proposal) -> Q:
-    """A filter for delegates who may be assigned to the proposal: those of the session's body."""
-    return Q(body=proposal.session.body)

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import formats, timezone
@@ -304,17 +304,6 @@ class ActionOption:
     @property
     def allowed(self) -> bool:
         return self.refused is None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action.name,
-            "label": str(self.action.label),
-            "allowed": self.allowed,
-            "code": self.refused.code if self.refused else None,
-            "reason": self.refused.message if self.refused else None,
-            "note_required": self.action.note_required,
-            "inputs": dict(self.action.inputs),
-        }
 
 
 def action_options(proposal: Proposal, ctx: GuardContext) -> list[ActionOption]:

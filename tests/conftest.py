@@ -110,7 +110,15 @@ class World:
             submission_deadline=now + dt.timedelta(days=48),
         )  # fmt: skip
 
-    def draft(self, *, kind: str = Proposal.Kind.SUGGESTION, session: Session | None = None, **text) -> Proposal:
+    def draft(
+        self,
+        *,
+        kind: str = Proposal.Kind.SUGGESTION,
+        session: Session | None = None,
+        author: User | None = None,
+        organisation: Organisation | None = None,
+        **text,
+    ) -> Proposal:
         fields = {
             "title": "关于加强青少年心理健康服务的建议",
             "background": "全市中小学心理健康教师配备不足。",
@@ -118,7 +126,11 @@ class World:
             "topic": Proposal.Topic.MENTAL_HEALTH,
         } | text
         return services.proposal_create(
-            author=self.secretary, organisation=self.branch, session=session or self.npc_session, kind=kind, **fields
+            author=author or self.secretary,
+            organisation=organisation or self.branch,
+            session=session or self.npc_session,
+            kind=kind,
+            **fields,
         )
 
 

@@ -63,24 +63,13 @@ def test_a_blank_title_is_refused(world):
 
 
 def test_a_secretary_cannot_draft_for_another_organisation(world):
-    call = lambda: services.proposal_create(  # noqa: E731
-        author=world.other_secretary, organisation=world.branch, session=world.npc_session,
-        kind=Proposal.Kind.SUGGESTION, topic="jobs", title="关于青年就业的建议",
-    )  # fmt: skip
-    assert refused_fields(call) == {"organisation"}
+    assert refused_fields(lambda: world.draft(author=world.other_secretary)) == {"organisation"}
 
 
 def test_a_coordinator_drafts_for_organisations_below_but_not_beside(world):
-    below = services.proposal_create(
-        author=world.coordinator, organisation=world.branch, session=world.npc_session,
-        kind=Proposal.Kind.SUGGESTION, topic="jobs", title="关于青年就业的建议",
-    )  # fmt: skip
-    assert below.organisation == world.branch
-    call = lambda: services.proposal_create(  # noqa: E731
-        author=world.coordinator, organisation=world.other_branch, session=world.npc_session,
-        kind=Proposal.Kind.SUGGESTION, topic="jobs", title="关于青年就业的建议",
-    )  # fmt: skip
-    assert refused_fields(call) == {"organisation"}
+    assert world.draft(author=world.coordinator).organisation == world.branch
+    beside = lambda: world.draft(author=world.coordinator, organisation=world.other_branch)  # noqa: E731
+    assert refused_fields(beside) == {"organisation"}
 
 
 def test_a_secretary_of_another_organisation_cannot_edit_the_text(world):

@@ -409,12 +409,14 @@ class DemoSeeder:
         def withdraw() -> None:
             add(1.5, act(author, "withdraw", spec.note))
 
-        # Drafting: a first sketch, then the full reasons and the first recommendations.
+        # Drafting: a first sketch, then the full reasons and the first recommendations (a fresh draft
+        # without a background has only its title so far).
         add(1, create)
-        second = {"background": spec.background, "recommendations": numbered(recommendations[:2])}
-        if spec.draft_title:
-            second["title"] = spec.title
-        add(1.5, edit(**second))
+        if spec.background:
+            second = {"background": spec.background, "recommendations": numbered(recommendations[:2])}
+            if spec.draft_title:
+                second["title"] = spec.title
+            add(1.5, edit(**second))
         if index % 2 == 0:
             add(0.7, act(coordinator, "comment", data.COORDINATOR_DRAFT_COMMENTS[index % 3]))
         if final == "draft":
@@ -424,13 +426,17 @@ class DemoSeeder:
                 withdraw()
             return self.run(steps, session, final, rng)
 
-        # Research: evidence and the research summary.
+        # Research: evidence and the research summary; the lead may be named before consultation starts.
         add(2, act(author, "start_research"))
-        add(0.5, attach("csv"))
+        if not spec.no_evidence:
+            add(0.5, attach("csv"))
         if spec.findings:
             add(2, edit(research_findings=spec.findings))
         if final == "research" and not spec.changes:
-            add(0.7, act(author, "comment", data.SECRETARY_RESEARCH_NOTES[index % 3]))
+            if spec.lead:
+                add(0.5, assign(self.users[spec.lead], "lead"))
+            note = data.EVIDENCE_PENDING_NOTE if spec.no_evidence else data.SECRETARY_RESEARCH_NOTES[index % 3]
+            add(0.7, act(author, "comment", note))
             if spec.withdraw_from:
                 withdraw()
             return self.run(steps, session, final, rng)
@@ -466,7 +472,8 @@ class DemoSeeder:
             add(1, act(cosigners[-1], "decline", data.DECLINE_NOTE))
             signing = cosigners[:-1]
         if final == "consultation":
-            for cosigner in signing[: max(1, len(signing) // 2)]:
+            signed = max(1, len(signing) // 2) if spec.cosigned is None else spec.cosigned
+            for cosigner in signing[:signed]:
                 add(0.3, act(cosigner, "co_sign"))
             if spec.endorsed:
                 add(1, act(lead, "endorse", data.ENDORSE_NOTE))
