@@ -24,7 +24,7 @@ from proposals.models import (
     Transition,
     User,
 )
-from proposals.selectors import proposals_visible_to
+from proposals.selectors import proposal_action_options, proposals_visible_to, proposals_with_workflow_data
 from proposals.workflow import State
 
 MODELS = (Organisation, User, Delegate, Session, Proposal, Revision, Assignment, Comment, Evidence, Transition,
@@ -125,11 +125,38 @@ def test_seed_demo_builds_the_shuozhou_demo(db):
     assert {e.original_name.rsplit(".", 1)[-1] for e in Evidence.objects.all()} >= {"pdf", "csv", "png"}
     assert Revision.objects.filter(number__gte=3).exists()
     late_states = {State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.ANSWERED, State.CLOSED}
+    missed = []
     for proposal in proposals:
         if proposal.state in late_states:
             assert proposal.session.submission_deadline < now, proposal.title
+        elif (
+            proposal.state == State.READY
+            and proposal.session.submission_deadline < now
+            and not proposal.late_submission_allowed()
+        ):
+            # The one planned exception: the demo shows the submission-deadline guard on a finalised proposal of
+            # the county session, whose deadline passed a few days ago before anyone submitted it. Only a
+            # coordinator's late-submission allowance lets it go on; every other open proposal has time left.
+            missed.append(proposal.title)
         elif proposal.state != State.WITHDRAWN:
             assert proposal.session.submission_deadline > now, proposal.title
+    assert missed
+
+
+def test_seed_demo_shows_every_main_guard_to_the_admin(db):
+    """Each main guard of the workflow holds back an action on some demo proposal, on demo-admin's workflow page."""
+    seed()
+    admin = User.objects.get(username="demo-admin")
+    codes = {
+        option.refused.code
+        for proposal in proposals_with_workflow_data(Proposal.objects.all())
+        for option in proposal_action_options(user=admin, proposal=proposal)
+        if option.refused is not None
+    }
+    assert codes >= {
+        "text_incomplete", "research_summary_missing", "evidence_missing", "lead_delegate_missing",
+        "lead_not_endorsed", "cosigners_insufficient", "submission_deadline_passed",
+    }  # fmt: skip
 
 
 def test_seed_demo_twice_creates_nothing_new_and_resets_the_password(db, monkeypatch):
