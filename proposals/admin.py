@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from proposals import reminders
 from proposals.forms import AssignDelegateForm, TransitionForm
 from proposals.models import (
     Assignment,
@@ -21,6 +22,7 @@ from proposals.models import (
     Evidence,
     Organisation,
     Proposal,
+    Reminder,
     Revision,
     Session,
     Transition,
@@ -235,3 +237,31 @@ class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["proposal__title"]
     list_select_related = ["proposal", "set_by"]
     date_hierarchy = "due_at"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "proposal",
+        "stage",
+        "offset_days",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "send_after",
+        "sent_at",
+    ]
+    list_filter = ["status", "stage", "kind"]
+    search_fields = ["proposal__title", "recipient__username", "recipient__last_name", "last_error"]
+    list_select_related = ["proposal", "recipient"]
+    date_hierarchy = "send_after"
+    actions = ["retry_failed"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed reminders again"))
+    def retry_failed(self, request, queryset):
+        count = reminders.retry_failed(queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d reminder(s) will be sent again.") % {"count": count})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -89,3 +90,16 @@ class AssignDelegateForm(ServiceForm):
                 role=self.cleaned_data["role"],
             )
         )  # fmt: skip
+
+
+class PreferencesForm(ServiceForm):
+    reminder_mode = forms.ChoiceField(label=_("Reminders"), choices=User.ReminderMode.choices, widget=forms.RadioSelect)
+    digest_hour = forms.TypedChoiceField(
+        label=_("Hour of the daily digest"), coerce=int, choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
+        help_text=_("Used when you choose one daily digest. Times are Beijing time."),
+    )  # fmt: skip
+    language = forms.ChoiceField(label=_("Language of the mails"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, user: User, **kwargs):
+        initial = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
+        super().__init__(*args, initial=initial, **kwargs)

@@ -205,6 +205,14 @@ class Session(models.Model):
     required_motion_cosigners = models.PositiveSmallIntegerField(
         _("co-signers a motion needs"), default=10, help_text=_("Deputies who must co-sign a motion (议案).")
     )
+    # The reminder policy of this session, where it differs from settings.REMINDER_POLICY.
+    reminder_offsets = models.JSONField(
+        _("reminder days before a due date"), null=True, blank=True,
+        help_text=_("For example [7, 3, 1, 0]. Empty: the default policy."),
+    )  # fmt: skip
+    escalation_after_days = models.PositiveSmallIntegerField(
+        _("escalate after days overdue"), null=True, blank=True, help_text=_("Empty: the default policy.")
+    )
 
     class Meta:
         verbose_name = _("session")
@@ -555,19 +563,28 @@ class Transition(models.Model):
         raise StateChangeForbidden("The transition log is append-only.")
 
 
+class Stage(models.TextChoices):
+    """The stages that have a due date (DESIGN §5)."""
+
+    RESEARCH = "research", _("Research")
+    CONSULTATION = "consultation", _("Consultation")
+    SUBMISSION = "submission", _("Submission")
+    ANSWER = "answer", _("Answer")
+
+
 class Deadline(models.Model):
     """A per-proposal due date for a stage. The submission deadline is the session's (Session.submission_deadline)."""
 
-    class Stage(models.TextChoices):
-        RESEARCH = "research", _("Research")
-        CONSULTATION = "consultation", _("Consultation")
-        ANSWER = "answer", _("Answer")
+    Stage = Stage
 
     proposal = models.ForeignKey(
         Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="deadlines"
     )
     stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices)
     due_at = models.DateTimeField(_("due"))
+    # Whether the proposal is in this stage now. Kept by the transition service; the reminder sweep reads only
+    # current deadlines, through a partial index, so its cost follows the open stages, not the whole history.
+    is_current = models.BooleanField(_("current stage"), default=False, editable=False)
     # Counts the moves of this due date, so calendars that subscribed see an update (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0, editable=False)
     set_by = models.ForeignKey(
@@ -585,7 +602,84 @@ class Deadline(models.Model):
                 name="deadline_stage_valid", condition=Q(stage__in=["research", "consultation", "answer"])
             ),
         ]
-        indexes = [models.Index(fields=["due_at", "stage"], name="deadline_due")]
+        indexes = [
+            models.Index(fields=["due_at", "stage"], name="deadline_due"),
+            models.Index(fields=["due_at"], condition=Q(is_current=True), name="deadline_current_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}: {self.due_at:%Y-%m-%d}"
+
+
+class Reminder(models.Model):
+    """The reminder outbox: every reminder is recorded here before it is sent, and sent from here.
+
+    One row per (proposal, stage, due date, offset, recipient): planning twice inserts nothing new. A row
+    goes pending → sending (claimed by one worker) → sent, or back to pending with a later send_after on a
+    failure, or failed after settings.REMINDER_MAX_ATTEMPTS, or cancelled when its stage ended or its due
+    date moved before it went out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Before the due date")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATION = "escalation", _("Escalation")
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices)
+    due_at = models.DateTimeField(_("due"))
+    # Days before the due date (7, 3, 1, 0), or negative: days overdue (-1, -2, ...).
+    offset_days = models.SmallIntegerField(_("offset in days"))
+    recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    send_after = models.DateTimeField(_("send after"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    message_id = models.CharField(_("message ID"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("planned"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-send_after", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "stage", "due_at", "offset_days", "recipient"], name="reminder_once"
+            ),
+            models.CheckConstraint(
+                name="reminder_status_valid",
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+            ),
+            models.CheckConstraint(
+                name="reminder_stage_valid",
+                condition=Q(stage__in=["research", "consultation", "submission", "answer"]),
+            ),
+            models.CheckConstraint(
+                name="reminder_kind_valid", condition=Q(kind__in=["before", "overdue", "escalation"])
+            ),
+            models.CheckConstraint(
+                name="reminder_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
+            ),
+        ]
+        indexes = [
+            # What the sender claims, and what the recovery of dead workers' claims reads.
+            models.Index(fields=["send_after"], condition=Q(status="pending"), name="reminder_pending"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_sending"),
+            models.Index(fields=["recipient", "status"], name="reminder_by_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.offset_days:+d} → {self.recipient}"

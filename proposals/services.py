@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from proposals import notifications
+from proposals import notifications, reminders
 from proposals.models import (
     Assignment,
     Comment,
@@ -44,6 +44,7 @@ from proposals.workflow import (
     ProposalChanged,
     Role,
     TransitionRefused,
+    current_stage,
     get_action,
     refusal,
 )
@@ -53,6 +54,8 @@ RESEARCH_LEAD_TIME = dt.timedelta(days=28)
 CONSULTATION_LEAD_TIME = dt.timedelta(days=7)
 # The handling unit's answer is due three months after submission (DESIGN §5).
 ANSWER_PERIOD = relativedelta(months=3)
+# The stages whose due date is set per proposal; submission is due at the session's deadline.
+PROPOSAL_STAGES = (Deadline.Stage.RESEARCH, Deadline.Stage.CONSULTATION, Deadline.Stage.ANSWER)
 
 # Evidence the office works with: documents, spreadsheets, photos. The first bytes must match the type.
 EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -221,6 +224,7 @@ def proposal_create(
                 Deadline(proposal=proposal, stage=Deadline.Stage.CONSULTATION, due_at=consultation_due, set_by=author),
             ]
         )
+        reminders.follow_state(proposal, now)
     return proposal
 
 
@@ -298,7 +302,7 @@ def delegate_assign(
 def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.datetime, reason: str = "") -> Deadline:
     """Move a stage's due date. Each move raises the deadline's sequence so subscribed calendars update."""
     errors: dict[str, list[str]] = {}
-    if stage not in Deadline.Stage.values:
+    if stage not in PROPOSAL_STAGES:
         errors["stage"] = [_("Choose a valid stage.")]
     reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors)
     with transaction.atomic():
@@ -310,12 +314,15 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
             errors["due_at"] = [_("Enter a date and time with a time zone.")]
         _raise_if(errors)
         deadline, created = Deadline.objects.select_for_update().get_or_create(
-            proposal=proposal, stage=stage, defaults={"due_at": due_at, "set_by": actor, "reason": reason}
-        )
+            proposal=proposal, stage=stage,
+            defaults={"due_at": due_at, "set_by": actor, "reason": reason,
+                      "is_current": current_stage(proposal.state) == stage},
+        )  # fmt: skip
         if not created and deadline.due_at != due_at:
             deadline.due_at, deadline.set_by, deadline.reason = due_at, actor, reason
             deadline.sequence += 1
             deadline.save(update_fields=["due_at", "set_by", "reason", "sequence"])
+            reminders.cancel_moved(proposal, stage, due_at)
         _touch(proposal, timezone.now())
     return deadline
 
@@ -548,6 +555,8 @@ def transition_apply(
             with state_change_allowed():
                 proposal.state = spec.target_from(from_state)
                 _touch(proposal, now, "state", *changed_fields)
+            if proposal.state != from_state:
+                reminders.follow_state(proposal, now)
             transition = Transition.objects.create(
                 proposal=proposal, action=spec.name, from_state=from_state, to_state=proposal.state, actor=actor,
                 note=note, revision_number=proposal.revision_number, created_at=now,
@@ -560,3 +569,23 @@ def transition_apply(
         # Another request took the same reference number between our check and our write.
         raise ValidationError({"reference_number": [_("This reference number is already taken.")]}) from error
     return transition
+
+
+# --- People -------------------------------------------------------------------------------------------
+
+
+def user_update_preferences(*, user: User, reminder_mode: str, digest_hour: int, language: str) -> User:
+    """Reminders at once or in one daily digest at the user's hour, in their language."""
+    errors: dict[str, list[str]] = {}
+    if reminder_mode not in User.ReminderMode.values:
+        errors["reminder_mode"] = [_("Choose immediate mails or a daily digest.")]
+    if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
+        errors["digest_hour"] = [_("Choose an hour from 0 to 23.")]
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose a language.")]
+    _raise_if(errors)
+    with transaction.atomic():
+        user.reminder_mode, user.digest_hour, user.language = reminder_mode, digest_hour, language
+        user.save(update_fields=["reminder_mode", "digest_hour", "language"])
+        reminders.reschedule_for(user, timezone.now())
+    return user

@@ -43,6 +43,20 @@ EDITABLE_STATES = frozenset({State.DRAFT, State.RESEARCH, State.CONSULTATION})
 TERMINAL_STATES = frozenset({State.NOT_REGISTERED, State.CLOSED, State.WITHDRAWN})
 
 
+# Which stage's due date runs in which state (DESIGN §5): reminders are planned for the current stage only,
+# and those of a stage the proposal has left are cancelled.
+STAGE_STATES: dict[str, frozenset[State]] = {
+    "research": frozenset({State.DRAFT, State.RESEARCH}),
+    "consultation": frozenset({State.CONSULTATION}),
+    "submission": frozenset({State.READY}),
+    "answer": frozenset({State.REGISTERED}),
+}
+
+
+def current_stage(state: str) -> str | None:
+    return next((stage for stage, states in STAGE_STATES.items() if state in states), None)
+
+
 class Role(enum.StrEnum):
     """What a user is with respect to one proposal (a user may hold several roles at once)."""
 

@@ -187,6 +187,45 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 (VAR_DIR / "celery").mkdir(exist_ok=True)
 # Tests run tasks in-process unless they start a real worker.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Delivery guarantees. The reminder outbox in the database is the source of truth; these settings make sure a
+# task lost with its worker runs again instead of vanishing (a task that runs twice finds nothing left to do).
+# Acknowledge a task only when it has finished, so a worker that dies mid-task does not lose it.
+CELERY_TASK_ACKS_LATE = True
+# And when the worker's process is killed (SIGKILL, out of memory), put its task back on the queue.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task at a time per process: with acks_late, prefetched tasks would wait behind a long batch.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task to another worker after this long. It must exceed the longest task
+# (a batch of mails) and every retry countdown (REMINDER_RETRY_MAX_SECONDS), or tasks would run twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# Publishing a task while the broker is down gives up quickly: the request that queued it has committed its
+# change already, and the outbox is drained by the next sweep once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+# Deadline reminders (DESIGN §5). A session may override the offsets and the escalation.
+REMINDER_POLICY = {
+    # Days before a due date on which a reminder goes out; after it, one a day while overdue.
+    "offsets_days": [7, 3, 1, 0],
+    # After this many days overdue, the coordinator of the parent organisation is told too.
+    "escalate_after_days": env_int("REMINDER_ESCALATE_AFTER_DAYS", 3, minimum=1),
+}
+# Reminders of a day go out from this hour (Asia/Shanghai) for people who want them at once.
+REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 8, minimum=0)
+REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300, minimum=5)
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200, minimum=1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
+REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
+REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 1800, minimum=1)
+# A claim older than this belongs to a worker that died; its reminders go back to pending.
+REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 600, minimum=1)
+if REMINDER_RETRY_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay below CELERY_VISIBILITY_TIMEOUT.")
+CELERY_BEAT_SCHEDULE = {
+    "reminder-sweep": {"task": "proposals.tasks.sweep_reminders", "schedule": REMINDER_SWEEP_SECONDS},
+}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from proposals import views
 from tracker.health import healthz
 
 admin.site.site_header = admin.site.site_title = "青年提案助手 Youth proposal tracker"
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("p/<int:pk>/", views.proposal_open, name="proposal-open"),
+    path("preferences/<str:token>/", views.reminder_preferences, name="reminder-preferences"),
 ]
 
 if settings.DEBUG:

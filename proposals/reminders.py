@@ -1,0 +1,518 @@
+"""Deadline reminders (DESIGN §5): what is due for whom, the outbox, and sending it exactly once.
+
+Planning is a pure function of a due date, the moment and the policy (`reminder_offset`, `reminder_day`,
+`send_after`), applied by `plan` to the stages that are current now. Every reminder is recorded in the
+outbox (`Reminder`) before anything is sent; `plan` inserts rows under a unique key, so planning twice, or
+in two processes at once, records each reminder once.
+
+Sending follows the outbox: claim (a conditional update of rows locked with SKIP LOCKED, so two workers never
+take the same row), send one mail per recipient over one SMTP connection, and mark each recipient's rows sent
+right after the server accepted their mail. A worker that dies leaves its rows claimed; after the lease they
+go back to pending and are sent by the next worker. The only window for a duplicate is a crash between the
+SMTP server's acceptance of a mail and the commit that marks it sent (one mail, a millisecond or so); the
+mail carries a stable Message-ID, so a receiving system that deduplicates by it shows it once even then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import random
+import smtplib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from proposals.models import Assignment, Deadline, Organisation, Proposal, Reminder, Session, Stage, User
+from proposals.selectors import proposals_with_workflow_data
+from proposals.workflow import STAGE_STATES, State, current_stage
+
+logger = logging.getLogger(__name__)
+
+PREFERENCES_SALT = "proposals.reminder-preferences"
+
+
+# --- Policy and the pure planning functions -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    offsets_days: tuple[int, ...]  # days before the due date, largest first
+    escalate_after_days: int
+
+
+def policy_for(session: Session) -> Policy:
+    default = settings.REMINDER_POLICY
+    offsets = session.reminder_offsets if session.reminder_offsets is not None else default["offsets_days"]
+    escalate = session.escalation_after_days or default["escalate_after_days"]
+    return Policy(tuple(sorted({int(days) for days in offsets}, reverse=True)), escalate)
+
+
+def reminder_offset(due_at: dt.datetime, now: dt.datetime, offsets_days: Iterable[int]) -> int | None:
+    """The reminder that is current at `now`: days before the due date, or negative days overdue.
+
+    Days are calendar days in the project's time zone (Asia/Shanghai): a deadline at 00:30 on 1 December is
+    "one day before" all of 30 November. Before the due day, the current reminder is the nearest offset not
+    yet passed; a sweep that comes late sends that one, not every one it missed. From the day after the due
+    day on, one reminder a day: -1, -2, ...
+    """
+    days_left = (timezone.localdate(due_at) - timezone.localdate(now)).days
+    if days_left < 0:
+        return days_left
+    reached = [days for days in offsets_days if days >= days_left]
+    return min(reached) if reached else None
+
+
+def reminder_day(due_at: dt.datetime, offset_days: int) -> dt.date:
+    """The local day on which the reminder with this offset is due."""
+    return timezone.localdate(due_at) - dt.timedelta(days=offset_days)
+
+
+def _at_local_hour(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def send_after(user: User, day: dt.date, now: dt.datetime) -> dt.datetime:
+    """When a reminder of `day` may go out to this user: at the morning hour, or at their digest hour.
+
+    A digest goes out once a day at the user's hour; a reminder planned after that hour waits for tomorrow's,
+    so a digest user never gets a second mail on the same day.
+    """
+    if user.reminder_mode == User.ReminderMode.DIGEST:
+        earliest = max(now, timezone.make_aware(dt.datetime.combine(day, dt.time.min)))
+        moment = _at_local_hour(timezone.localdate(earliest), user.digest_hour)
+        return moment if moment >= earliest else moment + dt.timedelta(days=1)
+    return _at_local_hour(day, settings.REMINDER_SEND_HOUR)
+
+
+# --- Who must act -------------------------------------------------------------------------------------
+
+
+def _coordinators_of(organisation: Organisation | None) -> list[User]:
+    if organisation is None:
+        return []
+    return list(User.objects.filter(role=User.Role.COORDINATOR, organisation=organisation, is_active=True))
+
+
+def _committee_of(organisation: Organisation) -> Organisation:
+    """The committee that steers a branch's work: its county committee; committees steer themselves."""
+    return organisation.parent if organisation.level == Organisation.Level.BRANCH else organisation
+
+
+def _delegates_to_act(proposal: Proposal, stage: str) -> list[User]:
+    """Assigned delegates who still have to act: in consultation, who has not endorsed or co-signed yet."""
+    people = []
+    for assignment in proposal.assignments_list():
+        if assignment.declined_at is not None:
+            continue
+        is_lead = assignment.role == Assignment.Role.LEAD
+        if stage == Stage.CONSULTATION:
+            done = assignment.endorsed_revision == proposal.revision_number if is_lead else assignment.cosigned_at
+            if not done:
+                people.append(assignment.delegate.user)
+        elif is_lead:
+            people.append(assignment.delegate.user)
+    return people
+
+
+def recipients(proposal: Proposal, stage: str, offset_days: int, policy: Policy) -> list[tuple[User, str]]:
+    """Who is reminded of this stage's due date, and as what (DESIGN §5)."""
+    overdue = offset_days < 0
+    kind = Reminder.Kind.OVERDUE if overdue else Reminder.Kind.BEFORE
+    if stage == Stage.RESEARCH:
+        people = list(
+            User.objects.filter(role=User.Role.SECRETARY, organisation_id=proposal.organisation_id, is_active=True)
+        )
+    elif stage == Stage.ANSWER and overdue:
+        people = _coordinators_of(_committee_of(proposal.organisation))
+    else:
+        people = _delegates_to_act(proposal, stage)
+    chosen = {user.pk: (user, kind) for user in people}
+    if overdue and -offset_days >= policy.escalate_after_days:
+        parent = proposal.organisation.parent or proposal.organisation
+        for user in _coordinators_of(parent):
+            chosen.setdefault(user.pk, (user, Reminder.Kind.ESCALATION))
+    return list(chosen.values())
+
+
+# --- Planning into the outbox -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueItem:
+    proposal: Proposal
+    stage: str
+    due_at: dt.datetime
+
+
+def _horizon(now: dt.datetime) -> dt.datetime:
+    """The last moment whose due dates can have a reminder today, under any session's policy."""
+    overrides = Session.objects.exclude(reminder_offsets=None).values_list("reminder_offsets", flat=True)
+    largest = max([*settings.REMINDER_POLICY["offsets_days"], *(d for offsets in overrides for d in offsets)])
+    return timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=largest + 1), dt.time.min)
+    )
+
+
+def due_items(now: dt.datetime) -> list[DueItem]:
+    """The current stages whose due date is near or past. Read through partial indexes: open stages only."""
+    horizon = _horizon(now)
+    deadlines = Deadline.objects.filter(is_current=True, due_at__lt=horizon).select_related("proposal")
+    by_proposal = defaultdict(list)
+    for deadline in deadlines:
+        by_proposal[deadline.proposal_id].append(deadline)
+    proposals = proposals_with_workflow_data(Proposal.objects.filter(pk__in=by_proposal)).in_bulk()
+    items = [
+        DueItem(proposals[deadline.proposal_id], deadline.stage, deadline.due_at)
+        for deadlines_of in by_proposal.values()
+        for deadline in deadlines_of
+    ]
+    # Submission is due at the session's deadline, for the proposals that wait to be tabled.
+    ready = proposals_with_workflow_data(
+        Proposal.objects.filter(state=State.READY, session__submission_deadline__lt=horizon)
+    )
+    items += [DueItem(proposal, Stage.SUBMISSION, proposal.session.submission_deadline) for proposal in ready]
+    return items
+
+
+def current_due_at(proposal: Proposal, stage: str) -> dt.datetime | None:
+    """The due date of the stage if it is the proposal's current one, else None."""
+    if current_stage(proposal.state) != stage:
+        return None
+    if stage == Stage.SUBMISSION:
+        return proposal.session.submission_deadline
+    deadline = next((d for d in proposal.deadlines.all() if d.stage == stage), None)
+    return deadline.due_at if deadline else None
+
+
+@dataclass
+class PlanResult:
+    planned: list[Reminder] = field(default_factory=list)
+    cancelled: int = 0
+
+
+def plan(now: dt.datetime | None = None, *, dry_run: bool = False) -> PlanResult:
+    """Record in the outbox every reminder that is due now and not recorded yet; cancel those gone stale."""
+    now = now or timezone.now()
+    result = PlanResult()
+    candidates = []
+    for item in due_items(now):
+        policy = policy_for(item.proposal.session)
+        offset = reminder_offset(item.due_at, now, policy.offsets_days)
+        if offset is None:
+            continue
+        day = reminder_day(item.due_at, offset)
+        for user, kind in recipients(item.proposal, item.stage, offset, policy):
+            candidates.append(
+                Reminder(proposal=item.proposal, stage=item.stage, due_at=item.due_at, offset_days=offset,
+                         recipient=user, kind=kind, send_after=send_after(user, day, now), created_at=now)
+            )  # fmt: skip
+    existing = _existing_keys(candidates)
+    result.planned = [r for r in candidates if _key(r) not in existing]
+    if not dry_run:
+        # ignore_conflicts: a second sweep racing this one may insert the same rows first; the key keeps one.
+        Reminder.objects.bulk_create(result.planned, ignore_conflicts=True, batch_size=500)
+        result.cancelled = cancel_stale(now)
+    return result
+
+
+def _key(reminder: Reminder) -> tuple:
+    return (reminder.proposal_id, reminder.stage, reminder.due_at, reminder.offset_days, reminder.recipient_id)
+
+
+def _existing_keys(candidates: list[Reminder]) -> set[tuple]:
+    if not candidates:
+        return set()
+    proposals = {r.proposal_id for r in candidates}
+    rows = Reminder.objects.filter(proposal_id__in=proposals, offset_days__in={r.offset_days for r in candidates})
+    return set(rows.values_list("proposal_id", "stage", "due_at", "offset_days", "recipient_id"))
+
+
+def cancel_stale(now: dt.datetime) -> int:
+    """Cancel pending reminders whose stage has ended or whose due date has moved since they were planned."""
+    pending = Reminder.objects.filter(status=Reminder.Status.PENDING).select_related("proposal__session")
+    pending = pending.prefetch_related("proposal__deadlines")
+    stale = [r.pk for r in pending if current_due_at(r.proposal, r.stage) != r.due_at]
+    if not stale:
+        return 0
+    return Reminder.objects.filter(pk__in=stale, status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.CANCELLED, last_error=""
+    )
+
+
+def follow_state(proposal: Proposal, now: dt.datetime) -> None:
+    """After a state change: mark which deadline is current, and cancel the reminders of the stage that ended."""
+    for stage, states in STAGE_STATES.items():
+        current = proposal.state in states
+        Deadline.objects.filter(proposal=proposal, stage=stage).exclude(is_current=current).update(is_current=current)
+        if not current:
+            Reminder.objects.filter(proposal=proposal, stage=stage, status=Reminder.Status.PENDING).update(
+                status=Reminder.Status.CANCELLED
+            )
+
+
+def cancel_moved(proposal: Proposal, stage: str, due_at: dt.datetime) -> None:
+    """A due date moved: reminders planned for the old date are cancelled; the next sweep plans new ones."""
+    Reminder.objects.filter(proposal=proposal, stage=stage, status=Reminder.Status.PENDING).exclude(
+        due_at=due_at
+    ).update(status=Reminder.Status.CANCELLED)
+
+
+def reschedule_for(user: User, now: dt.datetime) -> None:
+    """The user changed their preferences: pending reminders follow the new mode and hour."""
+    for reminder in Reminder.objects.filter(recipient=user, status=Reminder.Status.PENDING):
+        reminder.send_after = send_after(user, reminder_day(reminder.due_at, reminder.offset_days), now)
+        reminder.save(update_fields=["send_after"])
+
+
+# --- Sending ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SendResult:
+    sent: list[int] = field(default_factory=list)  # reminder ids
+    mails: int = 0
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+
+    def merge(self, other: SendResult) -> None:
+        self.sent += other.sent
+        self.mails += other.mails
+        self.retried += other.retried
+        self.failed += other.failed
+        self.cancelled += other.cancelled
+
+
+def retry_failed(ids: Iterable[int]) -> int:
+    """An operator sends failed reminders again (after fixing the mail server, say): a fresh set of attempts."""
+    return Reminder.objects.filter(pk__in=list(ids), status=Reminder.Status.FAILED).update(
+        status=Reminder.Status.PENDING, attempts=0, send_after=timezone.now()
+    )
+
+
+def recover_stale_claims(now: dt.datetime) -> int:
+    """Rows claimed by a worker that died (claim older than the lease) go back to pending."""
+    expired = now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=expired).update(
+        status=Reminder.Status.PENDING, claim_token=None, claimed_at=None
+    )
+
+
+def due_batches(now: dt.datetime) -> list[list[int]]:
+    """The ids of due pending reminders in batches for the senders, never splitting one recipient's rows."""
+    pending = Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
+    batches: list[list[int]] = [[]]
+    previous = None
+    for pk, recipient in pending.order_by("recipient_id", "send_after", "id").values_list("pk", "recipient_id"):
+        if recipient != previous and len(batches[-1]) >= settings.REMINDER_BATCH_SIZE:
+            batches.append([])
+        batches[-1].append(pk)
+        previous = recipient
+    return [batch for batch in batches if batch]
+
+
+def claim(now: dt.datetime, *, ids: Iterable[int] | None = None, limit: int | None = None) -> tuple[uuid.UUID, list]:
+    """Take due pending reminders for this worker alone. Rows another worker holds are skipped, not waited for.
+
+    A recipient's reminders are claimed together (ordered by recipient; a recipient cut off by the limit is
+    left for the next claim) so that one mail lists all of them.
+    """
+    limit = limit or settings.REMINDER_BATCH_SIZE
+    token = uuid.uuid4()
+    with transaction.atomic():
+        rows = Reminder.objects.select_for_update(skip_locked=True).filter(
+            status=Reminder.Status.PENDING, send_after__lte=now
+        )
+        if ids is not None:
+            rows = rows.filter(pk__in=list(ids))
+        picked = list(rows.order_by("recipient_id", "send_after", "id").values_list("pk", "recipient_id")[: limit + 1])
+        if len(picked) > limit:
+            last = picked[-1][1]
+            kept = [row for row in picked[:limit] if row[1] != last]
+            picked = kept or picked[:limit]
+        chosen = [pk for pk, _recipient in picked]
+        Reminder.objects.filter(pk__in=chosen, status=Reminder.Status.PENDING).update(
+            status=Reminder.Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+        )
+    claimed = Reminder.objects.filter(claim_token=token, status=Reminder.Status.SENDING)
+    claimed = claimed.select_related("recipient__delegate", "proposal__session", "proposal__organisation")
+    return token, list(claimed.prefetch_related("proposal__deadlines").order_by("recipient_id", "due_at", "id"))
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter, capped below the broker's visibility timeout."""
+    ceiling = min(settings.REMINDER_RETRY_MAX_SECONDS, settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # jitter, not security
+
+
+def _finish(ids: list[int], token: uuid.UUID, **values) -> int:
+    return Reminder.objects.filter(pk__in=ids, claim_token=token, status=Reminder.Status.SENDING).update(**values)
+
+
+def _give_back(reminders: list[Reminder], token: uuid.UUID, error: Exception, result: SendResult) -> None:
+    """A failed send: back to pending after a backoff, or failed for good after the last attempt."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    now = timezone.now()
+    for reminder in reminders:
+        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            _finish([reminder.pk], token, status=Reminder.Status.FAILED, last_error=message, claim_token=None)
+            result.failed.append(reminder.pk)
+        else:
+            later = now + dt.timedelta(seconds=retry_delay(reminder.attempts))
+            _finish([reminder.pk], token, status=Reminder.Status.PENDING, send_after=later, last_error=message,
+                    claim_token=None, claimed_at=None)  # fmt: skip
+            result.retried.append(reminder.pk)
+
+
+def preferences_url(user: User) -> str:
+    token = signing.dumps(user.pk, salt=PREFERENCES_SALT)
+    return settings.SITE_URL + reverse("reminder-preferences", args=[token])
+
+
+def message_id(reminders: list[Reminder]) -> str:
+    """The same reminders make the same Message-ID, so a resent mail can be recognised as the same one."""
+    digest = hashlib.sha256(",".join(str(r.pk) for r in sorted(reminders, key=lambda r: r.pk)).encode()).hexdigest()
+    return f"<reminders-{digest[:32]}@{settings.SITE_URL.split('://', 1)[-1].split('/')[0].split(':')[0]}>"
+
+
+def _address(user: User) -> str:
+    profile = user.delegate_profile
+    return (profile.contact_email if profile else "") or user.email
+
+
+def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> EmailMultiAlternatives:
+    """One mail listing every reminder of this recipient, in their language, with HTML and plain text."""
+    with translation.override(recipient.language):
+        items = [ReminderItem(reminder, recipient, now) for reminder in reminders]
+        context = {
+            "recipient": recipient, "items": items, "preferences_url": preferences_url(recipient),
+            "overdue": sum(1 for item in items if item.overdue),
+        }  # fmt: skip
+        subject = " ".join(render_to_string("proposals/mail/reminder_subject.txt", context).split())
+        mail = EmailMultiAlternatives(
+            subject,
+            render_to_string("proposals/mail/reminder.txt", context),
+            to=[_address(recipient)],
+            headers={
+                "Message-ID": message_id(reminders),
+                "X-Tracker-Reminders": ",".join(str(r.pk) for r in reminders),
+                "List-Unsubscribe": f"<{context['preferences_url']}>",
+            },
+        )
+        mail.attach_alternative(render_to_string("proposals/mail/reminder.html", context), "text/html")
+    return mail
+
+
+class ReminderItem:
+    """A reminder as a mail shows it: the proposal, its stage and due date, and what to do."""
+
+    def __init__(self, reminder: Reminder, recipient: User, now: dt.datetime):
+        self.reminder = reminder
+        self.proposal = reminder.proposal
+        self.stage = reminder.get_stage_display()
+        self.due_at = timezone.localtime(reminder.due_at)
+        self.days_left = (timezone.localdate(reminder.due_at) - timezone.localdate(now)).days
+        self.overdue = self.days_left < 0
+        self.days_overdue = -self.days_left
+        self.todo = todo(reminder, recipient)
+        self.link = settings.SITE_URL + reverse("proposal-open", args=[reminder.proposal_id])
+
+
+def todo(reminder: Reminder, recipient: User) -> str:
+    from django.utils.translation import gettext as _
+
+    proposal = reminder.proposal
+    if reminder.kind == Reminder.Kind.ESCALATION:
+        return _("The organisation is late with this stage: please follow it up.")
+    if reminder.stage == Stage.RESEARCH:
+        return _("Finish the research: write the research summary, attach evidence, then start the consultation.")
+    if reminder.stage == Stage.CONSULTATION:
+        lead = proposal.lead_assignment()
+        if lead is not None and lead.delegate.user_id == recipient.pk:
+            return _("Review revision %(revision)d and endorse it, or request changes.") % {
+                "revision": proposal.revision_number
+            }
+        return _("Review the proposal and co-sign it, or decline.")
+    if reminder.stage == Stage.SUBMISSION:
+        return _("Table the proposal at the session and record its reference number.")
+    if reminder.kind == Reminder.Kind.OVERDUE:
+        return _("The handling unit's answer is overdue: please follow it up with the handling unit.")
+    return _("Record the handling unit's answer when it arrives.")
+
+
+def _still_due(reminder: Reminder) -> bool:
+    return current_due_at(reminder.proposal, reminder.stage) == reminder.due_at
+
+
+def send_claimed(token: uuid.UUID, reminders: list[Reminder]) -> SendResult:
+    """Send the claimed reminders: one mail per recipient over one SMTP connection, each marked sent at once."""
+    result = SendResult()
+    by_recipient: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in reminders:
+        by_recipient[reminder.recipient_id].append(reminder)
+    connection = get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("Cannot reach the mail server: %s", error)
+        _give_back(reminders, token, error, result)
+        return result
+    try:
+        for group in by_recipient.values():
+            stale = [r.pk for r in group if not _still_due(r)]
+            if stale:  # the stage ended or the date moved since planning: never send it
+                _finish(stale, token, status=Reminder.Status.CANCELLED, claim_token=None)
+                result.cancelled += stale
+            group = [r for r in group if r.pk not in stale]
+            if not group:
+                continue
+            mail = build_mail(group[0].recipient, group, timezone.now())
+            try:
+                connection.send_messages([mail])
+            except (smtplib.SMTPException, OSError) as error:
+                logger.warning("Mail to %s failed: %s", mail.to, error)
+                _give_back(group, token, error, result)
+                continue
+            # Marked right after the server accepted the mail: the duplicate window is this one statement.
+            ids = [r.pk for r in group]
+            sent = {"sent_at": timezone.now(), "message_id": mail.extra_headers["Message-ID"], "last_error": ""}
+            _finish(ids, token, status=Reminder.Status.SENT, claim_token=None, **sent)
+            result.sent += ids
+            result.mails += 1
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()
+    return result
+
+
+def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:
+    """Recover dead workers' claims, then claim and send due reminders batch by batch until none is left."""
+    now = now or timezone.now()
+    recover_stale_claims(now)
+    total = SendResult()
+    while True:
+        token, claimed = claim(now, ids=ids)
+        if not claimed:
+            return total
+        total.merge(send_claimed(token, claimed))
+
+
+def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
+    """The periodic job: plan what is due, recover dead workers' claims, and batch what is ready to send."""
+    now = now or timezone.now()
+    planned = plan(now)
+    recover_stale_claims(now)
+    return planned, due_batches(now)
