@@ -258,9 +258,6 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "send_after"
     actions = ["retry_failed"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Send the selected failed reminders again"))
     def retry_failed(self, request, queryset):
         count = reminders.retry_failed(queryset.values_list("pk", flat=True))

@@ -106,3 +106,20 @@ def test_saving_unchanged_text_makes_no_revision(world):
     proposal = world.draft()
     services.proposal_update_text(proposal_id=proposal.pk, actor=world.secretary, title=proposal.title)
     assert proposal.revisions.count() == 1
+
+
+def test_a_broker_that_is_down_does_not_fail_the_users_request(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The change commits; the notice is logged as lost to the broker, and the request goes on."""
+    from tracker.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    proposal = world.draft()
+    assign_all(world, proposal)
+    with django_capture_on_commit_callbacks(execute=True):
+        fire(world, proposal, "start_research", "secretary")
+    assert Proposal.objects.get(pk=proposal.pk).state == State.RESEARCH
+    assert "Could not queue the notice" in caplog.text
