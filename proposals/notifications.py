@@ -52,7 +52,7 @@ def transition_notify(transition_id: int) -> int:
     transition = Transition.objects.select_related("proposal__session", "actor").get(pk=transition_id)
     if transition.from_state == transition.to_state:
         return 0
-    link = settings.SITE_URL + reverse("admin:proposals_proposal_change", args=[transition.proposal_id])
+    link = settings.SITE_URL + reverse("proposal-open", args=[transition.proposal_id])
     messages = []
     for user in participants(transition):
         address = _address(user)
