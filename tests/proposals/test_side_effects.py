@@ -117,6 +117,9 @@ def test_a_broker_that_is_down_does_not_fail_the_users_request(
     settings.CELERY_TASK_ALWAYS_EAGER = False
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    # Celery keeps its broker connections in pools made from the URL of the moment: start afresh.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     proposal = world.draft()
     assign_all(world, proposal)
     with django_capture_on_commit_callbacks(execute=True):
