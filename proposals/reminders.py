@@ -8,9 +8,11 @@ in two processes at once, records each reminder once.
 Sending follows the outbox: claim (a conditional update of rows locked with SKIP LOCKED, so two workers never
 take the same row), send one mail per recipient over one SMTP connection, and mark each recipient's rows sent
 right after the server accepted their mail. A worker that dies leaves its rows claimed; after the lease they
-go back to pending and are sent by the next worker. The only window for a duplicate is a crash between the
-SMTP server's acceptance of a mail and the commit that marks it sent (one mail, a millisecond or so); the
-mail carries a stable Message-ID, so a receiving system that deduplicates by it shows it once even then.
+go back to pending and are sent by the next worker. A live worker renews its lease before each mail and sends
+only rows it still holds, so a slow mail server does not make its rows look abandoned to the next sweep. The
+only window for a duplicate is a crash between the SMTP server's acceptance of a mail and the commit that
+marks it sent (one mail, a millisecond or so), or a single mail that takes longer than the lease; the mail
+carries a stable Message-ID, so a receiving system that deduplicates by it shows it once even then.
 """
 
 from __future__ import annotations
@@ -220,11 +222,24 @@ def plan(now: dt.datetime | None = None, *, dry_run: bool = False) -> PlanResult
                          recipient=user, kind=kind, send_after=send_after(user, day, now), created_at=now)
             )  # fmt: skip
     existing = _existing_keys(candidates)
-    result.planned = [r for r in candidates if _key(r) not in existing]
-    if not dry_run:
-        # ignore_conflicts: a second sweep racing this one may insert the same rows first; the key keeps one.
-        Reminder.objects.bulk_create(result.planned, ignore_conflicts=True, batch_size=500)
-        result.cancelled = cancel_stale(now)
+    new = [r for r in candidates if _key(r) not in existing]
+    # A reminder cancelled because its stage ended (or its date moved) is due again when the proposal is back
+    # in that stage at that date: the row under its key is revived rather than left cancelled for good.
+    revive = [r for r in candidates if existing.get(_key(r), (None, None))[1] == Reminder.Status.CANCELLED]
+    if dry_run:
+        result.planned = new + revive
+        return result
+    # ignore_conflicts: a second sweep racing this one may insert the same rows first; the key keeps one.
+    Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    result.planned = new
+    for reminder in revive:
+        revived = Reminder.objects.filter(pk=existing[_key(reminder)][0], status=Reminder.Status.CANCELLED).update(
+            status=Reminder.Status.PENDING, kind=reminder.kind, send_after=reminder.send_after, attempts=0,
+            last_error="", claim_token=None, claimed_at=None, created_at=now,
+        )  # fmt: skip
+        if revived:
+            result.planned.append(reminder)
+    result.cancelled = cancel_stale(now)
     return result
 
 
@@ -232,12 +247,14 @@ def _key(reminder: Reminder) -> tuple:
     return (reminder.proposal_id, reminder.stage, reminder.due_at, reminder.offset_days, reminder.recipient_id)
 
 
-def _existing_keys(candidates: list[Reminder]) -> set[tuple]:
+def _existing_keys(candidates: list[Reminder]) -> dict[tuple, tuple[int, str]]:
+    """The rows already recorded under the candidates' keys: key -> (id, status)."""
     if not candidates:
-        return set()
+        return {}
     proposals = {r.proposal_id for r in candidates}
     rows = Reminder.objects.filter(proposal_id__in=proposals, offset_days__in={r.offset_days for r in candidates})
-    return set(rows.values_list("proposal_id", "stage", "due_at", "offset_days", "recipient_id"))
+    fields = ("proposal_id", "stage", "due_at", "offset_days", "recipient_id", "pk", "status")
+    return {tuple(row[:5]): (row[5], row[6]) for row in rows.values_list(*fields)}
 
 
 def cancel_stale(now: dt.datetime) -> int:
@@ -362,10 +379,26 @@ def _finish(ids: list[int], token: uuid.UUID, **values) -> int:
     return Reminder.objects.filter(pk__in=ids, claim_token=token, status=Reminder.Status.SENDING).update(**values)
 
 
-def _give_back(reminders: list[Reminder], token: uuid.UUID, error: Exception, result: SendResult) -> None:
-    """A failed send: back to pending after a backoff, or failed for good after the last attempt."""
+def _renew(ids: list[int], token: uuid.UUID) -> set[int]:
+    """Extend this worker's lease on the claimed rows `ids`; the ids it still holds (a sweep takes back rows
+    whose lease ran out, and another worker sends those)."""
+    renewed = _finish(ids, token, claimed_at=timezone.now())
+    if renewed == len(ids):
+        return set(ids)
+    logger.warning("%d reminders of claim %s were taken back after the lease", len(ids) - renewed, token)
+    held = Reminder.objects.filter(pk__in=ids, claim_token=token, status=Reminder.Status.SENDING)
+    return set(held.values_list("pk", flat=True))
+
+
+def _give_back(
+    reminders: list[Reminder], token: uuid.UUID, error: Exception, result: SendResult, now: dt.datetime
+) -> None:
+    """A failed send: back to pending after a backoff, or failed for good after the last attempt.
+
+    The backoff counts from the moment of the sweep that claimed the rows, so that its own claim loop (which
+    takes what is due at that moment) never takes them again at once, whatever the clock says.
+    """
     message = f"{type(error).__name__}: {error}"[:2000]
-    now = timezone.now()
     for reminder in reminders:
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             _finish([reminder.pk], token, status=Reminder.Status.FAILED, last_error=message, claim_token=None)
@@ -453,12 +486,29 @@ def todo(reminder: Reminder, recipient: User) -> str:
     return _("Record the handling unit's answer when it arrives.")
 
 
-def _still_due(reminder: Reminder) -> bool:
-    return current_due_at(reminder.proposal, reminder.stage) == reminder.due_at
+def _fresh_proposals(reminders: list[Reminder]) -> dict[int, Proposal]:
+    """The reminders' proposals as they are now: state, deadlines and assignments may have changed since claim."""
+    queryset = Proposal.objects.filter(pk__in={r.proposal_id for r in reminders})
+    return proposals_with_workflow_data(queryset).prefetch_related("deadlines").in_bulk()
 
 
-def send_claimed(token: uuid.UUID, reminders: list[Reminder]) -> SendResult:
-    """Send the claimed reminders: one mail per recipient over one SMTP connection, each marked sent at once."""
+def _still_wanted(reminder: Reminder, proposal: Proposal | None) -> bool:
+    """Whether the reminder still holds now: its stage is current at the same due date, and its recipient
+    still has to act (a lead who endorsed, a co-signer who signed or declined, a secretary who left, is not
+    reminded of what they have done or no longer do)."""
+    if proposal is None or current_due_at(proposal, reminder.stage) != reminder.due_at:
+        return False
+    policy = policy_for(proposal.session)
+    people = recipients(proposal, reminder.stage, reminder.offset_days, policy)
+    return any(user.pk == reminder.recipient_id for user, _kind in people)
+
+
+def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime | None = None) -> SendResult:
+    """Send the claimed reminders: one mail per recipient over one SMTP connection, each marked sent at once.
+
+    `now` is the moment of the sweep: the mails count days from it, and retries wait from it.
+    """
+    now = now or timezone.now()
     result = SendResult()
     by_recipient: dict[int, list[Reminder]] = defaultdict(list)
     for reminder in reminders:
@@ -468,28 +518,41 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder]) -> SendResult:
         connection.open()
     except (smtplib.SMTPException, OSError) as error:
         logger.warning("Cannot reach the mail server: %s", error)
-        _give_back(reminders, token, error, result)
+        _give_back(reminders, token, error, result, now)
         return result
     try:
+        unsent = [r.pk for r in reminders]
         for group in by_recipient.values():
-            stale = [r.pk for r in group if not _still_due(r)]
-            if stale:  # the stage ended or the date moved since planning: never send it
+            # Before each mail: keep the claim alive, and leave alone what a sweep took back meanwhile.
+            held = _renew(unsent, token)
+            mine = {r.pk for r in group}
+            unsent = [pk for pk in unsent if pk not in mine]
+            group = [r for r in group if r.pk in held]
+            if not group:
+                continue
+            # Read right before this recipient's mail: a stage may have ended since the claim.
+            proposals = _fresh_proposals(group)
+            stale = [r.pk for r in group if not _still_wanted(r, proposals.get(r.proposal_id))]
+            if stale:  # the stage ended, the date moved or the recipient acted since planning: never send it
                 _finish(stale, token, status=Reminder.Status.CANCELLED, claim_token=None)
                 result.cancelled += stale
             group = [r for r in group if r.pk not in stale]
             if not group:
                 continue
-            mail = build_mail(group[0].recipient, group, timezone.now())
+            for reminder in group:  # the mail shows the proposal as it is now (its latest revision, say)
+                reminder.proposal = proposals[reminder.proposal_id]
+            mail = build_mail(group[0].recipient, group, now)
             try:
                 connection.send_messages([mail])
             except (smtplib.SMTPException, OSError) as error:
                 logger.warning("Mail to %s failed: %s", mail.to, error)
-                _give_back(group, token, error, result)
+                _give_back(group, token, error, result, now)
                 continue
             # Marked right after the server accepted the mail: the duplicate window is this one statement.
             ids = [r.pk for r in group]
             sent = {"sent_at": timezone.now(), "message_id": mail.extra_headers["Message-ID"], "last_error": ""}
-            _finish(ids, token, status=Reminder.Status.SENT, claim_token=None, **sent)
+            if _finish(ids, token, status=Reminder.Status.SENT, claim_token=None, **sent) < len(ids):
+                logger.warning("Mail %s outlasted the claim lease: it may go out twice", sent["message_id"])
             result.sent += ids
             result.mails += 1
     finally:
@@ -507,7 +570,7 @@ def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None
         token, claimed = claim(now, ids=ids)
         if not claimed:
             return total
-        total.merge(send_claimed(token, claimed))
+        total.merge(send_claimed(token, claimed, now))
 
 
 def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
