@@ -1,9 +1,9 @@
-"""The few pages the mails link to. The secretaries' web UI is a separate piece of work (see the README)."""
+"""The pages mails link to, and the sign-in around them. The secretaries' full web UI is a separate piece of work."""
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
@@ -11,17 +11,32 @@ from proposals import services
 from proposals.forms import PreferencesForm
 from proposals.models import User
 from proposals.reminders import PREFERENCES_SALT
-from proposals.selectors import proposals_visible_to
+from proposals.selectors import proposal_action_options, proposals_visible_to, proposals_with_workflow_data
 
 # A preferences link in a mail stays valid this long; the next reminder brings a fresh one.
 PREFERENCES_LINK_MAX_AGE = 60 * 60 * 24 * 90
 
 
 @login_required
+def home(request):
+    """Everyone's starting point: the proposals they may see, the latest first."""
+    proposals = proposals_visible_to(request.user).select_related("organisation", "session")[:100]
+    return render(request, "proposals/home.html", {"proposals": proposals})
+
+
+@login_required
 def proposal_open(request, pk: int):
-    """The stable link in mails: opens the proposal where this person works on it."""
-    proposal = get_object_or_404(proposals_visible_to(request.user), pk=pk)
-    return redirect("admin:proposals_proposal_change", proposal.pk)
+    """The stable link in mails: the proposal as the signed-in person may see it, and what they may do now."""
+    queryset = proposals_with_workflow_data(proposals_visible_to(request.user)).prefetch_related(
+        "deadlines", "evidence", "comments__author", "transitions__actor"
+    )
+    proposal = get_object_or_404(queryset, pk=pk)
+    context = {
+        "proposal": proposal,
+        "options": proposal_action_options(user=request.user, proposal=proposal),
+        "submission_due": proposal.session.submission_deadline,
+    }
+    return render(request, "proposals/proposal.html", context)
 
 
 @require_http_methods(["GET", "POST"])
