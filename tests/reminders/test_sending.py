@@ -192,8 +192,8 @@ def test_the_mail_is_in_chinese_by_default(world):
     assert message.subject == f"【青年提案】提醒：“{proposal.title}”（协商阶段）"
     for text in (message.body, html):
         assert "尊敬的cosigner-0：" in text
-        assert "阶段: 协商" in text
-        assert f"截止时间: {timezone.localtime(due):%Y-%m-%d} 17:00" in text
+        assert "阶段：协商" in text
+        assert f"截止时间：{timezone.localtime(due):%Y-%m-%d} 17:00" in text
         assert "还有3天" in text
         assert "请审阅提案并联名，或予以谢绝。" in text
         assert "选择即时发送或每日汇总发送，以及邮件语言" in text
