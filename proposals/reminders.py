@@ -399,12 +399,15 @@ def _give_back(
     takes what is due at that moment) never takes them again at once, whatever the clock says.
     """
     message = f"{type(error).__name__}: {error}"[:2000]
+    retry_at: dict[int, dt.datetime] = {}  # one time per recipient, so that their items come back in one mail
     for reminder in reminders:
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             _finish([reminder.pk], token, status=Reminder.Status.FAILED, last_error=message, claim_token=None)
             result.failed.append(reminder.pk)
         else:
-            later = now + dt.timedelta(seconds=retry_delay(reminder.attempts))
+            if reminder.recipient_id not in retry_at:
+                retry_at[reminder.recipient_id] = now + dt.timedelta(seconds=retry_delay(reminder.attempts))
+            later = retry_at[reminder.recipient_id]
             _finish([reminder.pk], token, status=Reminder.Status.PENDING, send_after=later, last_error=message,
                     claim_token=None, claimed_at=None)  # fmt: skip
             result.retried.append(reminder.pk)

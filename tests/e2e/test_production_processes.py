@@ -7,154 +7,21 @@ unless DATABASE_URL and CELERY_BROKER_URL name a PostgreSQL and a Redis; in CI t
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery.result import AsyncResult, EagerResult
-from django.db import connection
 
 from proposals.tasks import ping
+from tests.e2e.processes import BIN, Processes, free_port, production_env
 
 pytestmark = pytest.mark.slow
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-START_TIMEOUT = 30.0  # seconds for a process to start answering
-STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 CLOSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    """The URL of the database this test session really uses (pytest-django's test_ database)."""
-    db = connection.settings_dict
-    assert db["ENGINE"] == "django.db.backends.postgresql", db["ENGINE"]
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    credentials = f"{user}{password}@" if user else ""
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}{db['HOST'] or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
-
-
-def production_env(tmp_path: Path, *, broker_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CELERY_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tracker.settings",
-        TRACKER_ENV="production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url(),
-        CELERY_BROKER_URL=broker_url,
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        TRACKER_VAR_DIR=str(tmp_path / "var"),
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("DEBUG", None)
-    return env
-
-
-class Processes:
-    """Starts processes with their output in files, and stops every one of them, whatever happens."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.started: dict[str, tuple[subprocess.Popen, Path]] = {}
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = self.directory / f"{name}.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                argv, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: gunicorn's and the worker's children stop with it
-            )  # fmt: skip
-        self.started[name] = (process, log)
-        return process
-
-    def output(self, name: str) -> str:
-        return self.started[name][1].read_text(errors="replace")
-
-    def report(self) -> str:
-        parts = []
-        for name, (process, log) in self.started.items():
-            state = "running" if process.poll() is None else f"exited with {process.returncode}"
-            parts.append(f"----- {name} ({state}): {log} -----\n{log.read_text(errors='replace')[-8000:]}")
-        return "\n".join(parts)
-
-    def alive(self, name: str) -> bool:
-        return self.started[name][0].poll() is None
-
-    def stop_all(self) -> None:
-        for process, _log in self.started.values():
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE
-        for process, _log in self.started.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for process, _log in self.started.values():
-            # The whole group: a leader that died may have left workers behind.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-
-    @contextlib.contextmanager
-    def output_on_failure(self) -> Iterator[None]:
-        """Prints every process's output when the block fails, so the test report shows why."""
-        try:
-            yield
-        except BaseException:
-            print(self.report())
-            raise
-
-    def wait_for_port(self, name: str, port: int, timeout: float = START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive(name):
-                pytest.fail(f"{name} exited before it listened on port {port}.", pytrace=False)
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-            time.sleep(0.2)
-        pytest.fail(f"{name} did not listen on port {port} within {timeout:.0f} s.", pytrace=False)
-
-    def wait_for_output(self, name: str, text: str, timeout: float = START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.output(name):
-                return
-            if not self.alive(name):
-                pytest.fail(f"{name} exited before it printed {text!r}.", pytrace=False)
-            time.sleep(0.2)
-        pytest.fail(f"{name} did not print {text!r} within {timeout:.0f} s.", pytrace=False)
-
-
-@pytest.fixture
-def processes(tmp_path) -> Iterator[Processes]:
-    manager = Processes(tmp_path)
-    try:
-        yield manager
-    finally:
-        manager.stop_all()
 
 
 def start_gunicorn(processes: Processes, env: dict[str, str]) -> int:
