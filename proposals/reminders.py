@@ -53,26 +53,29 @@ PREFERENCES_SALT = "proposals.reminder-preferences"
 class Policy:
     offsets_days: tuple[int, ...]  # days before the due date, largest first
     escalate_after_days: int
+    overdue_for_days: int  # daily overdue reminders stop after this many days; the escalation has happened
 
 
 def policy_for(session: Session) -> Policy:
     default = settings.REMINDER_POLICY
     offsets = session.reminder_offsets if session.reminder_offsets is not None else default["offsets_days"]
     escalate = session.escalation_after_days or default["escalate_after_days"]
-    return Policy(tuple(sorted({int(days) for days in offsets}, reverse=True)), escalate)
+    return Policy(tuple(sorted({int(days) for days in offsets}, reverse=True)), escalate, default["overdue_for_days"])
 
 
-def reminder_offset(due_at: dt.datetime, now: dt.datetime, offsets_days: Iterable[int]) -> int | None:
+def reminder_offset(
+    due_at: dt.datetime, now: dt.datetime, offsets_days: Iterable[int], overdue_for_days: int | None = None
+) -> int | None:
     """The reminder that is current at `now`: days before the due date, or negative days overdue.
 
     Days are calendar days in the project's time zone (Asia/Shanghai): a deadline at 00:30 on 1 December is
     "one day before" all of 30 November. Before the due day, the current reminder is the nearest offset not
     yet passed; a sweep that comes late sends that one, not every one it missed. From the day after the due
-    day on, one reminder a day: -1, -2, ...
+    day on, one reminder a day: -1, -2, ... for `overdue_for_days` days (None: for as long as it lasts).
     """
     days_left = (timezone.localdate(due_at) - timezone.localdate(now)).days
     if days_left < 0:
-        return days_left
+        return days_left if overdue_for_days is None or -days_left <= overdue_for_days else None
     reached = [days for days in offsets_days if days >= days_left]
     return min(reached) if reached else None
 
@@ -143,8 +146,14 @@ def recipients(proposal: Proposal, stage: str, offset_days: int, policy: Policy)
         people = _delegates_to_act(proposal, stage)
     chosen = {user.pk: (user, kind) for user in people}
     if overdue and -offset_days >= policy.escalate_after_days:
-        parent = proposal.organisation.parent or proposal.organisation
-        for user in _coordinators_of(parent):
+        # The parent organisation's coordinators; if they are reminded already (a branch's overdue answer goes
+        # to its county committee), the level above them.
+        above = proposal.organisation.parent
+        escalated = _coordinators_of(above)
+        while above is not None and above.parent is not None and any(user.pk in chosen for user in escalated):
+            above = above.parent
+            escalated = _coordinators_of(above)
+        for user in escalated:
             chosen.setdefault(user.pk, (user, Reminder.Kind.ESCALATION))
     return list(chosen.values())
 
@@ -212,7 +221,7 @@ def plan(now: dt.datetime | None = None, *, dry_run: bool = False) -> PlanResult
     candidates = []
     for item in due_items(now):
         policy = policy_for(item.proposal.session)
-        offset = reminder_offset(item.due_at, now, policy.offsets_days)
+        offset = reminder_offset(item.due_at, now, policy.offsets_days, policy.overdue_for_days)
         if offset is None:
             continue
         day = reminder_day(item.due_at, offset)
@@ -541,6 +550,12 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime |
                 result.cancelled += stale
             group = [r for r in group if r.pk not in stale]
             if not group:
+                continue
+            if not _address(group[0].recipient):  # nowhere to send it: an operator sees it failed, with why
+                ids = [r.pk for r in group]
+                _finish(ids, token, status=Reminder.Status.FAILED, claim_token=None,
+                        last_error="The recipient has no email address.")  # fmt: skip
+                result.failed += ids
                 continue
             for reminder in group:  # the mail shows the proposal as it is now (its latest revision, say)
                 reminder.proposal = proposals[reminder.proposal_id]

@@ -213,6 +213,8 @@ REMINDER_POLICY = {
     "offsets_days": [7, 3, 1, 0],
     # After this many days overdue, the coordinator of the parent organisation is told too.
     "escalate_after_days": env_int("REMINDER_ESCALATE_AFTER_DAYS", 3, minimum=1),
+    # Daily overdue reminders stop after this many days: by then the escalation has reached the committee.
+    "overdue_for_days": env_int("REMINDER_OVERDUE_FOR_DAYS", 30, minimum=1),
 }
 # Reminders of a day go out from this hour (Asia/Shanghai) for people who want them at once.
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 8, minimum=0)
@@ -221,7 +223,8 @@ REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
 REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 1800, minimum=1)
-# A claim older than this belongs to a worker that died; its reminders go back to pending.
+# A claim older than this belongs to a worker that died; its reminders go back to pending. A live worker renews
+# its claim before each mail, so the lease only has to outlast one mail (a few EMAIL_TIMEOUTs at worst).
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 600, minimum=1)
 if REMINDER_RETRY_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay below CELERY_VISIBILITY_TIMEOUT.")

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from proposals import reminders, services
 from proposals.models import Deadline, Proposal, Reminder, Stage
@@ -104,7 +105,7 @@ def test_the_answer_is_the_leads_until_it_is_overdue_then_the_committees_coordin
 
 
 def test_escalation_reaches_the_parent_organisations_coordinators_after_the_days_overdue(world, settings):
-    settings.REMINDER_POLICY = {"offsets_days": [7, 3, 1, 0], "escalate_after_days": 3}
+    settings.REMINDER_POLICY = {"offsets_days": [7, 3, 1, 0], "escalate_after_days": 3, "overdue_for_days": 30}
     proposal = world.draft()
     due = in_days(20)
     set_due(world, proposal, Stage.RESEARCH, due)
@@ -286,3 +287,32 @@ def test_the_sweeps_deadline_query_reads_the_current_deadlines_through_their_par
         cursor.execute("EXPLAIN " + sweep_sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "deadline_current_due" in plan, plan
+
+
+def test_escalation_of_a_branchs_overdue_answer_reaches_the_level_above_the_county(world):
+    """The county committee is reminded of the overdue answer already; escalation goes on to the city."""
+    from proposals.reminders import Policy, recipients
+
+    proposal = bring_to(world, State.REGISTERED)
+    policy = Policy(offsets_days=(7, 3, 1, 0), escalate_after_days=3, overdue_for_days=30)
+    people = {user.username: kind for user, kind in recipients(proposal, "answer", -5, policy)}
+    assert people == {world.coordinator.username: "overdue", world.city_coordinator.username: "escalation"}
+
+
+def test_daily_overdue_reminders_stop_after_the_policys_days(world):
+    from proposals.reminders import reminder_offset
+
+    due = timezone.now() - dt.timedelta(days=40)
+    assert reminder_offset(due, timezone.now(), (7, 3, 1, 0), overdue_for_days=30) is None
+    assert reminder_offset(due, timezone.now(), (7, 3, 1, 0), overdue_for_days=45) == -40
+
+
+def test_a_recipient_without_an_address_is_failed_with_the_reason_not_marked_sent(world):
+    world.secretary.email = ""
+    world.secretary.save(update_fields=["email"])
+    proposal = world.draft()
+    set_due(world, proposal, "research", timezone.now() + dt.timedelta(hours=2))
+    reminders.plan(timezone.now())
+    reminders.send_due(timezone.now() + dt.timedelta(days=1))
+    row = Reminder.objects.get(recipient=world.secretary)
+    assert row.status == Reminder.Status.FAILED and "no email address" in row.last_error

@@ -135,14 +135,14 @@ def test_a_digest_user_never_gets_two_mails_on_one_day():
 
 
 def test_the_default_policy_comes_from_the_settings(settings):
-    settings.REMINDER_POLICY = {"offsets_days": [1, 7, 3, 0], "escalate_after_days": 3}
+    settings.REMINDER_POLICY = {"offsets_days": [1, 7, 3, 0], "escalate_after_days": 3, "overdue_for_days": 30}
     policy = reminders.policy_for(Session())
-    assert policy == reminders.Policy(offsets_days=(7, 3, 1, 0), escalate_after_days=3)
+    assert policy == reminders.Policy(offsets_days=(7, 3, 1, 0), escalate_after_days=3, overdue_for_days=30)
 
 
 def test_a_session_overrides_the_offsets_and_the_escalation():
     policy = reminders.policy_for(Session(reminder_offsets=[2, 14, 5], escalation_after_days=1))
-    assert policy == reminders.Policy(offsets_days=(14, 5, 2), escalate_after_days=1)
+    assert policy == reminders.Policy(offsets_days=(14, 5, 2), escalate_after_days=1, overdue_for_days=30)
     due = local(2026, 12, 20, 18)
     assert reminders.reminder_offset(due, local(2026, 12, 6, 9), policy.offsets_days) == 14
     assert reminders.reminder_offset(due, local(2026, 12, 17, 9), policy.offsets_days) == 5
@@ -181,7 +181,7 @@ def test_a_sessions_escalation_days_decide_when_the_parent_coordinators_hear_of_
 
 
 def test_without_an_override_escalation_waits_for_the_default_days(world, settings):
-    settings.REMINDER_POLICY = {"offsets_days": [7, 3, 1, 0], "escalate_after_days": 3}
+    settings.REMINDER_POLICY = {"offsets_days": [7, 3, 1, 0], "escalate_after_days": 3, "overdue_for_days": 30}
     county_secretary = make_user("secretary-county", role=User.Role.SECRETARY, organisation=world.county)
     proposal = world.draft(author=county_secretary, organisation=world.county)
     due = in_days(20)
