@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from proposals import views
 from tracker.health import healthz
 
 admin.site.site_header = admin.site.site_title = "青年提案助手 Youth proposal tracker"
@@ -12,11 +11,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("p/<int:pk>/", views.proposal_open, name="proposal-open"),
-    path("preferences/<str:token>/", views.reminder_preferences, name="reminder-preferences"),
+    path("", include("web.urls")),
 ]
 
 if settings.DEBUG:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from proposals import reminders
 from proposals.models import Reminder, Stage, User
-from proposals.views import PREFERENCES_LINK_MAX_AGE
+from web.views import PREFERENCES_LINK_MAX_AGE
 from tests.reminders.conftest import SHANGHAI, day_at, in_days, set_due
 
 

@@ -21,7 +21,7 @@ PREFERENCES_LINK_MAX_AGE = 60 * 60 * 24 * 90
 def home(request):
     """Everyone's starting point: the proposals they may see, the latest first."""
     proposals = proposals_visible_to(request.user).select_related("organisation", "session")[:100]
-    return render(request, "proposals/home.html", {"proposals": proposals})
+    return render(request, "web/home.html", {"proposals": proposals})
 
 
 @login_required
@@ -36,7 +36,7 @@ def proposal_open(request, pk: int):
         "options": proposal_action_options(user=request.user, proposal=proposal),
         "submission_due": proposal.session.submission_deadline,
     }
-    return render(request, "proposals/proposal.html", context)
+    return render(request, "web/proposal.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,4 +52,4 @@ def reminder_preferences(request, token: str):
     if request.method == "POST" and form.is_valid():
         saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
     with translation.override(user.language if saved else translation.get_language()):
-        return render(request, "proposals/preferences.html", {"form": form, "person": user, "saved": saved})
+        return render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
