@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from proposals import reminders
 from proposals.models import Reminder, Stage, User
-from web.views import PREFERENCES_LINK_MAX_AGE
 from tests.reminders.conftest import SHANGHAI, day_at, in_days, set_due
+from web.views import PREFERENCES_LINK_MAX_AGE
 
 
 def preferences_path(user: User) -> str:
