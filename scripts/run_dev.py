@@ -159,11 +159,11 @@ def main() -> int:
     manage("seed_demo", env=env)
 
     host_in_url = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host_in_url}:{args.port}/admin/"
+    url = f"http://{host_in_url}:{args.port}/"
     banner = [
         "",
         "=" * 78,
-        f"  Youth proposal tracker: {url}",
+        f"  Youth proposal tracker: {url}  (operators: {url}admin/)",
         f"  Database: {where_db}",
         f"  Broker:   {broker}",
         f"  Mails:    {where_mail}",
