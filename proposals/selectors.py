@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from proposals.models import Assignment, Organisation, Proposal, User
+from proposals.models import Assignment, Comment, Evidence, Organisation, Proposal, Revision, Transition, User
 from proposals.workflow import ActionOption, GuardContext, Role, action_options
 
 
@@ -75,3 +75,63 @@ def proposals_with_workflow_data(queryset: QuerySet[Proposal]) -> QuerySet[Propo
     return queryset.select_related("session", "organisation__parent__parent").prefetch_related(
         "assignments__delegate__user"
     )
+
+
+def proposals_matching(
+    user: User,
+    *,
+    state: str = "",
+    kind: str = "",
+    topic: str = "",
+    session_id: int | None = None,
+    organisation_id: int | None = None,
+    search: str = "",
+) -> QuerySet[Proposal]:
+    """The proposals the user may see, narrowed by the list page's filters and search (title and text)."""
+    proposals = proposals_visible_to(user)
+    if state:
+        proposals = proposals.filter(state=state)
+    if kind:
+        proposals = proposals.filter(kind=kind)
+    if topic:
+        proposals = proposals.filter(topic=topic)
+    if session_id is not None:
+        proposals = proposals.filter(session_id=session_id)
+    if organisation_id is not None:
+        proposals = proposals.filter(organisation_id=organisation_id)
+    search = search.strip()
+    if search:
+        proposals = proposals.filter(
+            Q(title__icontains=search)
+            | Q(background__icontains=search)
+            | Q(research_findings__icontains=search)
+            | Q(recommendations__icontains=search)
+        )
+    return proposals.select_related("organisation", "session")
+
+
+def proposal_page(user: User, pk: int) -> Proposal | None:
+    """One proposal with everything its page shows, in a fixed number of queries; None outside the user's view."""
+    queryset = (
+        proposals_visible_to(user)
+        .select_related("session", "organisation__parent__parent")
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")),
+            "deadlines",
+            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author", "revision")),
+            Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
+            Prefetch("revisions", queryset=Revision.objects.select_related("author")),
+        )
+    )
+    return queryset.filter(pk=pk).first()
+
+
+def revisions_by_number(proposal: Proposal, numbers: list[int]) -> dict[int, Revision]:
+    """Some revisions of a proposal, by their number."""
+    return {revision.number: revision for revision in Revision.objects.filter(proposal=proposal, number__in=numbers)}
+
+
+def evidence_visible_to(user: User) -> QuerySet[Evidence]:
+    """Evidence has the scope of its proposal."""
+    return Evidence.objects.filter(proposal__in=proposals_visible_to(user))

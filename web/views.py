@@ -1,42 +1,22 @@
-"""The pages mails link to, and the sign-in around them. The secretaries' full web UI is a separate piece of work."""
+"""The pages mails link to, a person's own settings (reminders, language), and the sign-in around them."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from proposals import services
 from proposals.forms import PreferencesForm
 from proposals.models import User
 from proposals.reminders import PREFERENCES_SALT
-from proposals.selectors import proposal_action_options, proposals_visible_to, proposals_with_workflow_data
 
 # A preferences link in a mail stays valid this long; the next reminder brings a fresh one.
 PREFERENCES_LINK_MAX_AGE = 60 * 60 * 24 * 90
-
-
-@login_required
-def home(request):
-    """Everyone's starting point: the proposals they may see, the latest first."""
-    proposals = proposals_visible_to(request.user).select_related("organisation", "session")[:100]
-    return render(request, "web/home.html", {"proposals": proposals})
-
-
-@login_required
-def proposal_open(request, pk: int):
-    """The stable link in mails: the proposal as the signed-in person may see it, and what they may do now."""
-    queryset = proposals_with_workflow_data(proposals_visible_to(request.user)).prefetch_related(
-        "deadlines", "evidence", "comments__author", "transitions__actor"
-    )
-    proposal = get_object_or_404(queryset, pk=pk)
-    context = {
-        "proposal": proposal,
-        "options": proposal_action_options(user=request.user, proposal=proposal),
-        "submission_due": proposal.session.submission_deadline,
-    }
-    return render(request, "web/proposal.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,3 +33,51 @@ def reminder_preferences(request, token: str):
         saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
     with translation.override(user.language if saved else translation.get_language()):
         return render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """The same settings as the mail-linked page, for the signed-in person."""
+    user = request.user
+    saved = False
+    form = PreferencesForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
+    language = user.language if saved else translation.get_language()
+    with translation.override(language):
+        response = render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
+    if saved:
+        # The language chosen here is the site's language too, in this browser and (through the profile) others.
+        _remember_language(response, user.language)
+    return response
+
+
+@require_POST
+def set_language(request):
+    """The language switch in the header: a cookie for this browser, and the profile of a signed-in person."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("home")
+    response = HttpResponseRedirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    _remember_language(response, language)
+    user = request.user
+    if user.is_authenticated and user.language != language:
+        services.user_update_preferences(
+            user=user, reminder_mode=user.reminder_mode, digest_hour=user.digest_hour, language=language
+        )
+    return response
+
+
+def _remember_language(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )  # fmt: skip

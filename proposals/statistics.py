@@ -1,0 +1,271 @@
+"""Counting reads for the dashboard and the statistics page (DESIGN §6), in the style of proposals.selectors.
+
+Every function takes a queryset already scoped by proposals.selectors.proposals_visible_to and counts with
+aggregate queries, so the number of queries stays the same whatever the number of proposals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When, Window
+from django.db.models.functions import ExtractYear, RowNumber
+from django.utils import timezone
+
+from proposals.models import Comment, Deadline, Organisation, Proposal, Session, Stage, User
+from proposals.workflow import State
+
+BOARD_CARDS_PER_STATE = 8
+DEADLINE_HORIZON_DAYS = 30
+DEADLINE_ROWS = 20
+RECENT_COMMENTS = 10
+
+# Decided by the session office: registered or later, or not registered (DESIGN §3, outcome).
+REGISTERED_OR_LATER = (State.REGISTERED, State.ANSWERED, State.CLOSED)
+ANSWERED_OR_LATER = (State.ANSWERED, State.CLOSED)
+SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
+
+
+def can_view_statistics(user: User) -> bool:
+    """Coordinators (their subtree) and administrators (everything) see the statistics; nobody else."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or (user.role == User.Role.COORDINATOR and user.organisation_id is not None)
+
+
+# --- Bars ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    key: str
+    label: str
+    count: int
+    percent: float  # of the largest bar, for the drawing only; the count is written out beside it
+
+
+def _bars(rows: list[tuple[str, str, int]]) -> list[Bar]:
+    largest = max((count for _key, _label, count in rows), default=0)
+    return [Bar(key, label, count, round(100 * count / largest, 1) if largest else 0.0) for key, label, count in rows]
+
+
+def counts_by_state(proposals: QuerySet[Proposal]) -> list[Bar]:
+    """One bar per workflow state, in workflow order, zero included. One query."""
+    counts = dict(proposals.order_by().values_list("state").annotate(n=Count("pk")))
+    return _bars([(state.value, str(state.label), counts.get(state.value, 0)) for state in State])
+
+
+def counts_by_topic(proposals: QuerySet[Proposal]) -> list[Bar]:
+    """One bar per topic, in the order topics are declared, zero included. One query."""
+    counts = dict(proposals.order_by().values_list("topic").annotate(n=Count("pk")))
+    return _bars([(topic.value, str(topic.label), counts.get(topic.value, 0)) for topic in Proposal.Topic])
+
+
+def counts_by_session(proposals: QuerySet[Proposal]) -> list[Bar]:
+    """One bar per session that has proposals in the set, the latest session first. One query."""
+    rows = (
+        proposals.order_by()
+        .values_list("session_id", "session__name", "session__opening_date")
+        .annotate(n=Count("pk"))
+        .order_by("-session__opening_date", "session__name")
+    )
+    return _bars([(str(pk), name, n) for pk, name, _opening, n in rows])
+
+
+# --- The board -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    state: str
+    label: str
+    count: int
+    cards: list[Proposal]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+def board(proposals: QuerySet[Proposal], *, per_state: int = BOARD_CARDS_PER_STATE) -> list[Column]:
+    """A column per state in workflow order, each with its count and its latest `per_state` proposals.
+
+    Two queries: the counts, and the cards, ranked within their state by a window function.
+    """
+    counts = {bar.key: bar.count for bar in counts_by_state(proposals)}
+    ranked = (
+        proposals.order_by()
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("updated_at").desc(), F("id").desc()])
+        )
+        .filter(rank__lte=per_state)
+        .only("pk", "title", "state", "updated_at")
+        .order_by("state", "rank")
+    )
+    cards: dict[str, list[Proposal]] = {}
+    for proposal in ranked:
+        cards.setdefault(proposal.state, []).append(proposal)
+    return [Column(state.value, str(state.label), counts[state.value], cards.get(state.value, [])) for state in State]
+
+
+# --- Deadlines -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueItem:
+    proposal: Proposal
+    stage: str
+    stage_label: str
+    due_at: dt.datetime
+    days: int  # calendar days from today to the due date (local time); negative when overdue
+    overdue: bool
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days
+
+
+def upcoming_deadlines(
+    proposals: QuerySet[Proposal], *, now: dt.datetime | None = None, limit: int = DEADLINE_ROWS
+) -> list[DueItem]:
+    """The current stages' due dates within the next 30 days, and the overdue ones, most urgent first.
+
+    Current stages only: the Deadline rows marked current, and the session's submission deadline for proposals
+    that are ready. Two queries.
+    """
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(days=DEADLINE_HORIZON_DAYS)
+    today = timezone.localdate(now)
+    rows = (
+        Deadline.objects.filter(is_current=True, due_at__lte=horizon, proposal__in=proposals.values("pk"))
+        .select_related("proposal")
+        .order_by("due_at", "proposal_id")[:limit]
+    )
+    items = [(deadline.due_at, deadline.proposal, deadline.stage, deadline.get_stage_display()) for deadline in rows]
+    ready = (
+        proposals.filter(state=State.READY, session__submission_deadline__lte=horizon)
+        .select_related("session")
+        .order_by("session__submission_deadline", "pk")[:limit]
+    )
+    items += [(p.session.submission_deadline, p, Stage.SUBMISSION.value, str(Stage.SUBMISSION.label)) for p in ready]
+    items.sort(key=lambda item: (item[0], item[1].pk))
+    return [
+        DueItem(
+            proposal=proposal, stage=stage, stage_label=label, due_at=due_at,
+            days=(timezone.localdate(due_at) - today).days, overdue=due_at < now,
+        )
+        for due_at, proposal, stage, label in items[:limit]
+    ]  # fmt: skip
+
+
+def recent_delegate_comments(proposals: QuerySet[Proposal], *, limit: int = RECENT_COMMENTS) -> list[Comment]:
+    """What delegates wrote lately on these proposals, newest first. One query."""
+    return list(
+        Comment.objects.filter(author__role=User.Role.DELEGATE, proposal__in=proposals.values("pk"))
+        .select_related("author", "proposal")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- The statistics page -------------------------------------------------------------------------------
+
+
+def filter_proposals(
+    proposals: QuerySet[Proposal], *, session: Session | None = None, year: int | None = None
+) -> QuerySet[Proposal]:
+    if session is not None:
+        proposals = proposals.filter(session=session)
+    if year is not None:
+        proposals = proposals.filter(session__opening_date__year=year)
+    return proposals
+
+
+def session_years(sessions: QuerySet[Session]) -> list[int]:
+    years = sessions.annotate(year=ExtractYear("opening_date")).values_list("year", flat=True).distinct()
+    return sorted(set(years), reverse=True)
+
+
+def counties_in_scope(user: User) -> QuerySet[Organisation]:
+    """The county and district committees a user's statistics are broken down by."""
+    counties = Organisation.objects.filter(level=Organisation.Level.COUNTY)
+    if user.is_superuser:
+        return counties
+    if user.organisation_id is None:
+        return counties.none()
+    if user.organisation.level == Organisation.Level.COUNTY:
+        return counties.filter(pk=user.organisation_id)
+    return counties.filter(parent_id=user.organisation_id)
+
+
+def cities_in_scope(user: User) -> QuerySet[Organisation]:
+    """The city committees whose own proposals (filed at city level, in no county) the user's statistics show."""
+    cities = Organisation.objects.filter(level=Organisation.Level.CITY)
+    if user.is_superuser:
+        return cities
+    return cities.filter(pk=user.organisation_id) if user.organisation_id else cities.none()
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    organisation: Organisation
+    count: int
+    percent: float
+
+    @property
+    def is_county(self) -> bool:
+        return self.organisation.level == Organisation.Level.COUNTY
+
+
+def counts_by_county(
+    proposals: QuerySet[Proposal], counties: QuerySet[Organisation], cities: QuerySet[Organisation] | None = None
+) -> list[UnitRow]:
+    """Proposals per county committee, counting the committee's own and its branches'. Two queries.
+
+    The city committees in `cities` follow the counties with their own proposals (filed at city level), so the
+    rows add up to the total.
+    """
+    unit_of = Case(
+        When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
+        default=F("organisation_id"),
+        output_field=IntegerField(),
+    )
+    counts = dict(proposals.order_by().annotate(unit=unit_of).values_list("unit").annotate(n=Count("pk")))
+    units = counties.order_by("name")
+    if cities is not None:
+        units = (counties | cities).order_by("-level", "name")  # county before city
+    rows = [(unit, counts.get(unit.pk, 0)) for unit in units]
+    largest = max((n for _unit, n in rows), default=0)
+    return [UnitRow(unit, n, round(100 * n / largest, 1) if largest else 0.0) for unit, n in rows]
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
+
+
+def rates(proposals: QuerySet[Proposal]) -> dict[str, Rate]:
+    """Registration, answer and satisfaction rates with their numerators and denominators. One query.
+
+    registration: registered or later among those the session office decided (registered or later, or not);
+    answer: answered or closed among registered or later; satisfaction: satisfied or basically satisfied
+    among rated.
+    """
+    totals = proposals.order_by().aggregate(
+        registered=Count("pk", filter=Q(state__in=REGISTERED_OR_LATER)),
+        not_registered=Count("pk", filter=Q(state=State.NOT_REGISTERED)),
+        answered=Count("pk", filter=Q(state__in=ANSWERED_OR_LATER)),
+        satisfied=Count("pk", filter=Q(rating__in=SATISFIED_RATINGS)),
+        rated=Count("pk", filter=~Q(rating="")),
+    )
+    return {
+        "registration": Rate("registration", totals["registered"], totals["registered"] + totals["not_registered"]),
+        "answer": Rate("answer", totals["answered"], totals["registered"]),
+        "satisfaction": Rate("satisfaction", totals["satisfied"], totals["rated"]),
+    }

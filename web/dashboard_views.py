@@ -1,0 +1,70 @@
+"""The dashboard (everyone's starting point) and the statistics page of coordinators and administrators."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from proposals import statistics
+from proposals.models import Session
+from proposals.selectors import proposals_visible_to
+
+
+@login_required
+def home(request):
+    """The board by state, what is due soon or overdue, what delegates wrote lately, and the counts."""
+    proposals = proposals_visible_to(request.user)
+    context = {
+        "columns": statistics.board(proposals),
+        "deadlines": statistics.upcoming_deadlines(proposals),
+        "comments": statistics.recent_delegate_comments(proposals),
+        "by_state": statistics.counts_by_state(proposals),
+        "by_topic": statistics.counts_by_topic(proposals),
+        "horizon_days": statistics.DEADLINE_HORIZON_DAYS,
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+class StatisticsFilterForm(forms.Form):
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=Session.objects.all(), required=False, empty_label=_("All sessions")
+    )
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = statistics.session_years(Session.objects.all())
+        self.fields["year"].choices = [("", _("All years")), *((year, str(year)) for year in years)]
+
+
+@login_required
+def statistics_page(request):
+    """Counts per county, topic, state and session, the counties with no proposal, and the three rates."""
+    if not statistics.can_view_statistics(request.user):
+        raise Http404
+    form = StatisticsFilterForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    proposals = statistics.filter_proposals(
+        proposals_visible_to(request.user), session=chosen.get("session"), year=chosen.get("year")
+    )
+    units = statistics.counts_by_county(
+        proposals, statistics.counties_in_scope(request.user), statistics.cities_in_scope(request.user)
+    )
+    by_state = statistics.counts_by_state(proposals)
+    context = {
+        "form": form,
+        "chosen_session": chosen.get("session"),
+        "chosen_year": chosen.get("year"),
+        "total": sum(bar.count for bar in by_state),
+        "by_state": by_state,
+        "by_topic": statistics.counts_by_topic(proposals),
+        "by_session": statistics.counts_by_session(proposals),
+        "units": units,
+        "counties": [row for row in units if row.is_county],
+        "uncovered": [row.organisation for row in units if row.is_county and row.count == 0],
+        "rates": statistics.rates(proposals),
+    }
+    return render(request, "web/statistics.html", context)

@@ -1,0 +1,194 @@
+"""Forms of the secretaries' and coordinators' proposal pages. They parse input; the services decide."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from proposals import services
+from proposals.forms import ServiceForm
+from proposals.models import Deadline, Organisation, Proposal, Session, User
+from proposals.selectors import organisations_in_scope
+from proposals.workflow import ProposalChanged, State
+
+# Offices read and type times in Beijing time, whatever the server's or the browser's zone.
+OFFICE_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+
+TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
+
+
+def _blank(choices) -> list[tuple[str, str]]:
+    return [("", _("All")), *choices]
+
+
+class ProposalFilterForm(forms.Form):
+    """The list page's filters, sent as GET. The organisation choices are the user's scope only."""
+
+    q = forms.CharField(label=_("Search title and text"), required=False, max_length=200)
+    state = forms.ChoiceField(label=_("State"), choices=_blank(State.choices), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(Proposal.Kind.choices), required=False)
+    topic = forms.ChoiceField(label=_("Topic"), choices=_blank(Proposal.Topic.choices), required=False)
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=Session.objects.all(), required=False, empty_label=_("All")
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False, empty_label=_("All")
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations_in_scope(user).select_related(None)
+
+    def selector_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "state": data["state"],
+            "kind": data["kind"],
+            "topic": data["topic"],
+            "session_id": data["session"].pk if data["session"] else None,
+            "organisation_id": data["organisation"].pk if data["organisation"] else None,
+            "search": data["q"],
+        }
+
+
+class ProposalCreateForm(ServiceForm):
+    """A new draft. Lengths and the kind's match with the session are checked by services.proposal_create."""
+
+    title = forms.CharField(label=_("Title"), strip=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices)
+    topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.all())
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
+    research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
+    recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        kwargs.setdefault("initial", {"organisation": user.organisation_id})
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["organisation"].queryset = organisations_in_scope(user)
+
+    def apply(self) -> Proposal | None:
+        return self.run_service(lambda: services.proposal_create(author=self.user, **self.cleaned_data))
+
+
+class ProposalTextForm(ServiceForm):
+    """The text of a proposal, with the version and the revision the user started from."""
+
+    title = forms.CharField(label=_("Title"), strip=False)
+    background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
+    research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
+    recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    TEXT_FIELDS = ("title", "background", "research_findings", "recommendations")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict: ProposalChanged | None = None
+
+    def run_service(self, call):
+        def guarded():
+            try:
+                return call()
+            except ProposalChanged as changed:
+                self.conflict = changed
+                return None
+
+        return super().run_service(guarded)
+
+    def apply(self, proposal: Proposal, user: User) -> Proposal | None:
+        text = {name: self.cleaned_data[name] for name in self.TEXT_FIELDS}
+        return self.run_service(
+            lambda: services.proposal_update_text(
+                proposal_id=proposal.pk, actor=user, expected_version=self.cleaned_data["expected_version"], **text
+            )
+        )
+
+
+class ActionForm(ServiceForm):
+    """One workflow action fired from the proposal page; the service checks the role, the guards and the inputs."""
+
+    action = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reference_number = forms.CharField(label=_("Reference number"), max_length=50, required=False)
+    submitted_on = forms.DateField(
+        label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    handling_units = forms.CharField(label=_("Handling units"), max_length=300, required=False)
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    answered_on = forms.DateField(
+        label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    rating = forms.ChoiceField(label=_("Rating"), choices=[("", "---------"), *Proposal.Rating.choices], required=False)
+
+    def apply(self, proposal: Proposal, user: User, input_names) -> object | None:
+        data = self.cleaned_data
+        inputs = {name: data[name] for name in input_names if data.get(name) not in (None, "")}
+        return self.run_service(
+            lambda: services.transition_apply(
+                proposal_id=proposal.pk, actor=user, action=data["action"], note=data["note"], inputs=inputs,
+                expected_version=data["expected_version"],
+            )
+        )  # fmt: skip
+
+
+class OfficeDateTimeField(forms.DateTimeField):
+    """A datetime-local input, read and shown in Beijing time."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def to_python(self, value):
+        with timezone.override(OFFICE_TIME_ZONE):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(OFFICE_TIME_ZONE):
+            return super().prepare_value(value)
+
+
+class DeadlineForm(ServiceForm):
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[(stage.value, stage.label) for stage in services.PROPOSAL_STAGES]
+    )
+    due_at = OfficeDateTimeField(label=_("New due date and time (Beijing time)"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def apply(self, proposal: Proposal, user: User) -> Deadline | None:
+        return self.run_service(
+            lambda: services.deadline_set(
+                proposal_id=proposal.pk, actor=user, stage=self.cleaned_data["stage"],
+                due_at=self.cleaned_data["due_at"], reason=self.cleaned_data["reason"],
+            )
+        )  # fmt: skip
+
+
+class EvidenceForm(ServiceForm):
+    file = forms.FileField(label=_("File"))
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+    def apply(self, proposal: Proposal, user: User):
+        return self.run_service(
+            lambda: services.evidence_add(
+                proposal_id=proposal.pk, actor=user, upload=self.cleaned_data["file"],
+                description=self.cleaned_data["description"],
+            )
+        )  # fmt: skip
+
+
+class CompareForm(forms.Form):
+    a = forms.TypedChoiceField(label=_("Earlier revision"), coerce=int)
+    b = forms.TypedChoiceField(label=_("Later revision"), coerce=int)
+
+    def __init__(self, *args, numbers: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(number, _("Revision %(number)d") % {"number": number}) for number in numbers]
+        self.fields["a"].choices = choices
+        self.fields["b"].choices = choices

@@ -1,0 +1,372 @@
+"""The proposal pages of secretaries and coordinators: list, draft, edit, the proposal itself and its parts.
+
+Views parse input, call a service or a selector, and render. Business rules live in proposals.services.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from proposals import selectors
+from proposals.forms import AssignDelegateForm
+from proposals.models import Proposal, Revision
+from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, PRE_SUBMISSION, STEERING, Role
+from web.forms import (
+    ActionForm,
+    CompareForm,
+    DeadlineForm,
+    EvidenceForm,
+    ProposalCreateForm,
+    ProposalFilterForm,
+    ProposalTextForm,
+)
+
+PAGE_SIZE = 25
+# Actions whose note is optional but worth offering: the note becomes a comment in the thread.
+NOTE_OPTIONAL_ACTIONS = frozenset({"endorse"})
+TEXT_LABELS = {
+    "title": gettext_lazy("Title"),
+    "background": gettext_lazy("Background"),
+    "research_findings": gettext_lazy("Research findings"),
+    "recommendations": gettext_lazy("Recommendations"),
+}
+
+
+def _proposal_or_404(user, pk: int) -> Proposal:
+    proposal = selectors.proposal_page(user, pk)
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+# --- Comparing texts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    kind: str  # "equal", "replace", "delete", "insert"
+    old_number: int | None
+    old: list[tuple[str, bool]] | None  # segments of the old line; True marks changed characters
+    new_number: int | None
+    new: list[tuple[str, bool]] | None
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    name: str
+    label: str
+    changed: bool
+    rows: list[DiffRow]
+
+
+def _char_segments(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Mark the changed characters of two lines (character by character, which suits Chinese text)."""
+    left: list[tuple[str, bool]] = []
+    right: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if i2 > i1:
+            left.append((old[i1:i2], tag != "equal"))
+        if j2 > j1:
+            right.append((new[j1:j2], tag != "equal"))
+    return left, right
+
+
+def side_by_side(old: str, new: str) -> list[DiffRow]:
+    """Compare line by line; in lines that changed, mark the changed characters."""
+    a, b = old.splitlines(), new.splitlines()
+    rows: list[DiffRow] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                rows.append(DiffRow("equal", i1 + k + 1, [(a[i1 + k], False)], j1 + k + 1, [(b[j1 + k], False)]))
+            continue
+        left, right = a[i1:i2], b[j1:j2]
+        for k in range(max(len(left), len(right))):
+            old_line = left[k] if k < len(left) else None
+            new_line = right[k] if k < len(right) else None
+            if old_line is not None and new_line is not None:
+                old_segments, new_segments = _char_segments(old_line, new_line)
+                kind = "replace"
+            else:
+                old_segments = [(old_line, True)] if old_line is not None else None
+                new_segments = [(new_line, True)] if new_line is not None else None
+                kind = "delete" if new_line is None else "insert"
+            rows.append(
+                DiffRow(
+                    kind,
+                    i1 + k + 1 if old_line is not None else None,
+                    old_segments,
+                    j1 + k + 1 if new_line is not None else None,
+                    new_segments,
+                )
+            )
+    return rows
+
+
+def text_diffs(old, new) -> list[FieldDiff]:
+    """The differences of each text field between two objects with the text fields (revisions, proposals)."""
+    diffs = []
+    for name in Revision.TEXT_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        diffs.append(FieldDiff(name, str(TEXT_LABELS[name]), before != after, side_by_side(before, after)))
+    return diffs
+
+
+# --- List, create, edit -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def proposal_list(request):
+    form = ProposalFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        proposals = Proposal.objects.none()
+    else:
+        arguments = form.selector_arguments() if form.is_bound else {}
+        proposals = selectors.proposals_matching(request.user, **arguments)
+    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "may_create": selectors.organisations_in_scope(request.user).exists(),
+    }
+    return render(request, "web/proposal_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_create(request):
+    form = ProposalCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        proposal = form.apply()
+        if proposal is not None:
+            messages.success(request, _("The draft is saved."))
+            return redirect("proposal-open", pk=proposal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/proposal_form.html", {"form": form, "creating": True}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request, pk: int):
+    proposal = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
+    initial = {name: getattr(proposal, name) for name in Revision.TEXT_FIELDS} | {
+        "expected_version": proposal.version,
+        "base_revision": proposal.revision_number,
+    }
+    diffs = None
+    status = 200
+    if request.method == "POST":
+        form = ProposalTextForm(request.POST)
+        if form.is_valid():
+            saved = form.apply(proposal, request.user)
+            if saved is not None:
+                messages.success(request, _("The text is saved."))
+                return redirect("proposal-open", pk=proposal.pk)
+            if form.conflict is not None:
+                # Keep what the user typed; show what the others changed; the next save overwrites knowingly.
+                current = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
+                base_number = form.cleaned_data["base_revision"]
+                base = selectors.revisions_by_number(current, [base_number]).get(base_number)
+                diffs = text_diffs(base, current) if base is not None else []
+                data = request.POST.copy()
+                data["expected_version"] = str(current.version)
+                data["base_revision"] = str(current.revision_number)
+                conflict = form.conflict
+                form = ProposalTextForm(data)
+                form.is_valid()
+                form.conflict = conflict
+                proposal = current
+                status = 409
+            else:
+                status = 400
+        else:
+            status = 400
+    else:
+        form = ProposalTextForm(initial=initial)
+    context = {
+        "form": form,
+        "proposal": proposal,
+        "creating": False,
+        "diffs": diffs,
+        "frozen": proposal.state not in EDITABLE_STATES,
+    }
+    return render(request, "web/proposal_form.html", context, status=status)
+
+
+# --- The proposal page --------------------------------------------------------------------------------
+
+
+def _action_form(action_name: str, proposal: Proposal, data=None) -> ActionForm:
+    return ActionForm(data, auto_id=f"id_%s-{action_name}", initial={"action": action_name,
+                      "expected_version": proposal.version})  # fmt: skip
+
+
+def _page(request, proposal: Proposal, *, status: int = 200, **forms):
+    """Render the proposal page; `forms` replaces a blank form with the bound one that failed."""
+    user = request.user
+    roles = selectors.proposal_roles(user=user, proposal=proposal)
+    options = selectors.proposal_action_options(user=user, proposal=proposal)
+    failed_action = forms.get("action_form")
+    actions, comment_form, refused = [], None, []
+    for option in options:
+        name = option.action.name
+        if not option.allowed:
+            refused.append(option)
+            continue
+        form = failed_action if failed_action is not None and failed_action.data.get("action") == name else None
+        form = form or _action_form(name, proposal)
+        item = {
+            "option": option,
+            "form": form,
+            "inputs": [form[input_name] for input_name in option.action.inputs],
+            "show_note": option.action.note_required or name in NOTE_OPTIONAL_ACTIONS,
+        }
+        if name == "comment":
+            comment_form = item
+        else:
+            actions.append(item)
+    steering = bool(roles & STEERING)
+    open_for_work = proposal.state in PRE_SUBMISSION
+    revisions = list(proposal.revisions.all())
+    numbers = [revision.number for revision in revisions]
+    compare_initial = {"a": numbers[-2] if len(numbers) > 1 else numbers[0], "b": numbers[-1]} if numbers else {}
+    timeline = [
+        (transition, ACTIONS_BY_NAME[transition.action].label if transition.action in ACTIONS_BY_NAME else "")
+        for transition in proposal.transitions.all()
+    ]
+    alerts = []
+    for form in forms.values():
+        if form is not None and form.is_bound:
+            alerts.extend(form.non_field_errors())
+            if form.errors and not form.non_field_errors():
+                alerts.append(_("Please correct the marked fields below."))
+    context = {
+        "proposal": proposal,
+        "roles": roles,
+        "actions": actions,
+        "comment_form": comment_form,
+        "refused": refused,
+        "alerts": alerts,
+        "failed_action": failed_action.data.get("action") if failed_action is not None else None,
+        "submission_due": proposal.session.submission_deadline,
+        "deadlines": list(proposal.deadlines.all()),
+        "may_edit": steering and proposal.state in EDITABLE_STATES,
+        "deadline_form": (forms.get("deadline_form") or DeadlineForm(prefix="deadline")) if steering else None,
+        "evidence_form": (forms.get("evidence_form") or EvidenceForm()) if steering and open_for_work else None,
+        "assign_form": (
+            forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)
+            if roles & {Role.COORDINATOR, Role.ADMIN} and open_for_work
+            else None
+        ),
+        "revisions": revisions,
+        "compare_form": CompareForm(initial=compare_initial, numbers=numbers) if len(numbers) > 1 else None,
+        "timeline": timeline,
+    }
+    return render(request, "web/proposal.html", context, status=status)
+
+
+@login_required
+@require_GET
+def proposal_open(request, pk: int):
+    """The proposal as the signed-in person may see it, and what they may do now (also the stable link in mails)."""
+    return _page(request, _proposal_or_404(request.user, pk))
+
+
+@login_required
+@require_POST
+def proposal_act(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    action = request.POST.get("action", "")
+    if action not in ACTIONS_BY_NAME:
+        messages.error(request, _("There is no such action."))
+        return redirect("proposal-open", pk=pk)
+    form = _action_form(action, proposal, request.POST)
+    if form.is_valid():
+        spec = ACTIONS_BY_NAME[action]
+        if form.apply(proposal, request.user, spec.inputs) is not None:
+            messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+            return redirect("proposal-open", pk=pk)
+    # Show the page as it is now, with the user's input kept (the form carries the current version).
+    return _page(request, _proposal_or_404(request.user, pk), status=400, action_form=form)
+
+
+@login_required
+@require_POST
+def proposal_deadline(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    form = DeadlineForm(request.POST, prefix="deadline")
+    if form.is_valid() and form.apply(proposal, request.user) is not None:
+        messages.success(request, _("The deadline is moved."))
+        return redirect("proposal-open", pk=pk)
+    return _page(request, _proposal_or_404(request.user, pk), status=400, deadline_form=form)
+
+
+@login_required
+@require_POST
+def proposal_assign(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    form = AssignDelegateForm(request.POST, prefix="assign", proposal=proposal, user=request.user)
+    if form.is_valid() and form.apply() is not None:
+        messages.success(request, _("The delegate is assigned."))
+        return redirect("proposal-open", pk=pk)
+    return _page(request, _proposal_or_404(request.user, pk), status=400, assign_form=form)
+
+
+@login_required
+@require_POST
+def evidence_upload(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid() and form.apply(proposal, request.user) is not None:
+        messages.success(request, _("The file is attached."))
+        return redirect("proposal-open", pk=pk)
+    return _page(request, _proposal_or_404(request.user, pk), status=400, evidence_form=form)
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int):
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+
+
+@login_required
+@require_GET
+def proposal_compare(request, pk: int):
+    proposal = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
+    numbers = list(range(1, proposal.revision_number + 1))
+    form = CompareForm(request.GET or None, numbers=numbers)
+    if form.is_bound and form.is_valid():
+        a, b = form.cleaned_data["a"], form.cleaned_data["b"]
+    else:
+        a, b = max(1, proposal.revision_number - 1), proposal.revision_number
+        form = CompareForm(initial={"a": a, "b": b}, numbers=numbers)
+    revisions = selectors.revisions_by_number(proposal, [a, b])
+    if a not in revisions or b not in revisions:
+        raise Http404
+    context = {
+        "proposal": proposal,
+        "form": form,
+        "old": revisions[a],
+        "new": revisions[b],
+        "diffs": text_diffs(revisions[a], revisions[b]),
+    }
+    return render(request, "web/proposal_compare.html", context)
