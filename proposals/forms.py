@@ -28,23 +28,42 @@ class ServiceForm(forms.Form):
         return None
 
 
-class TransitionForm(ServiceForm):
-    """Fire one workflow action. Offers the actions the user may fire now; the service decides."""
+class ActionInputsForm(ServiceForm):
+    """The note and the inputs a workflow action may take, and firing it through the service."""
 
-    action = forms.ChoiceField(label=_("Action"))
     note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     reference_number = forms.CharField(label=_("Reference number"), max_length=50, required=False)
     submitted_on = forms.DateField(
-        label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     handling_units = forms.CharField(label=_("Handling units"), max_length=300, required=False)
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     answered_on = forms.DateField(
-        label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     rating = forms.ChoiceField(label=_("Rating"), choices=[("", "---------"), *Proposal.Rating.choices], required=False)
 
     INPUT_FIELDS = ("reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating")
+
+    def fire(self, *, proposal: Proposal, user: User, action: str, expected_version: int | None) -> Transition | None:
+        """Fire the action through the service; on refusal or bad input, the errors land on the form."""
+        spec = get_action(action)
+        inputs = {name: self.cleaned_data.get(name) for name in spec.inputs}
+        inputs = {name: value for name, value in inputs.items() if value not in (None, "")}
+        return self.run_service(
+            lambda: services.transition_apply(
+                proposal_id=proposal.pk, actor=user, action=spec.name, note=self.cleaned_data["note"],
+                inputs=inputs, expected_version=expected_version,
+            )
+        )  # fmt: skip
+
+
+class TransitionForm(ActionInputsForm):
+    """The admin's form: a choice of the actions the user may fire now."""
+
+    action = forms.ChoiceField(label=_("Action"))
+
+    field_order = ["action"]
 
     def __init__(self, *args, proposal: Proposal, user: User, options: list[ActionOption], **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,16 +77,9 @@ class TransitionForm(ServiceForm):
                 del self.fields[name]
 
     def apply(self) -> Transition | None:
-        """Fire the action through the service; on refusal or bad input, the errors land on the form."""
-        action = get_action(self.cleaned_data["action"])
-        inputs = {
-            name: self.cleaned_data[name] for name in action.inputs if self.cleaned_data.get(name) not in (None, "")
-        }
-        return self.run_service(
-            lambda: services.transition_apply(
-                proposal_id=self.proposal.pk, actor=self.user, action=action.name,
-                note=self.cleaned_data["note"], inputs=inputs, expected_version=self.proposal.version,
-            )
+        return self.fire(
+            proposal=self.proposal, user=self.user, action=self.cleaned_data["action"],
+            expected_version=self.proposal.version,
         )  # fmt: skip
 
 

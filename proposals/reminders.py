@@ -38,8 +38,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from proposals.models import Assignment, Deadline, Organisation, Proposal, Reminder, Session, Stage, User
-from proposals.selectors import proposals_with_workflow_data
-from proposals.workflow import STAGE_STATES, State, current_stage
+from proposals.selectors import current_due_dates, proposals_with_workflow_data
+from proposals.workflow import STAGE_STATES, current_stage
 
 logger = logging.getLogger(__name__)
 
@@ -178,24 +178,10 @@ def _horizon(now: dt.datetime) -> dt.datetime:
 
 
 def due_items(now: dt.datetime) -> list[DueItem]:
-    """The current stages whose due date is near or past. Read through partial indexes: open stages only."""
-    horizon = _horizon(now)
-    deadlines = Deadline.objects.filter(is_current=True, due_at__lt=horizon).select_related("proposal")
-    by_proposal = defaultdict(list)
-    for deadline in deadlines:
-        by_proposal[deadline.proposal_id].append(deadline)
-    proposals = proposals_with_workflow_data(Proposal.objects.filter(pk__in=by_proposal)).in_bulk()
-    items = [
-        DueItem(proposals[deadline.proposal_id], deadline.stage, deadline.due_at)
-        for deadlines_of in by_proposal.values()
-        for deadline in deadlines_of
-    ]
-    # Submission is due at the session's deadline, for the proposals that wait to be tabled.
-    ready = proposals_with_workflow_data(
-        Proposal.objects.filter(state=State.READY, session__submission_deadline__lt=horizon)
-    )
-    items += [DueItem(proposal, Stage.SUBMISSION, proposal.session.submission_deadline) for proposal in ready]
-    return items
+    """The current stages whose due date is near or past, with what the planning reads of their proposals."""
+    dates = current_due_dates(_horizon(now))
+    proposals = proposals_with_workflow_data(Proposal.objects.filter(pk__in={p.pk for p, _s, _d in dates})).in_bulk()
+    return [DueItem(proposals[proposal.pk], stage, due_at) for proposal, stage, due_at in dates]
 
 
 def current_due_at(proposal: Proposal, stage: str) -> dt.datetime | None:

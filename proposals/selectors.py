@@ -7,8 +7,19 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from proposals.models import Assignment, Comment, Evidence, Organisation, Proposal, Revision, Transition, User
-from proposals.workflow import ActionOption, GuardContext, Role, action_options
+from proposals.models import (
+    Assignment,
+    Comment,
+    Deadline,
+    Evidence,
+    Organisation,
+    Proposal,
+    Revision,
+    Stage,
+    Transition,
+    User,
+)
+from proposals.workflow import ActionOption, GuardContext, Role, State, action_options
 
 
 def organisations_in_scope(user: User) -> QuerySet[Organisation]:
@@ -135,3 +146,22 @@ def revisions_by_number(proposal: Proposal, numbers: list[int]) -> dict[int, Rev
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     """Evidence has the scope of its proposal."""
     return Evidence.objects.filter(proposal__in=proposals_visible_to(user))
+
+
+def current_due_dates(
+    before: datetime, proposals: QuerySet[Proposal] | None = None
+) -> list[tuple[Proposal, str, datetime]]:
+    """The due dates of the stages proposals are in now, earliest first, as (proposal, stage, due date).
+
+    Current Deadline rows (read through their partial index, so the cost follows the open stages, not the
+    history), and the session's submission deadline for proposals ready to be tabled. `proposals` narrows them
+    to a scope; without it, all. Two queries.
+    """
+    deadlines = Deadline.objects.filter(is_current=True, due_at__lt=before).select_related("proposal")
+    ready = Proposal.objects.filter(state=State.READY, session__submission_deadline__lt=before)
+    if proposals is not None:
+        deadlines = deadlines.filter(proposal__in=proposals.values("pk"))
+        ready = ready.filter(pk__in=proposals.values("pk"))
+    items = [(deadline.proposal, deadline.stage, deadline.due_at) for deadline in deadlines]
+    items += [(p, Stage.SUBMISSION.value, p.session.submission_deadline) for p in ready.select_related("session")]
+    return sorted(items, key=lambda item: (item[2], item[0].pk))

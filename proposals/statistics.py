@@ -13,7 +13,8 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When, Wi
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
-from proposals.models import Comment, Deadline, Organisation, Proposal, Session, Stage, User
+from proposals.models import Comment, Organisation, Proposal, Session, Stage, User
+from proposals.selectors import current_due_dates
 from proposals.workflow import State
 
 BOARD_CARDS_PER_STATE = 8
@@ -135,27 +136,14 @@ def upcoming_deadlines(
     that are ready. Two queries.
     """
     now = now or timezone.now()
-    horizon = now + dt.timedelta(days=DEADLINE_HORIZON_DAYS)
     today = timezone.localdate(now)
-    rows = (
-        Deadline.objects.filter(is_current=True, due_at__lte=horizon, proposal__in=proposals.values("pk"))
-        .select_related("proposal")
-        .order_by("due_at", "proposal_id")[:limit]
-    )
-    items = [(deadline.due_at, deadline.proposal, deadline.stage, deadline.get_stage_display()) for deadline in rows]
-    ready = (
-        proposals.filter(state=State.READY, session__submission_deadline__lte=horizon)
-        .select_related("session")
-        .order_by("session__submission_deadline", "pk")[:limit]
-    )
-    items += [(p.session.submission_deadline, p, Stage.SUBMISSION.value, str(Stage.SUBMISSION.label)) for p in ready]
-    items.sort(key=lambda item: (item[0], item[1].pk))
+    dates = current_due_dates(now + dt.timedelta(days=DEADLINE_HORIZON_DAYS), proposals)[:limit]
     return [
         DueItem(
-            proposal=proposal, stage=stage, stage_label=label, due_at=due_at,
+            proposal=proposal, stage=stage, stage_label=str(Stage(stage).label), due_at=due_at,
             days=(timezone.localdate(due_at) - today).days, overdue=due_at < now,
         )
-        for due_at, proposal, stage, label in items[:limit]
+        for proposal, stage, due_at in dates
     ]  # fmt: skip
 
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals import services
-from proposals.forms import ServiceForm
-from proposals.models import Deadline, Organisation, Proposal, Session, User
+from proposals.forms import ActionInputsForm, ServiceForm
+from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import organisations_in_scope
 from proposals.workflow import ProposalChanged, State
-
-# Offices read and type times in Beijing time, whatever the server's or the browser's zone.
-OFFICE_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
 
@@ -86,8 +81,6 @@ class ProposalTextForm(ServiceForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    TEXT_FIELDS = ("title", "background", "research_findings", "recommendations")
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conflict: ProposalChanged | None = None
@@ -103,7 +96,7 @@ class ProposalTextForm(ServiceForm):
         return super().run_service(guarded)
 
     def apply(self, proposal: Proposal, user: User) -> Proposal | None:
-        text = {name: self.cleaned_data[name] for name in self.TEXT_FIELDS}
+        text = {name: self.cleaned_data[name] for name in Revision.TEXT_FIELDS}
         return self.run_service(
             lambda: services.proposal_update_text(
                 proposal_id=proposal.pk, actor=user, expected_version=self.cleaned_data["expected_version"], **text
@@ -111,46 +104,30 @@ class ProposalTextForm(ServiceForm):
         )
 
 
-class ActionForm(ServiceForm):
+class ActionForm(ActionInputsForm):
     """One workflow action fired from the proposal page; the service checks the role, the guards and the inputs."""
 
     action = forms.CharField(widget=forms.HiddenInput, max_length=40)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    reference_number = forms.CharField(label=_("Reference number"), max_length=50, required=False)
-    submitted_on = forms.DateField(
-        label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    handling_units = forms.CharField(label=_("Handling units"), max_length=300, required=False)
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    answered_on = forms.DateField(
-        label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    rating = forms.ChoiceField(label=_("Rating"), choices=[("", "---------"), *Proposal.Rating.choices], required=False)
 
-    def apply(self, proposal: Proposal, user: User, input_names) -> object | None:
+    def apply(self, proposal: Proposal, user: User) -> object | None:
         data = self.cleaned_data
-        inputs = {name: data[name] for name in input_names if data.get(name) not in (None, "")}
-        return self.run_service(
-            lambda: services.transition_apply(
-                proposal_id=proposal.pk, actor=user, action=data["action"], note=data["note"], inputs=inputs,
-                expected_version=data["expected_version"],
-            )
-        )  # fmt: skip
+        return self.fire(proposal=proposal, user=user, action=data["action"], expected_version=data["expected_version"])
 
 
 class OfficeDateTimeField(forms.DateTimeField):
-    """A datetime-local input, read and shown in Beijing time."""
+    """A datetime-local input, read and shown in the project's time zone (Beijing time), whatever the
+    browser's zone, which the request may have activated."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
     def to_python(self, value):
-        with timezone.override(OFFICE_TIME_ZONE):
+        with timezone.override(timezone.get_default_timezone()):
             return super().to_python(value)
 
     def prepare_value(self, value):
-        with timezone.override(OFFICE_TIME_ZONE):
+        with timezone.override(timezone.get_default_timezone()):
             return super().prepare_value(value)
 
 

@@ -215,7 +215,7 @@ def proposal_act(request, pk: int):
     form = _action_form(action, proposal, request.POST)
     if form.is_valid():
         spec = ACTIONS_BY_NAME[action]
-        if form.apply(proposal, request.user, spec.inputs) is not None:
+        if form.apply(proposal, request.user) is not None:
             messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
             return redirect("proposal-open", pk=pk)
     # Show the page as it is now, with the user's input kept (the form carries the current version).

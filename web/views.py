@@ -27,30 +27,30 @@ def reminder_preferences(request, token: str):
     except signing.BadSignature:
         raise Http404 from None
     user = get_object_or_404(User, pk=user_id, is_active=True)
-    saved = False
-    form = PreferencesForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
-    with translation.override(user.language if saved else translation.get_language()):
-        return render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
+    return _preferences_page(request, user)[0]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     """The same settings as the mail-linked page, for the signed-in person."""
-    user = request.user
-    saved = False
-    form = PreferencesForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
-    language = user.language if saved else translation.get_language()
-    with translation.override(language):
-        response = render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
+    response, saved = _preferences_page(request, request.user)
     if saved:
         # The language chosen here is the site's language too, in this browser and (through the profile) others.
-        _remember_language(response, user.language)
+        _remember_language(response, request.user.language)
     return response
+
+
+def _preferences_page(request, user: User):
+    """The preferences form: shown, or saved through the service. Returns the page and whether it saved."""
+    form = PreferencesForm(request.POST or None, user=user)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
+    # Once saved, the page already speaks the language just chosen.
+    with translation.override(user.language if saved else translation.get_language()):
+        response = render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
+    return response, saved
 
 
 @require_POST
