@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from proposals.models import (
     Assignment,
     Comment,
     Deadline,
+    Delegate,
     Evidence,
     Organisation,
     Proposal,
+    Reminder,
     Revision,
+    Session,
     Stage,
     Transition,
     User,
@@ -52,6 +55,28 @@ def proposals_visible_to(user: User) -> QuerySet[Proposal]:
     if user.role == User.Role.SECRETARY and user.organisation_id:
         return proposals.filter(organisation_id=user.organisation_id)
     return proposals.none()
+
+
+def organisations_visible_to(user: User) -> QuerySet[Organisation]:
+    """Organisations the user may name or filter by: those they steer, and for delegates those of their proposals."""
+    if user.is_authenticated and user.role == User.Role.DELEGATE and not user.is_superuser:
+        return Organisation.objects.filter(pk__in=proposals_visible_to(user).values("organisation"))
+    return organisations_in_scope(user)
+
+
+def delegates_visible_to(user: User) -> QuerySet[Delegate]:
+    """Deputies and members are public figures to the League's staff; a delegate sees those on their proposals."""
+    delegates = Delegate.objects.select_related("user")
+    if not user.is_authenticated:
+        return delegates.none()
+    if user.is_superuser or user.role in (User.Role.SECRETARY, User.Role.COORDINATOR):
+        return delegates
+    return delegates.filter(assignments__proposal__in=proposals_visible_to(user)).distinct()
+
+
+def sessions_visible_to(user: User) -> QuerySet[Session]:
+    """Sessions are public: anyone signed in sees them all."""
+    return Session.objects.all() if user.is_authenticated else Session.objects.none()
 
 
 def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:
@@ -112,13 +137,58 @@ def proposals_matching(
         proposals = proposals.filter(organisation_id=organisation_id)
     search = search.strip()
     if search:
-        proposals = proposals.filter(
-            Q(title__icontains=search)
-            | Q(background__icontains=search)
-            | Q(research_findings__icontains=search)
-            | Q(recommendations__icontains=search)
-        )
+        proposals = proposals.filter(text_search(search))
     return proposals.select_related("organisation", "session")
+
+
+def text_search(search: str) -> Q:
+    """Substring search over the title and the text: works for Chinese, which has no spaces between words."""
+    return (
+        Q(title__icontains=search)
+        | Q(background__icontains=search)
+        | Q(research_findings__icontains=search)
+        | Q(recommendations__icontains=search)
+    )
+
+
+def with_current_due(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Annotate `current_due_at`: the due date of the stage each proposal is in now (None when no stage runs)."""
+    current = Deadline.objects.filter(proposal=OuterRef("pk"), is_current=True).values("due_at")[:1]
+    return proposals.annotate(
+        current_due_at=Case(When(state=State.READY, then=F("session__submission_deadline")), default=Subquery(current))
+    )
+
+
+def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]:
+    """The API's proposals: the user's scope, with what the list (or the detail) shows, in a fixed number of
+    queries whatever the page size."""
+    proposals = (
+        with_current_due(proposals_visible_to(user))
+        .select_related("session", "organisation__parent__parent", "author")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")))
+    )
+    return proposals.prefetch_related("deadlines") if detail else proposals
+
+
+def comments_of(proposal: Proposal) -> QuerySet[Comment]:
+    return proposal.comments.select_related("author", "revision").order_by("created_at", "pk")
+
+
+def revisions_of(proposal: Proposal) -> QuerySet[Revision]:
+    return proposal.revisions.select_related("author").order_by("number")
+
+
+def evidence_of(proposal: Proposal) -> QuerySet[Evidence]:
+    return proposal.evidence.select_related("uploaded_by").order_by("uploaded_at", "pk")
+
+
+def history_of(proposal: Proposal) -> QuerySet[Transition]:
+    return proposal.transitions.select_related("actor").order_by("created_at", "pk")
+
+
+def reminders_of(user: User) -> QuerySet[Reminder]:
+    """The reminders planned for and sent to a person, newest due first."""
+    return Reminder.objects.filter(recipient=user).select_related("proposal").order_by("-send_after", "-pk")
 
 
 def proposal_page(user: User, pk: int) -> Proposal | None:

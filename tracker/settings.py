@@ -5,6 +5,7 @@ mails written to var/mail/. TRACKER_ENV=production demands real values and turns
 that `manage.py check --deploy` asks for.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
     "proposals",
     "api",
     "web",
@@ -234,7 +240,12 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "proposals.tasks.sweep_reminders", "schedule": REMINDER_SWEEP_SECONDS},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# API throttling counts in the cache, so every web worker must share it: Redis where there is one.
+CACHE_URL = env_str("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Behind a TLS-terminating proxy in production; /healthz stays reachable over plain HTTP for probes.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -265,3 +276,71 @@ DEMO_PASSWORD_DEFAULT = "shuozhou-demo-2026"
 
 # Language names for forms and mails that need them outside a request.
 LANGUAGE_LABELS = {"zh-hans": _("Simplified Chinese"), "en": _("English")}
+
+# The delegates' REST API (api/, DESIGN §6).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the browsable API, with CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ProposalCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        # Password guessing: per client address, on the token endpoint.
+        "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
+    },
+    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if PRODUCTION else 0, minimum=0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Largest JSON body the API reads; bigger ones are refused with 413 before they are parsed.
+API_MAX_JSON_BYTES = env_int("API_MAX_JSON_BYTES", 1024 * 1024, minimum=64 * 1024)
+API_PAGE_SIZE = 25
+API_MAX_PAGE_SIZE = 100
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": None,
+    "AUTO_REFRESH": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Youth proposal tracker API",
+    "DESCRIPTION": (
+        "Delegates (deputies and CPPCC members) review the proposals assigned to them; secretaries and "
+        "coordinators may use it too. Authenticate with `POST /api/v1/auth/token/` and send "
+        "`Authorization: Token <token>`. Every error is an RFC 9457 problem document (`application/problem+json`) "
+        "with a stable `code`; refused workflow actions name the guard that failed. Writes honour `If-Match` "
+        "with the `ETag` of the proposal; editing the text requires it."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalState": "proposals.workflow.State",
+        "ProposalKind": "proposals.models.Proposal.Kind",
+        "CommentKind": "proposals.models.Comment.Kind",
+        "ReminderKind": "proposals.models.Reminder.Kind",
+    },
+}

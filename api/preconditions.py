@@ -1,0 +1,49 @@
+"""ETag and If-Match for proposals: the ETag is the proposal's version, so no update can be lost silently."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.utils.translation import gettext as _
+
+from api.problems import PreconditionFailed, PreconditionRequired
+from proposals.models import Proposal
+from proposals.workflow import ProposalChanged
+
+
+def etag_of(proposal: Proposal) -> str:
+    return f'"{proposal.pk}-{proposal.version}"'
+
+
+def expected_version(request, proposal: Proposal, *, required: bool) -> int | None:
+    """The version the caller last read, from If-Match; None when they sent none (or "*")."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if required:
+            raise PreconditionRequired()
+        return None
+    if header.strip() == "*":
+        return None
+    versions = set()
+    for tag in header.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        pk, _sep, version = tag.partition("-")
+        if pk == str(proposal.pk) and version.isdigit():
+            versions.add(int(version))
+    if proposal.version in versions:
+        return proposal.version  # still checked again under the row lock by the service
+    raise PreconditionFailed(
+        _("The proposal is at version %(now)d; your If-Match names another. Read it again and retry.")
+        % {"now": proposal.version}
+    )
+
+
+@contextmanager
+def version_checked(expected: int | None):
+    """A service's "someone else changed it" becomes 412 when the caller sent If-Match."""
+    try:
+        yield
+    except ProposalChanged as changed:
+        if expected is None:
+            raise
+        raise PreconditionFailed(changed.message) from changed

@@ -1,0 +1,58 @@
+"""The OpenAPI schema's error responses, added in one place: every operation documents the problem documents
+(RFC 9457, application/problem+json) it can answer with."""
+
+from __future__ import annotations
+
+from api.problems import PROBLEM_CONTENT_TYPE, TITLES
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details: the shape of every error.",
+    "properties": {
+        "type": {"type": "string", "example": "urn:youth-proposal-tracker:problem:lead_not_endorsed"},
+        "title": {"type": "string", "example": "Action refused"},
+        "status": {"type": "integer", "example": 409},
+        "detail": {"type": "string", "example": "The lead delegate has not endorsed revision 4."},
+        "code": {
+            "type": "string",
+            "description": "Stable, for programs: a workflow guard's code (see the README), validation_error, "
+            "not_found, not_authenticated, precondition_failed, throttled, ...",
+            "example": "lead_not_endorsed",
+        },
+        "action": {"type": "string", "description": "The workflow action refused, when one was."},
+        "errors": {
+            "type": "object",
+            "description": "Field name → messages, for invalid input.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["type", "title", "status", "detail", "code"],
+}
+
+READ_ERRORS = (400, 401, 403, 404, 406, 429)
+WRITE_ERRORS = (*READ_ERRORS, 409, 412, 413, 415)
+LOGIN_ERRORS = (400, 401, 406, 413, 415, 429)
+
+
+def _errors_for(path: str, method: str) -> tuple[int, ...]:
+    if path.endswith("/auth/token/"):
+        return LOGIN_ERRORS
+    if method in ("post", "patch", "put", "delete"):
+        return (*WRITE_ERRORS, 428) if method == "patch" and "/proposals/" in path else WRITE_ERRORS
+    return READ_ERRORS
+
+
+def add_problem_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        if path.endswith(("/schema/", "/docs/", "/redoc/")):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in _errors_for(path, method):
+                responses.setdefault(str(status), {
+                    "description": str(TITLES[status]),
+                    "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                })  # fmt: skip
+    return result

@@ -1,0 +1,369 @@
+"""What the API reads and writes. Output serializers only present; input serializers only check types and
+refuse unknown fields. The rules (who may, what is valid in the domain) are in proposals.services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from proposals import selectors
+from proposals.models import (
+    Assignment,
+    Comment,
+    Deadline,
+    Evidence,
+    Organisation,
+    Proposal,
+    Reminder,
+    Revision,
+    Session,
+    Transition,
+    User,
+)
+from proposals.workflow import ACTIONS, ActionOption, State
+
+# --- Input --------------------------------------------------------------------------------------------
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses fields it does not know, and read-only ones, instead of ignoring them (no mass assignment)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(name) for name in data if name not in writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("There is no such field, or it cannot be set here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def _text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, allow_blank=True, trim_whitespace=False, **kwargs)
+
+
+class ProposalCreateSerializer(StrictInputSerializer):
+    session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
+    kind = serializers.ChoiceField(choices=Proposal.Kind.choices)
+    topic = serializers.ChoiceField(choices=Proposal.Topic.choices)
+    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
+    research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
+    recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
+    research_due = serializers.DateTimeField(required=False, help_text=_("Defaults to 28 days before submission."))
+    consultation_due = serializers.DateTimeField(required=False, help_text=_("Defaults to 7 days before submission."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["session"].queryset = selectors.sessions_visible_to(request.user)
+
+
+class ProposalTextSerializer(StrictInputSerializer):
+    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS, required=False)
+    background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
+    research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
+    recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
+
+
+class TransitionRequestSerializer(StrictInputSerializer):
+    action = serializers.ChoiceField(choices=[action.name for action in ACTIONS])
+    note = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False, help_text=_("The comment, reason or decision."))
+    reference_number = serializers.CharField(max_length=50, required=False, help_text=_("For “submit”."))
+    submitted_on = serializers.DateField(required=False, help_text=_("For “submit”; defaults to today."))
+    handling_units = serializers.CharField(max_length=300, required=False, help_text=_("For “record_answer”."))
+    answer = serializers.CharField(max_length=settings.PROPOSAL_TEXT_MAX_CHARS, required=False,
+                                   help_text=_("For “record_answer”."))  # fmt: skip
+    answered_on = serializers.DateField(required=False, help_text=_("For “record_answer”; defaults to today."))
+    rating = serializers.ChoiceField(choices=Proposal.Rating.choices, required=False, help_text=_("For “rate”."))
+
+    INPUTS = ("reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating")
+
+
+class CommentCreateSerializer(StrictInputSerializer):
+    body = serializers.CharField(max_length=settings.PROPOSAL_TEXT_MAX_CHARS)
+
+
+class EvidenceUploadSerializer(StrictInputSerializer):
+    file = serializers.FileField(help_text=_("PDF, Word, Excel, PowerPoint, JPEG, PNG, text or CSV."))
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PreferencesSerializer(StrictInputSerializer):
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    reminder_mode = serializers.ChoiceField(choices=User.ReminderMode.choices, required=False)
+    digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+
+
+class LoginSerializer(StrictInputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200, trim_whitespace=False, style={"input_type": "password"})
+
+
+class RevisionDiffQuerySerializer(StrictInputSerializer):
+    # "from" is a Python keyword: the field is declared under its query name below.
+    to = serializers.IntegerField(min_value=1)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(min_value=1)
+        return fields
+
+
+# --- Output -------------------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DelegateRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="user.display_name")
+    body = serializers.CharField()
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    delegate = DelegateRefSerializer()
+
+    class Meta:
+        model = Assignment
+        fields = ("delegate", "role", "endorsed_revision", "cosigned_at", "declined_at")
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deadline
+        fields = ("stage", "due_at", "is_current", "reason")
+
+
+class ProposalListSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    state_label = serializers.CharField(source="get_state_display")
+    organisation = NamedSerializer()
+    session = NamedSerializer()
+    lead_delegate = serializers.SerializerMethodField()
+    current_due_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Proposal
+        fields = ("id", "url", "title", "kind", "topic", "state", "state_label", "organisation", "session",
+                  "lead_delegate", "revision_number", "version", "current_due_at", "updated_at")  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, proposal: Proposal) -> str:
+        return reverse("api:proposal-detail", args=[proposal.pk], request=self.context.get("request"))
+
+    @extend_schema_field(DelegateRefSerializer(allow_null=True))
+    def get_lead_delegate(self, proposal: Proposal):
+        lead = proposal.lead_assignment()
+        return DelegateRefSerializer(lead.delegate).data if lead is not None else None
+
+
+class ActionOptionSerializer(serializers.Serializer):
+    action = serializers.CharField(source="action.name")
+    label = serializers.CharField(source="action.label")
+    allowed = serializers.BooleanField()
+    code = serializers.SerializerMethodField(help_text=_("The guard that refuses it now, when not allowed."))
+    reason = serializers.SerializerMethodField()
+    note_required = serializers.BooleanField(source="action.note_required")
+    inputs = serializers.DictField(child=serializers.BooleanField(), source="action.inputs",
+                                   help_text=_("Further fields it takes: name → required."))  # fmt: skip
+    target_state = serializers.SerializerMethodField()
+
+    def get_code(self, option: ActionOption) -> str | None:
+        return option.refused.code if option.refused else None
+
+    def get_reason(self, option: ActionOption) -> str | None:
+        return option.refused.message if option.refused else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=State.choices, allow_null=True))
+    def get_target_state(self, option: ActionOption) -> str | None:
+        return option.action.target.value if option.action.target else None
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Proposal
+        fields = ("reference_number", "submitted_on", "decision_note", "handling_units", "answer", "answered_on",
+                  "rating")  # fmt: skip
+
+
+class ProposalDetailSerializer(ProposalListSerializer):
+    author = PersonSerializer()
+    assignments = AssignmentSerializer(many=True, source="assignments_list")
+    deadlines = DeadlineSerializer(many=True, source="deadlines.all")
+    outcome = OutcomeSerializer(source="*")
+    allowed_actions = serializers.SerializerMethodField(
+        help_text=_("The actions the caller could take in this state: allowed now, or not yet with the reason.")
+    )
+    links = serializers.SerializerMethodField()
+
+    class Meta(ProposalListSerializer.Meta):
+        fields = (
+            *ProposalListSerializer.Meta.fields, "background", "research_findings", "recommendations", "author",
+            "assignments", "deadlines", "outcome", "allowed_actions", "links", "created_at",
+        )  # fmt: skip
+
+    @extend_schema_field(ActionOptionSerializer(many=True))
+    def get_allowed_actions(self, proposal: Proposal):
+        options = selectors.proposal_action_options(user=self.context["request"].user, proposal=proposal)
+        return ActionOptionSerializer(options, many=True).data
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
+    def get_links(self, proposal: Proposal) -> dict[str, str]:
+        request = self.context.get("request")
+        names = ("transitions", "comments", "revisions", "evidence", "history")
+        return {name: reverse(f"api:proposal-{name}", args=[proposal.pk], request=request) for name in names}
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer()
+    revision_number = serializers.IntegerField(source="revision.number")
+
+    class Meta:
+        model = Comment
+        fields = ("id", "author", "kind", "body", "revision_number", "created_at")
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    author = PersonSerializer()
+
+    class Meta:
+        model = Revision
+        fields = ("number", "author", "created_at", *Revision.TEXT_FIELDS)
+
+
+class DiffSegmentSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    changed = serializers.BooleanField()
+
+    def to_representation(self, segment):
+        return {"text": segment[0], "changed": segment[1]}
+
+
+class DiffRowSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["equal", "replace", "delete", "insert"])
+    old_number = serializers.IntegerField(allow_null=True)
+    old = DiffSegmentSerializer(many=True, allow_null=True)
+    new_number = serializers.IntegerField(allow_null=True)
+    new = DiffSegmentSerializer(many=True, allow_null=True)
+
+
+class FieldDiffSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    changed = serializers.BooleanField()
+    rows = DiffRowSerializer(many=True)
+
+
+class RevisionDiffSerializer(serializers.Serializer):
+    from_number = serializers.IntegerField()
+    to_number = serializers.IntegerField()
+    fields = FieldDiffSerializer(many=True)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = PersonSerializer()
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ("id", "original_name", "content_type", "size", "sha256", "description", "uploaded_by",
+                  "uploaded_at", "download")  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download(self, evidence: Evidence) -> str:
+        return reverse(
+            "api:proposal-evidence-download", args=[evidence.proposal_id, evidence.pk],
+            request=self.context.get("request"),
+        )  # fmt: skip
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer()
+
+    class Meta:
+        model = Transition
+        fields = ("id", "action", "from_state", "to_state", "actor", "note", "revision_number", "created_at")
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ("id", "name", "body", "level", "region", "opening_date", "closing_date", "submission_deadline",
+                  "required_motion_cosigners")  # fmt: skip
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ("id", "name", "level", "parent", "region")
+
+
+class DelegateProfileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    level = serializers.CharField()
+    region = serializers.CharField()
+    constituency = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    organisation = NamedSerializer(allow_null=True)
+    delegate = DelegateProfileSerializer(source="delegate_profile", allow_null=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "name", "email", "role", "organisation", "delegate", "language",
+                  "reminder_mode", "digest_hour", "links")  # fmt: skip
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
+    def get_links(self, user: User) -> dict[str, str]:
+        return {"reminders": reverse("api:me-reminders", request=self.context.get("request"))}
+
+
+class ProposalRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    proposal = ProposalRefSerializer()
+
+    class Meta:
+        model = Reminder
+        fields = ("id", "proposal", "stage", "due_at", "offset_days", "kind", "send_after", "status", "sent_at")
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`. It is shown only once."))
+    expiry = serializers.DateTimeField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details: the shape of every error."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text=_("Stable, for programs: a workflow guard's code, validation_error, ..."))
+    action = serializers.CharField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -1,0 +1,381 @@
+"""The delegates' REST API: thin views that read through proposals.selectors and write through
+proposals.services. Anything outside the caller's scope is 404, as if it did not exist."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from knox.views import LoginView as KnoxLoginView
+from knox.views import LogoutAllView as KnoxLogoutAllView
+from knox.views import LogoutView as KnoxLogoutView
+from rest_framework import exceptions, mixins, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from api import serializers as s
+from api.filters import ProposalFilter, StableOrderingFilter
+from api.parsers import EvidenceMultiPartParser
+from api.preconditions import etag_of, expected_version, version_checked
+from api.problems import PayloadTooLarge
+from proposals import selectors, services
+from proposals.diffs import text_diffs
+from proposals.models import Proposal
+
+ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
+
+
+class LanguageMixin:
+    """Messages in the caller's language: Accept-Language when sent, else the profile's language."""
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        user = request.user
+        explicit = "HTTP_ACCEPT_LANGUAGE" in request.META
+        if user.is_authenticated and not explicit and user.language in dict(settings.LANGUAGES):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = translation.get_language()
+        return response
+
+
+# --- Authentication -----------------------------------------------------------------------------------
+
+
+class WrongCredentials(exceptions.APIException):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = gettext_lazy("Wrong username or password.")
+    default_code = "wrong_credentials"
+    auth_header = 'Token realm="api"'
+
+
+@extend_schema(
+    tags=["auth"], request=s.LoginSerializer, responses={200: s.TokenSerializer}, auth=[],
+    summary="Get a token", description="Exchange a username and password for a token. Attempts are throttled.",
+    examples=[OpenApiExample("Log in", value={"username": "demo-delegate", "password": "…"}, request_only=True)],
+)  # fmt: skip
+class TokenLoginView(LanguageMixin, KnoxLoginView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "login"
+
+    def post(self, request, format=None):
+        credentials = s.LoginSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(request._request, **credentials.validated_data)
+        if user is None or not user.is_active:
+            raise WrongCredentials()
+        request.user = user
+        return super().post(request, format=format)
+
+
+@extend_schema(tags=["auth"], request=None, responses={204: None}, summary="Revoke this token")
+class TokenLogoutView(LanguageMixin, KnoxLogoutView):
+    pass
+
+
+@extend_schema(tags=["auth"], request=None, responses={204: None}, summary="Revoke all my tokens")
+class TokenLogoutAllView(LanguageMixin, KnoxLogoutAllView):
+    pass
+
+
+# --- Proposals ----------------------------------------------------------------------------------------
+
+
+class BinaryRenderer(renderers.BaseRenderer):
+    """Lets a client ask for a file download; the file itself goes out as it is."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description='The ETag of the proposal as you read it, e.g. "12-7". A stale one is refused with 412.',
+)  # fmt: skip
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description='The ETag of the proposal as you read it, e.g. "12-7". Missing: 428; stale: 412.',
+)  # fmt: skip
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The proposal's version, for If-Match."}}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List proposals", description="The proposals you may see, filtered and paged."),
+    retrieve=extend_schema(summary="One proposal", description="With the actions you could take now."),
+    create=extend_schema(
+        summary="Draft a proposal",
+        description="Secretaries and coordinators draft for their own organisation.",
+        request=s.ProposalCreateSerializer,
+        responses={201: s.ProposalDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Draft",
+                request_only=True,
+                value={
+                    "session": 1,
+                    "kind": "suggestion",
+                    "topic": "employment",
+                    "title": "关于支持青年返乡创业的建议",
+                    "background": "我市返乡青年创业面临融资难、场地贵等问题。",
+                },
+            )
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Edit the text",
+        description="Only while the proposal is a draft, in research or in consultation. Every change is a revision.",
+        request=s.ProposalTextSerializer,
+        responses={200: s.ProposalDetailSerializer},
+        parameters=[IF_MATCH_REQUIRED],
+    ),
+)
+class ProposalViewSet(
+    LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    filterset_class = ProposalFilter
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    ordering_fields = ("id", "created_at", "updated_at", "title")
+    ordering = ("-id",)
+    lookup_value_regex = ID
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.proposals_for_api(self.request.user, detail=self.action != "list")
+
+    def get_serializer_class(self):
+        return s.ProposalListSerializer if self.action == "list" else s.ProposalDetailSerializer
+
+    def get_object(self) -> Proposal:
+        # Filters and ordering are for the list; a proposal is found by its id alone.
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _detail(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
+        proposal = get_object_or_404(self.get_queryset(), pk=pk)
+        data = s.ProposalDetailSerializer(proposal, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": etag_of(proposal)})
+
+    def _input(self, serializer_class, data=None) -> dict:
+        serializer = serializer_class(data=self.request.data if data is None else data,
+                                      context=self.get_serializer_context())  # fmt: skip
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not selectors.organisations_in_scope(user).filter(pk=user.organisation_id).exists():
+            raise exceptions.PermissionDenied(_("Only secretaries and coordinators draft proposals."))
+        data = self._input(s.ProposalCreateSerializer)
+        proposal = services.proposal_create(author=user, organisation=user.organisation, **data)
+        response = self._detail(proposal.pk, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    def partial_update(self, request, *args, **kwargs):
+        proposal = self.get_object()
+        expected = expected_version(request, proposal, required=True)
+        data = self._input(s.ProposalTextSerializer)
+        with version_checked(expected):
+            services.proposal_update_text(
+                proposal_id=proposal.pk, actor=request.user, expected_version=expected, **data
+            )
+        return self._detail(proposal.pk)
+
+    @extend_schema(
+        summary="Fire a workflow action", request=s.TransitionRequestSerializer,
+        responses={200: OpenApiResponse(s.ProposalDetailSerializer, description="The proposal after the action.")},
+        parameters=[IF_MATCH],
+        description=(
+            "Takes the action through the workflow. A refused action answers 409 with the failed guard's `code` "
+            "(e.g. `lead_not_endorsed`). `allowed_actions` on the proposal says what you may do now."
+        ),
+        examples=[
+            OpenApiExample("Endorse", value={"action": "endorse", "note": "同意，建议尽快定稿。"}, request_only=True),
+            OpenApiExample("Request changes", request_only=True,
+                           value={"action": "request_changes", "note": "请补充返乡青年创业贷款的具体数据。"}),
+            OpenApiExample("Record submission", request_only=True,
+                           value={"action": "submit", "reference_number": "第0123号", "submitted_on": "2027-01-08"}),
+            OpenApiExample("Record the answer", request_only=True, value={
+                "action": "record_answer", "handling_units": "市人力资源和社会保障局",
+                "answer": "已将青年创业担保贷款纳入2027年工作计划。", "answered_on": "2027-05-20"}),
+            OpenApiExample("Rate the answer", value={"action": "rate", "rating": "satisfied"}, request_only=True),
+        ],
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="transitions", url_name="transitions")
+    def transitions(self, request, pk=None):
+        proposal = self.get_object()
+        expected = expected_version(request, proposal, required=False)
+        data = self._input(s.TransitionRequestSerializer)
+        inputs = {name: data[name] for name in s.TransitionRequestSerializer.INPUTS if name in data}
+        with version_checked(expected):
+            services.transition_apply(
+                proposal_id=proposal.pk, actor=request.user, action=data["action"], note=data.get("note", ""),
+                inputs=inputs, expected_version=expected,
+            )  # fmt: skip
+        return self._detail(proposal.pk)
+
+    @extend_schema(methods=["get"], summary="The consultation thread", responses=s.CommentSerializer(many=True))
+    @extend_schema(
+        methods=["post"], summary="Comment", request=s.CommentCreateSerializer, parameters=[IF_MATCH],
+        responses={201: s.CommentSerializer},
+        examples=[OpenApiExample("Comment", value={"body": "第二条建议可否写明责任单位？"}, request_only=True)],
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def comments(self, request, pk=None):
+        proposal = self.get_object()
+        if request.method == "GET":
+            return Response(s.CommentSerializer(selectors.comments_of(proposal), many=True).data)
+        expected = expected_version(request, proposal, required=False)
+        data = self._input(s.CommentCreateSerializer)
+        with version_checked(expected):
+            transition = services.transition_apply(
+                proposal_id=proposal.pk, actor=request.user, action="comment", note=data["body"],
+                expected_version=expected,
+            )  # fmt: skip
+        comment = selectors.comments_of(proposal).get(created_at=transition.created_at, author=request.user)
+        return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Revisions of the text", responses=s.RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request, pk=None):
+        return Response(s.RevisionSerializer(selectors.revisions_of(self.get_object()), many=True).data)
+
+    @extend_schema(summary="One revision", responses=s.RevisionSerializer)
+    @action(detail=True, methods=["get"], url_path=rf"revisions/(?P<number>{ID})", url_name="revision")
+    def revision(self, request, pk=None, number=None):
+        revision = get_object_or_404(selectors.revisions_of(self.get_object()), number=number)
+        return Response(s.RevisionSerializer(revision).data)
+
+    @extend_schema(
+        summary="Compare two revisions", responses=s.RevisionDiffSerializer,
+        description="Side by side, line by line; in changed lines the changed characters are marked.",
+        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+    )  # fmt: skip
+    @action(detail=True, methods=["get"], url_path="revisions/diff", url_name="revision-diff", filter_backends=[])
+    def revision_diff(self, request, pk=None):
+        proposal = self.get_object()
+        query = self._input(s.RevisionDiffQuerySerializer, data=request.query_params.dict())
+        numbers = [query["from"], query["to"]]
+        found = selectors.revisions_by_number(proposal, numbers)
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise exceptions.NotFound(_("Revision %(number)d does not exist.") % {"number": missing[0]})
+        diff = {"from_number": numbers[0], "to_number": numbers[1],
+                "fields": text_diffs(found[numbers[0]], found[numbers[1]])}  # fmt: skip
+        return Response(s.RevisionDiffSerializer(diff).data)
+
+    @extend_schema(methods=["get"], summary="Evidence", responses=s.EvidenceSerializer(many=True))
+    @extend_schema(
+        methods=["post"], summary="Upload evidence", request={"multipart/form-data": s.EvidenceUploadSerializer},
+        responses={201: s.EvidenceSerializer},
+        description="At most EVIDENCE_MAX_BYTES (10 MB by default); the content must match the file type.",
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[EvidenceMultiPartParser])
+    def evidence(self, request, pk=None):
+        proposal = self.get_object()
+        if request.method == "GET":
+            return Response(s.EvidenceSerializer(selectors.evidence_of(proposal), many=True, context={
+                "request": request}).data)  # fmt: skip
+        data = self._input(s.EvidenceUploadSerializer)
+        if data["file"].size > settings.EVIDENCE_MAX_BYTES:
+            raise PayloadTooLarge(
+                _("The file may be at most %(max)d MB.") % {"max": settings.EVIDENCE_MAX_BYTES // 1048576}
+            )
+        evidence = services.evidence_add(
+            proposal_id=proposal.pk, actor=request.user, upload=data["file"], description=data.get("description", "")
+        )
+        return Response(s.EvidenceSerializer(evidence, context={"request": request}).data, status=201)
+
+    @extend_schema(
+        summary="Download evidence",
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
+    )  # fmt: skip
+    @action(
+        detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_id>{ID})", url_name="evidence-download",
+        renderer_classes=[renderers.JSONRenderer, BinaryRenderer],
+    )  # fmt: skip
+    def evidence_download(self, request, pk=None, evidence_id=None):
+        evidence = get_object_or_404(selectors.evidence_of(self.get_object()), pk=evidence_id)
+        return FileResponse(
+            evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )  # fmt: skip
+
+    @extend_schema(summary="The transition log", responses=s.TransitionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        return Response(s.TransitionSerializer(selectors.history_of(self.get_object()), many=True).data)
+
+
+# --- Sessions, organisations, me ----------------------------------------------------------------------
+
+
+@extend_schema_view(list=extend_schema(summary="Sessions"), retrieve=extend_schema(summary="One session"))
+class SessionViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.SessionSerializer
+    lookup_value_regex = ID
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.sessions_visible_to(self.request.user)
+
+
+@extend_schema_view(list=extend_schema(summary="Organisations"), retrieve=extend_schema(summary="One organisation"))
+class OrganisationViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.OrganisationSerializer
+    lookup_value_regex = ID
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.organisations_visible_to(self.request.user)
+
+
+class MeView(LanguageMixin, APIView):
+    @extend_schema(summary="My profile and preferences", responses=s.MeSerializer)
+    def get(self, request):
+        return Response(s.MeSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Change my language and reminder preferences", request=s.PreferencesSerializer,
+        responses=s.MeSerializer,
+        examples=[OpenApiExample("Daily digest", value={"reminder_mode": "digest", "digest_hour": 8},
+                                 request_only=True)],
+    )  # fmt: skip
+    def patch(self, request):
+        serializer = s.PreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        current = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
+        services.user_update_preferences(user=user, **(current | serializer.validated_data))
+        return Response(s.MeSerializer(user, context={"request": request}).data)
+
+
+@extend_schema(summary="My reminders", description="Every reminder planned for me or sent to me, newest first.")
+class MyRemindersView(LanguageMixin, ListAPIView):
+    serializer_class = s.ReminderSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.reminders_of(self.request.user)
