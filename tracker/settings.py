@@ -280,7 +280,7 @@ LANGUAGE_LABELS = {"zh-hans": _("Simplified Chinese"), "en": _("English")}
 # The delegates' REST API (api/, DESIGN §6).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "api.authentication.TokenAuthentication",  # knox's, refusing non-ASCII tokens with 401
         "rest_framework.authentication.SessionAuthentication",  # the browsable API, with CSRF
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would fetch it from a public host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": True},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [

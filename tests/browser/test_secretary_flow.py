@@ -7,7 +7,10 @@ conftest.py fails the test otherwise).
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -32,6 +35,18 @@ def submit(page, selector: str):
     with page.expect_navigation() as navigation:
         page.locator(selector).click()
     return navigation.value
+
+
+def api_call(server_url: str, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    """A JSON request to the live server's API, as a delegate's client makes it: (status, body, ETag)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(server_url + path, data=data, method=method, headers={
+        "Content-Type": "application/json", "Accept": "application/json", **(headers or {})})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read()), response.headers.get("ETag")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), None
 
 
 def sign_in(page, server_url: str, username: str) -> None:
@@ -122,15 +137,18 @@ def test_a_secretary_takes_a_draft_to_the_final_text(page, open_page, committed_
     expect(action_button(page, "finalise")).to_have_count(0)
     shoot(page, "05-consultation")
 
-    # The lead delegate endorses, signed in in a browser of their own.
-    # TODO: once the REST API exists (/api/v1/), the issue's path replaces this: the delegate endorses through
-    # the API, and only the secretary's side stays in the browser.
-    delegate_page = open_page("lead")
-    sign_in(delegate_page, server_url, "lead")
-    delegate_page.goto(f"{server_url}/p/{pk}/")
-    shoot(delegate_page, "06-lead-before-endorsing")
-    fire(delegate_page, "endorse")
-    expect(action_button(delegate_page, "endorse")).to_have_count(0)
+    # The lead delegate endorses through the REST API, as their office's client would.
+    token = api_call(server_url, "POST", "/api/v1/auth/token/", {"username": "lead", "password": "pw-lead"})[1]
+    headers = {"Authorization": f"Token {token['token']}"}
+    status, detail, etag = api_call(server_url, "GET", f"/api/v1/proposals/{pk}/", headers=headers)
+    assert status == 200 and {"action": "endorse", "allowed": True} in [
+        {"action": option["action"], "allowed": option["allowed"]} for option in detail["allowed_actions"]
+    ]
+    status, endorsed, _etag = api_call(
+        server_url, "POST", f"/api/v1/proposals/{pk}/transitions/", {"action": "endorse", "note": "同意，可以定稿。"},
+        headers=headers | {"If-Match": etag},
+    )  # fmt: skip
+    assert status == 200, endorsed
     assert proposal.lead_assignment().endorsed_revision == Proposal.objects.get(pk=pk).revision_number
 
     # The secretary sees the endorsement: finalise is a button now, and finalises.
@@ -211,9 +229,13 @@ def test_every_main_page_renders_without_errors(page, committed_world, server_ur
         ("create", "/proposals/new/"),
         ("edit", f"/proposals/{proposal.pk}/edit/"),
         ("proposal", f"/p/{proposal.pk}/"),
+        # The API's interactive docs: Swagger UI from the project's own static files, the schema from the server.
+        ("api-docs", "/api/v1/docs/"),
     ]:
         response = page.goto(server_url + path)
         assert response.status == 200, f"{path} answered {response.status}"
         # The style sheet loaded and applies (a page without its CSS would still render).
         assert page.evaluate("() => [...document.styleSheets].some(s => s.href && s.cssRules.length > 0)"), path
+        if step == "api-docs":
+            expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
         shoot(page, step)
