@@ -138,6 +138,14 @@ class DeadlineForm(ServiceForm):
     due_at = OfficeDateTimeField(label=_("New due date and time (Beijing time)"))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
+    @classmethod
+    def starting_from(cls, proposal: Proposal) -> DeadlineForm:
+        """An empty form showing the current stage's due date: moving a deadline is mostly nudging it."""
+        deadlines = list(proposal.deadlines.all())
+        current = next((d for d in deadlines if d.is_current), None) or next(iter(deadlines), None)
+        initial = {"stage": current.stage, "due_at": current.due_at} if current else {}
+        return cls(prefix="deadline", initial=initial)
+
     def apply(self, proposal: Proposal, user: User) -> Deadline | None:
         return self.run_service(
             lambda: services.deadline_set(

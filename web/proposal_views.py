@@ -183,7 +183,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         "submission_due": proposal.session.submission_deadline,
         "deadlines": list(proposal.deadlines.all()),
         "may_edit": steering and proposal.state in EDITABLE_STATES,
-        "deadline_form": (forms.get("deadline_form") or DeadlineForm(prefix="deadline")) if steering else None,
+        "deadline_form": (forms.get("deadline_form") or DeadlineForm.starting_from(proposal)) if steering else None,
         "evidence_form": (forms.get("evidence_form") or EvidenceForm()) if steering and open_for_work else None,
         "assign_form": (
             forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)

@@ -289,6 +289,16 @@ def test_a_coordinator_moves_a_deadline_in_beijing_time(client, world):
     assert deadline.due_at == due and deadline.reason == "调研点增加"
 
 
+def test_the_deadline_form_starts_from_the_current_stage_and_its_due_date(client, world):
+    proposal = world.draft()
+    research = Deadline.objects.get(proposal=proposal, stage="research")
+    client.force_login(world.coordinator)
+    page = page_of(client.get(reverse("proposal-open", args=[proposal.pk])))
+    shown = research.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    assert f'name="deadline-due_at" value="{shown}"' in page
+    assert '<option value="research" selected>' in page
+
+
 def test_a_coordinator_assigns_a_delegate(client, world):
     proposal = world.draft()
     client.force_login(world.coordinator)
