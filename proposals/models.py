@@ -113,6 +113,8 @@ class User(AbstractUser):
     digest_hour = models.PositiveSmallIntegerField(
         _("digest hour"), default=8, validators=[MaxValueValidator(23)], help_text=_("Hour of the day, 0 to 23.")
     )
+    # The secret in the address of the person's deadline calendar feed; set when first shown, replaced to revoke.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -683,3 +685,38 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.offset_days:+d} → {self.recipient}"
+
+
+def export_upload_to(instance: DocumentExport, filename: str) -> str:
+    return f"exports/{instance.requested_by_id}/{filename}"
+
+
+class DocumentExport(models.Model):
+    """A batch of proposals as one .zip of .docx files, built in the background; the page shows its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("proposals"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    file = models.FileField(_("file"), upload_to=export_upload_to, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document export")
+        verbose_name_plural = _("document exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session} / {self.organisation} ({self.get_status_display()})"
