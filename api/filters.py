@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
-from django.db.models import Exists, OuterRef
+from django import forms
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
@@ -27,6 +31,42 @@ def _sessions(request):
     return selectors.sessions_visible_to(request.user) if request else selectors.Session.objects.none()
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """A moment with any UTC offset ISO 8601 allows, handed to the database in UTC.
+
+    PostgreSQL refuses offsets beyond ±15:59 ("-17:34" is valid ISO 8601); a moment that leaves the calendar
+    once in UTC (9999-12-31T23:00-10:00) stands for the end of it, since the filters only compare.
+    """
+
+    def strptime(self, value, format):
+        moment = super().strptime(value, format)
+        if moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            if moment.year > 1:
+                return dt.datetime.max.replace(tzinfo=dt.UTC)
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+class StrictBooleanField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        choices = [("", "---------"), ("true", "true"), ("false", "false")]  # the browsable API's form offers them
+        super().__init__(choices=choices, coerce=lambda value: value == "true", empty_value=None, **kwargs)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true or false, and nothing else: django-filter's own reads any other value (?overdue=null, ?overdue=yes)
+    as no filter at all, and lists everything. Left out or empty, it is no filter."""
+
+    field_class = StrictBooleanField
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IdChoiceFilter(django_filters.ModelChoiceFilter):
     """A related object named by its id, chosen from the caller's scope (an id outside it is invalid)."""
@@ -44,16 +84,16 @@ class ProposalFilter(django_filters.FilterSet):
     lead_delegate = IdChoiceFilter(
         queryset=_delegates, method="filter_lead_delegate", help_text=_("The id of a delegate profile.")
     )
-    assigned_to_me = django_filters.BooleanFilter(
+    assigned_to_me = StrictBooleanFilter(
         method="filter_assigned_to_me", help_text=_("Proposals on which I am the lead delegate or a co-signer.")
     )
-    due_before = django_filters.IsoDateTimeFilter(
+    due_before = UtcIsoDateTimeFilter(
         field_name="current_due_at", lookup_expr="lt", help_text=_("The current stage is due before this moment.")
     )
-    due_after = django_filters.IsoDateTimeFilter(
+    due_after = UtcIsoDateTimeFilter(
         field_name="current_due_at", lookup_expr="gte", help_text=_("The current stage is due at or after it.")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text=_("The current stage's due date passed."))
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text=_("The current stage's due date passed."))
     search = django_filters.CharFilter(
         method="filter_search", max_length=100, help_text=_("Words or characters in the title or the text.")
     )
@@ -77,7 +117,8 @@ class ProposalFilter(django_filters.FilterSet):
         now = timezone.now()
         if value:
             return queryset.filter(current_due_at__lt=now)
-        return queryset.exclude(current_due_at__lt=now)
+        # Not overdue includes proposals with no running stage (no due date): NOT (NULL < now) would drop them.
+        return queryset.filter(Q(current_due_at__isnull=True) | Q(current_due_at__gte=now))
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

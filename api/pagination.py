@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -19,7 +20,8 @@ class ProposalCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # isdigit() alone lets through digits int() cannot read ("²").
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [
                     _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
@@ -27,9 +29,31 @@ class ProposalCursorPagination(CursorPagination):
             )  # fmt: skip
         return int(raw)
 
+    def get_schema_operation_parameters(self, view):
+        # The schema states the bounds get_page_size enforces.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is opaque but not signed: a crafted one may carry a position that is no value of the
+        # ordering field ("p=abc" for the id), which the query cannot take. That is bad input, not a 500.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise ValidationError({self.cursor_query_param: [_("This cursor is not valid.")]}) from None
+
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot read with 404; it is bad input.
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
             raise ValidationError({self.cursor_query_param: [_("This cursor is not valid.")]}) from None
+        # PostgreSQL takes no NUL in a text value (a DataError, 500): such a position is no row's position.
+        if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
+            raise ValidationError({self.cursor_query_param: [_("This cursor is not valid.")]})
+        return cursor

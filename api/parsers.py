@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -43,9 +44,19 @@ class StrictJSONParser(BaseParser):
                 _("The body is not valid UTF-8 (byte %(position)d).") % {"position": error.start}
             ) from None
         try:
-            return json.loads(text, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as error:
             raise ParseError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
+        if _SURROGATE_ESCAPE.search(text):
+            # "\ud800" alone is valid JSON but no character: it could be neither stored nor echoed in an error.
+            try:
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise ParseError(_("The body contains an unpaired UTF-16 surrogate escape.")) from None
+        return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _refuse_constant(name: str):

@@ -28,7 +28,7 @@ def expected_version(request, proposal: Proposal, *, required: bool) -> int | No
     for tag in header.split(","):
         tag = tag.strip().removeprefix("W/").strip('"')
         pk, _sep, version = tag.partition("-")
-        if pk == str(proposal.pk) and version.isdigit():
+        if pk == str(proposal.pk) and version.isascii() and version.isdigit():  # not "²", which int() refuses
             versions.add(int(version))
     if proposal.version in versions:
         return proposal.version  # still checked again under the row lock by the service

@@ -17,6 +17,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from proposals.workflow import TransitionRefused
@@ -135,6 +136,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     request = context.get("request")
     renderer = getattr(request, "accepted_renderer", None)
+    if renderer is not None and renderer.format not in ("json", "api"):
+        # A file download's renderer cannot write a problem document: the error goes out as JSON.
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        renderer = request.accepted_renderer
     content_type = PROBLEM_CONTENT_TYPE if renderer is None or renderer.format == "json" else None
     response = Response(body, status=status_code, content_type=content_type)
     if isinstance(api_exc, exceptions.Throttled) and api_exc.wait is not None:

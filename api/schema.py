@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from django_filters import MultipleChoiceFilter
+
 from api.problems import PROBLEM_CONTENT_TYPE, TITLES
 
 PROBLEM_SCHEMA = {
@@ -42,13 +44,28 @@ def _errors_for(path: str, method: str) -> tuple[int, ...]:
     return READ_ERRORS
 
 
+def _empty_means_absent() -> set[str]:
+    """Query parameters whose empty value is no value: django-filter reads `?kind=` as no filter (the browsable
+    API's filter form sends every field), the paginator an empty cursor as none, DRF an empty `format` as none.
+    A multiple choice is the exception: `?state=` asks for the state "", which is refused."""
+    from api.filters import ProposalFilter
+
+    filters = ProposalFilter.base_filters.items()
+    unset = {"ordering", "cursor", "format"}
+    return {name for name, f in filters if not isinstance(f, MultipleChoiceFilter)} | unset
+
+
 def add_problem_responses(result, generator, request, public):
-    """drf-spectacular post-processing hook."""
+    """drf-spectacular post-processing hook; says too which query parameters may be sent empty."""
+    empty_means_absent = _empty_means_absent()
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for path, operations in result.get("paths", {}).items():
         if path.endswith(("/schema/", "/docs/", "/redoc/")):
             continue
         for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in empty_means_absent:
+                    parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
             for status in _errors_for(path, method):
                 responses.setdefault(str(status), {

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -43,6 +44,17 @@ class StrictInputSerializer(serializers.Serializer):
                     {name: [_("There is no such field, or it cannot be set here.")] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """The schema says what StrictInputSerializer does: a body with any other property is refused."""
+
+    target_class = StrictInputSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
@@ -110,11 +122,12 @@ class LoginSerializer(StrictInputSerializer):
 
 class RevisionDiffQuerySerializer(StrictInputSerializer):
     # "from" is a Python keyword: the field is declared under its query name below.
-    to = serializers.IntegerField(min_value=1)
+    # Bounded: a number beyond the database's integer would fail the query instead of finding nothing.
+    to = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.IntegerField(min_value=1)
+        fields["from"] = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
         return fields
 
 
@@ -197,6 +210,9 @@ class ActionOptionSerializer(serializers.Serializer):
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
+    # Declared so that the schema admits "" (not rated yet): a read-only model field loses allow_blank.
+    rating = serializers.ChoiceField(choices=Proposal.Rating.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = Proposal
         fields = ("reference_number", "submitted_on", "decision_note", "handling_units", "answer", "answered_on",
@@ -328,15 +344,26 @@ class MeSerializer(serializers.ModelSerializer):
     organisation = NamedSerializer(allow_null=True)
     delegate = DelegateProfileSerializer(source="delegate_profile", allow_null=True)
     links = serializers.SerializerMethodField()
+    calendar_url = serializers.SerializerMethodField()
 
     class Meta:
         model = User
         fields = ("id", "username", "name", "email", "role", "organisation", "delegate", "language",
-                  "reminder_mode", "digest_hour", "links")  # fmt: skip
+                  "reminder_mode", "digest_hour", "calendar_url", "links")  # fmt: skip
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_links(self, user: User) -> dict[str, str]:
         return {"reminders": reverse("api:me-reminders", request=self.context.get("request"))}
+
+    @extend_schema_field({
+        "type": "string", "format": "uri", "nullable": True,
+        "description": "The iCalendar feed of the deadlines you must act on, for your calendar app to subscribe "
+        "to. Secret: anyone with it reads the feed; POST me/calendar/regenerate/ replaces it.",
+    })  # fmt: skip
+    def get_calendar_url(self, user: User) -> str | None:
+        if not user.calendar_token:
+            return None
+        return reverse("calendar-feed", args=[user.calendar_token], request=self.context.get("request"))
 
 
 class ProposalRefSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@ proposals.services. Anything outside the caller's scope is 404, as if it did not
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import FileResponse
@@ -25,11 +27,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.authentication import TokenAuthentication
 from api.filters import ProposalFilter, StableOrderingFilter
 from api.parsers import EvidenceMultiPartParser
 from api.preconditions import etag_of, expected_version, version_checked
 from api.problems import PayloadTooLarge
-from proposals import selectors, services
+from proposals import documents, selectors, services
 from proposals.diffs import text_diffs
 from proposals.models import Proposal
 
@@ -86,12 +89,12 @@ class TokenLoginView(LanguageMixin, KnoxLoginView):
 
 @extend_schema(tags=["auth"], request=None, responses={204: None}, summary="Revoke this token")
 class TokenLogoutView(LanguageMixin, KnoxLogoutView):
-    pass
+    authentication_classes = (TokenAuthentication,)
 
 
 @extend_schema(tags=["auth"], request=None, responses={204: None}, summary="Revoke all my tokens")
 class TokenLogoutAllView(LanguageMixin, KnoxLogoutAllView):
-    pass
+    authentication_classes = (TokenAuthentication,)
 
 
 # --- Proposals ----------------------------------------------------------------------------------------
@@ -242,7 +245,7 @@ class ProposalViewSet(
         responses={201: s.CommentSerializer},
         examples=[OpenApiExample("Comment", value={"body": "第二条建议可否写明责任单位？"}, request_only=True)],
     )  # fmt: skip
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
         proposal = self.get_object()
         if request.method == "GET":
@@ -258,7 +261,7 @@ class ProposalViewSet(
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Revisions of the text", responses=s.RevisionSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def revisions(self, request, pk=None):
         return Response(s.RevisionSerializer(selectors.revisions_of(self.get_object()), many=True).data)
 
@@ -271,7 +274,7 @@ class ProposalViewSet(
     @extend_schema(
         summary="Compare two revisions", responses=s.RevisionDiffSerializer,
         description="Side by side, line by line; in changed lines the changed characters are marked.",
-        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        parameters=[s.RevisionDiffQuerySerializer],  # with the bounds the view checks
     )  # fmt: skip
     @action(detail=True, methods=["get"], url_path="revisions/diff", url_name="revision-diff", filter_backends=[])
     def revision_diff(self, request, pk=None):
@@ -292,7 +295,10 @@ class ProposalViewSet(
         responses={201: s.EvidenceSerializer},
         description="At most EVIDENCE_MAX_BYTES (10 MB by default); the content must match the file type.",
     )  # fmt: skip
-    @action(detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[EvidenceMultiPartParser])
+    @action(
+        detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
+        parser_classes=[EvidenceMultiPartParser],
+    )  # fmt: skip
     def evidence(self, request, pk=None):
         proposal = self.get_object()
         if request.method == "GET":
@@ -310,7 +316,11 @@ class ProposalViewSet(
 
     @extend_schema(
         summary="Download evidence",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
+        # The file goes out with the type it was accepted as (services.EVIDENCE_TYPES), not as octet-stream.
+        responses={
+            (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+            for content_type in sorted({content_type for content_type, _sig in services.EVIDENCE_TYPES.values()})
+        },
     )  # fmt: skip
     @action(
         detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_id>{ID})", url_name="evidence-download",
@@ -323,8 +333,21 @@ class ProposalViewSet(
             content_type=evidence.content_type,
         )  # fmt: skip
 
+    @extend_schema(
+        summary="The proposal as a Word document",
+        description="The official layout of a 议案, 建议 or 提案, with Chinese fonts declared for Word and WPS.",
+        responses={(200, documents.DOCX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The .docx.")},
+    )  # fmt: skip
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, BinaryRenderer])
+    def document(self, request, pk=None):
+        proposal = self.get_object()
+        return FileResponse(
+            io.BytesIO(documents.proposal_docx_bytes(proposal)), as_attachment=True,
+            filename=documents.document_filename(proposal), content_type=documents.DOCX_CONTENT_TYPE,
+        )  # fmt: skip
+
     @extend_schema(summary="The transition log", responses=s.TransitionSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         return Response(s.TransitionSerializer(selectors.history_of(self.get_object()), many=True).data)
 
@@ -355,6 +378,7 @@ class OrganisationViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
 class MeView(LanguageMixin, APIView):
     @extend_schema(summary="My profile and preferences", responses=s.MeSerializer)
     def get(self, request):
+        services.calendar_token_for(user=request.user)  # the feed's address is made when first shown
         return Response(s.MeSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(
@@ -369,7 +393,19 @@ class MeView(LanguageMixin, APIView):
         user = request.user
         current = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
         services.user_update_preferences(user=user, **(current | serializer.validated_data))
+        services.calendar_token_for(user=user)
         return Response(s.MeSerializer(user, context={"request": request}).data)
+
+
+class MyCalendarRegenerateView(LanguageMixin, APIView):
+    @extend_schema(
+        summary="Replace my calendar feed's address", request=None, responses=s.MeSerializer,
+        description="A new secret `calendar_url`; the old address answers 404 from now on. Subscribe again with "
+        "the new one.",
+    )  # fmt: skip
+    def post(self, request):
+        services.calendar_token_regenerate(user=request.user)
+        return Response(s.MeSerializer(request.user, context={"request": request}).data)
 
 
 @extend_schema(summary="My reminders", description="Every reminder planned for me or sent to me, newest first.")

@@ -44,6 +44,30 @@ def database_url() -> str:
     return f"postgres://{credentials}{db['HOST'] or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
 
 
+@contextlib.contextmanager
+def fresh_database(label: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the session database's server, dropped afterwards; yields its URL.
+
+    For a server whose data the test cannot roll back (fuzzing writes through it): nothing it does reaches the
+    session's database, and the database goes with the test whatever happened.
+    """
+    import psycopg
+    from psycopg import sql
+
+    session_url = database_url()
+    db = connection.settings_dict
+    name = f"{db['NAME'][:40]}_{label[:12]}_{secrets.token_hex(4)}"  # within PostgreSQL's 63 characters
+    conninfo = {"host": db["HOST"] or "localhost", "port": db["PORT"] or None, "user": db["USER"] or None,
+                "password": db["PASSWORD"] or None, "dbname": "postgres"}  # fmt: skip
+    with psycopg.connect(**conninfo, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield session_url.rsplit("/", 1)[0] + "/" + quote(name, safe="")
+    finally:
+        with psycopg.connect(**conninfo, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def production_env(tmp_path: Path, *, broker_url: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CELERY_"))}
     env.update(

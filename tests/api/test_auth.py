@@ -1,0 +1,273 @@
+"""Tokens for delegates (stored hashed, expiring, revocable, throttled), sessions for the browsable API, and
+the API's documentation served without the internet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests.api.test_errors import assert_problem
+
+LOGIN = "/api/v1/auth/token/"
+LOGOUT = "/api/v1/auth/logout/"
+LOGOUT_ALL = "/api/v1/auth/logout-all/"
+ME = "/api/v1/me/"
+LIST = "/api/v1/proposals/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def log_in(user, client: APIClient | None = None, **extra) -> str:
+    client = client or APIClient()
+    response = client.post(LOGIN, {"username": user.username, "password": "pw-" + user.username}, **extra)
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def with_token(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+# --- Tokens -------------------------------------------------------------------------------------------
+
+
+def test_logging_in_returns_a_token_and_its_expiry(world):
+    response = APIClient().post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"token", "expiry"}
+    expiry = dt.datetime.fromisoformat(body["expiry"])
+    assert timezone.now() + dt.timedelta(days=6) < expiry <= timezone.now() + dt.timedelta(days=7)
+    me = with_token(body["token"]).get(ME)
+    assert me.status_code == 200
+    assert me.json()["username"] == "lead"
+
+
+def test_the_token_is_stored_hashed_and_appears_nowhere_in_the_database(world):
+    token = log_in(world.lead)
+    stored = AuthToken.objects.get(user=world.lead)
+    assert stored.digest != token
+    assert token not in stored.digest
+    assert len(stored.token_key) < len(token) // 2, "only a short prefix, for the lookup, is kept as it is"
+    # Every value of every table, as text: the token is in none of them.
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                assert not any(token in str(value) for value in row), table
+
+
+def test_an_expired_token_is_refused_and_removed(world):
+    token = log_in(world.lead)
+    client = with_token(token)
+    assert client.get(ME).status_code == 200
+    AuthToken.objects.filter(user=world.lead).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert_problem(client.get(ME), 401, "authentication_failed")
+    assert not AuthToken.objects.filter(user=world.lead).exists()
+
+
+def test_logging_out_revokes_only_that_token(world):
+    phone, laptop = log_in(world.lead), log_in(world.lead)
+    response = with_token(phone).post(LOGOUT)
+    assert response.status_code == 204
+    assert_problem(with_token(phone).get(ME), 401, "authentication_failed")
+    assert with_token(laptop).get(ME).status_code == 200
+    assert AuthToken.objects.filter(user=world.lead).count() == 1
+
+
+def test_logging_out_everywhere_revokes_every_token_of_that_person_only(world):
+    phone, laptop = log_in(world.lead), log_in(world.lead)
+    someone_else = log_in(world.secretary)
+    assert with_token(laptop).post(LOGOUT_ALL).status_code == 204
+    for token in (phone, laptop):
+        assert_problem(with_token(token).get(ME), 401, "authentication_failed")
+    assert with_token(someone_else).get(ME).status_code == 200
+
+
+def test_logging_out_needs_a_token(world):
+    assert_problem(APIClient().post(LOGOUT), 401, "not_authenticated")
+    assert_problem(with_token("f" * 64).post(LOGOUT_ALL), 401, "authentication_failed")
+    assert_problem(with_token("é").post(LOGOUT), 401, "authentication_failed")
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "lead", "password": "wrong"},
+        {"username": "nobody", "password": "pw-nobody"},
+        {"username": "lead", "password": "PW-LEAD"},
+        {"username": "lead", "password": " pw-lead"},
+    ],
+)
+def test_wrong_credentials_are_401_wrong_credentials(world, credentials):
+    response = APIClient().post(LOGIN, credentials, format="json")
+    problem = assert_problem(response, 401, "wrong_credentials")
+    assert "password" not in problem.get("errors", {})
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert not AuthToken.objects.exists()
+
+
+def test_an_inactive_person_cannot_log_in(world):
+    world.lead.is_active = False
+    world.lead.save(update_fields=["is_active"])
+    response = APIClient().post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
+    assert_problem(response, 401, "wrong_credentials")
+
+
+def test_the_wrong_credentials_message_follows_accept_language(world):
+    response = APIClient().post(LOGIN, {"username": "lead", "password": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert assert_problem(response, 401, "wrong_credentials")["detail"] == "Wrong username or password."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"username": "lead"}, {"username": "lead", "password": "pw-lead", "remember": True}, {"username": ["lead"]}],
+)
+def test_malformed_logins_are_400(world, body):
+    assert_problem(APIClient().post(LOGIN, body, format="json"), 400, "validation_error")
+
+
+def test_a_token_cannot_be_had_for_a_form_post(world):
+    response = APIClient().post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="multipart")
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+# --- Login throttling ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def login_limit(settings, monkeypatch):
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], login="3/minute")
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"DEFAULT_THROTTLE_RATES": rates}
+    # DRF reads the rates once, when rest_framework.throttling is imported.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    return 3
+
+
+def test_login_attempts_are_throttled_per_client(world, login_limit):
+    guesser = APIClient(REMOTE_ADDR="203.0.113.7")
+    for attempt in range(login_limit):
+        response = guesser.post(LOGIN, {"username": "lead", "password": f"guess-{attempt}"}, format="json")
+        assert_problem(response, 401, "wrong_credentials")
+    # Even the right password is not tried any more.
+    response = guesser.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
+    assert_problem(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 60
+    # A forged X-Forwarded-For does not make a new client (no proxy is trusted outside production).
+    response = guesser.post(
+        LOGIN, {"username": "lead", "password": "pw-lead"}, format="json", HTTP_X_FORWARDED_FOR="198.51.100.1"
+    )
+    assert_problem(response, 429, "throttled")
+    # Another client is not held back by the guesser.
+    log_in(world.lead, APIClient(REMOTE_ADDR="192.0.2.44"))
+    assert AuthToken.objects.filter(user=world.lead).count() == 1
+
+
+def test_successful_logins_count_too(world, login_limit):
+    client = APIClient(REMOTE_ADDR="192.0.2.45")
+    for _attempt in range(login_limit):
+        log_in(world.lead, client)
+    response = client.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
+    assert_problem(response, 429, "throttled")
+    assert AuthToken.objects.filter(user=world.lead).count() == login_limit
+
+
+# --- Sessions for the browsable API -------------------------------------------------------------------
+
+
+def test_a_signed_in_browser_gets_the_browsable_api(world):
+    client = APIClient()
+    client.login(username="secretary", password="pw-secretary")
+    response = client.get(LIST, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"<html" in response.content.lower()
+
+
+def test_a_session_post_without_a_csrf_token_is_refused(world):
+    proposal = world.draft()
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="secretary", password="pw-secretary")
+    url = f"/api/v1/proposals/{proposal.pk}/transitions/"
+    response = client.post(url, {"action": "comment", "note": "没有令牌"}, format="json")
+    problem = assert_problem(response, 403, "permission_denied")
+    assert "CSRF" in problem["detail"]
+    assert not proposal.transitions.exists()
+    # With the token from the cookie, the same request goes through.
+    client.get(LIST, HTTP_ACCEPT="text/html")
+    csrf = client.cookies["csrftoken"].value
+    response = client.post(url, {"action": "comment", "note": "有令牌"}, format="json", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 200, response.content
+    assert proposal.transitions.count() == 1
+
+
+def test_a_token_request_needs_no_csrf_token(world):
+    proposal = world.draft()
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {log_in(world.secretary)}")
+    response = client.post(f"/api/v1/proposals/{proposal.pk}/transitions/", {"action": "comment", "note": "好"},
+                           format="json")  # fmt: skip
+    assert response.status_code == 200, response.content
+
+
+# --- Documentation without the internet ---------------------------------------------------------------
+
+EXTERNAL = re.compile(r"""(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}""", re.IGNORECASE)
+ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+@pytest.fixture
+def static_served(settings):
+    """WhiteNoise serving straight from the apps' static folders, as under `runserver` (no collectstatic)."""
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.mark.parametrize("page", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_docs_pages_load_everything_from_this_server(db, static_served, page):
+    response = APIClient().get(page)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert not EXTERNAL.findall(html), "the docs must not reach other hosts"
+    assets = ASSET.findall(html)
+    assert any(asset.endswith(".js") for asset in assets)
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        assert finders.find(asset.removeprefix("/static/")), asset
+        served = APIClient().get(asset)
+        assert served.status_code == 200, asset
+        assert b"".join(served.streaming_content if served.streaming else [served.content])
+
+
+def test_swagger_ui_fetches_the_schema_from_this_server(db):
+    html = APIClient().get("/api/v1/docs/").content.decode()
+    assert 'url: "/api/v1/schema/"' in html
+    assert '"validatorUrl": null' in html
+
+
+def test_the_schema_is_served_without_a_token(db):
+    response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/proposals/{id}/transitions/" in schema["paths"]
+    assert "knoxApiToken" in schema["components"]["securitySchemes"]
+    assert "Problem" in schema["components"]["schemas"]
+    assert not EXTERNAL.findall(str(schema.get("servers", "")))
