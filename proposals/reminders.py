@@ -111,6 +111,27 @@ def _coordinators_of(organisation: Organisation | None) -> list[User]:
     return list(User.objects.filter(role=User.Role.COORDINATOR, organisation=organisation, is_active=True))
 
 
+class People:
+    """Who acts for an organisation, each read once: asking about many proposals touches the same few."""
+
+    def __init__(self) -> None:
+        self._secretaries: dict[int, list[User]] = {}
+        self._coordinators: dict[int | None, list[User]] = {}
+
+    def secretaries(self, organisation_id: int) -> list[User]:
+        if organisation_id not in self._secretaries:
+            self._secretaries[organisation_id] = list(
+                User.objects.filter(role=User.Role.SECRETARY, organisation_id=organisation_id, is_active=True)
+            )
+        return self._secretaries[organisation_id]
+
+    def coordinators(self, organisation: Organisation | None) -> list[User]:
+        key = organisation.pk if organisation is not None else None
+        if key not in self._coordinators:
+            self._coordinators[key] = _coordinators_of(organisation)
+        return self._coordinators[key]
+
+
 def _committee_of(organisation: Organisation) -> Organisation:
     """The committee that steers a branch's work: its county committee; committees steer themselves."""
     return organisation.parent if organisation.level == Organisation.Level.BRANCH else organisation
@@ -132,16 +153,20 @@ def _delegates_to_act(proposal: Proposal, stage: str) -> list[User]:
     return people
 
 
-def recipients(proposal: Proposal, stage: str, offset_days: int, policy: Policy) -> list[tuple[User, str]]:
-    """Who is reminded of this stage's due date, and as what (DESIGN §5)."""
+def recipients(
+    proposal: Proposal, stage: str, offset_days: int, policy: Policy, directory: People | None = None
+) -> list[tuple[User, str]]:
+    """Who is reminded of this stage's due date, and as what (DESIGN §5). The calendar feed asks the same.
+
+    `directory` lets a caller that asks about many proposals read each organisation's people once.
+    """
+    directory = directory or People()
     overdue = offset_days < 0
     kind = Reminder.Kind.OVERDUE if overdue else Reminder.Kind.BEFORE
     if stage == Stage.RESEARCH:
-        people = list(
-            User.objects.filter(role=User.Role.SECRETARY, organisation_id=proposal.organisation_id, is_active=True)
-        )
+        people = directory.secretaries(proposal.organisation_id)
     elif stage == Stage.ANSWER and overdue:
-        people = _coordinators_of(_committee_of(proposal.organisation))
+        people = directory.coordinators(_committee_of(proposal.organisation))
     else:
         people = _delegates_to_act(proposal, stage)
     chosen = {user.pk: (user, kind) for user in people}
@@ -149,10 +174,10 @@ def recipients(proposal: Proposal, stage: str, offset_days: int, policy: Policy)
         # The parent organisation's coordinators; if they are reminded already (a branch's overdue answer goes
         # to its county committee), the level above them.
         above = proposal.organisation.parent
-        escalated = _coordinators_of(above)
+        escalated = directory.coordinators(above)
         while above is not None and above.parent is not None and any(user.pk in chosen for user in escalated):
             above = above.parent
-            escalated = _coordinators_of(above)
+            escalated = directory.coordinators(above)
         for user in escalated:
             chosen.setdefault(user.pk, (user, Reminder.Kind.ESCALATION))
     return list(chosen.values())

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from proposals.models import (
     Assignment,
     Comment,
     Deadline,
     Delegate,
+    DocumentExport,
     Evidence,
     Organisation,
     Proposal,
@@ -122,23 +125,107 @@ def proposals_matching(
     session_id: int | None = None,
     organisation_id: int | None = None,
     search: str = "",
+    include_below: bool = False,
+    year: int | None = None,
+    milestone: str = "",
 ) -> QuerySet[Proposal]:
-    """The proposals the user may see, narrowed by the list page's filters and search (title and text)."""
-    proposals = proposals_visible_to(user)
-    if state:
-        proposals = proposals.filter(state=state)
-    if kind:
-        proposals = proposals.filter(kind=kind)
-    if topic:
-        proposals = proposals.filter(topic=topic)
-    if session_id is not None:
-        proposals = proposals.filter(session_id=session_id)
-    if organisation_id is not None:
-        proposals = proposals.filter(organisation_id=organisation_id)
+    """The proposals the user may see, narrowed by the list page's filters and search (title and text).
+
+    The filters are `proposal_filter`'s, which the year review counts with too: a figure there and the list
+    it links to are one filter.
+    """
+    proposals = proposals_visible_to(user).filter(
+        proposal_filter(
+            state=state, kind=kind, topic=topic, session_id=session_id, organisation_id=organisation_id,
+            include_below=include_below, year=year, milestone=milestone,
+        )
+    )  # fmt: skip
     search = search.strip()
     if search:
         proposals = proposals.filter(text_search(search))
     return proposals.select_related("organisation", "session")
+
+
+class Milestone(models.TextChoices):
+    """How far a proposal got in a year (the year review's columns; the list filters by them too)."""
+
+    DRAFTED = "drafted", pgettext_lazy("milestone", "Drafted")
+    SUBMITTED = "submitted", pgettext_lazy("milestone", "Submitted")
+    REGISTERED = "registered", pgettext_lazy("milestone", "Registered")
+    ANSWERED = "answered", pgettext_lazy("milestone", "Answered")
+    SATISFIED = "satisfied", pgettext_lazy("milestone", "Rated satisfied")
+
+
+# Reached registration, an answer, a rating: the states a proposal is in once it got that far.
+REGISTERED_OR_LATER = (State.REGISTERED, State.ANSWERED, State.CLOSED)
+ANSWERED_OR_LATER = (State.ANSWERED, State.CLOSED)
+SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The first moment of the year and of the next, in the project's time zone (Beijing time), whatever zone
+    the request activated: a proposal drafted on 31 December at 23:30 in Shuozhou belongs to that year."""
+    zone = timezone.get_default_timezone()
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def milestone_filter(milestone: str, year: int) -> Q:
+    """The proposals that reached `milestone` in `year`. The one definition, for the year review and the list.
+
+    drafted: created in the year. submitted: submitted on a day of the year. The later milestones follow the
+    year's submissions (the cohort tabled that year): registered, registered and then answered, and answered
+    and rated satisfied or basically satisfied, whenever that happened. So the row reads as a funnel:
+    submitted ≥ registered ≥ answered ≥ satisfied. Drafted stands apart: a draft of December may be tabled
+    at the next year's session.
+    """
+    if milestone == Milestone.DRAFTED:
+        start, end = year_bounds(year)
+        return Q(created_at__gte=start, created_at__lt=end)
+    submitted = Q(submitted_on__year=year)
+    if milestone == Milestone.SUBMITTED:
+        return submitted
+    if milestone == Milestone.REGISTERED:
+        return submitted & Q(state__in=REGISTERED_OR_LATER)
+    if milestone == Milestone.ANSWERED:
+        return submitted & Q(state__in=ANSWERED_OR_LATER)
+    if milestone == Milestone.SATISFIED:
+        return submitted & Q(state__in=ANSWERED_OR_LATER, rating__in=SATISFIED_RATINGS)
+    raise ValueError(f"Unknown milestone {milestone!r}")
+
+
+def organisation_filter(organisation_id: int, *, include_below: bool = False) -> Q:
+    """One organisation's proposals, or with include_below those of the organisations below it too."""
+    if include_below:
+        return Organisation(pk=organisation_id).subtree_filter("organisation__")
+    return Q(organisation_id=organisation_id)
+
+
+def proposal_filter(
+    *,
+    state: str = "",
+    kind: str = "",
+    topic: str = "",
+    session_id: int | None = None,
+    organisation_id: int | None = None,
+    include_below: bool = False,
+    year: int | None = None,
+    milestone: str = "",
+) -> Q:
+    """The list's filters as one condition, for `.filter()` and for conditional counts alike."""
+    condition = Q()
+    if state:
+        condition &= Q(state=state)
+    if kind:
+        condition &= Q(kind=kind)
+    if topic:
+        condition &= Q(topic=topic)
+    if session_id is not None:
+        condition &= Q(session_id=session_id)
+    if organisation_id is not None:
+        condition &= organisation_filter(organisation_id, include_below=include_below)
+    if milestone and year is not None:
+        condition &= milestone_filter(milestone, year)
+    return condition
 
 
 def text_search(search: str) -> Q:
@@ -235,3 +322,52 @@ def current_due_dates(
     items = [(deadline.proposal, deadline.stage, deadline.due_at) for deadline in deadlines]
     items += [(p, Stage.SUBMISSION.value, p.session.submission_deadline) for p in ready.select_related("session")]
     return sorted(items, key=lambda item: (item[2], item[0].pk))
+
+
+def current_deadlines(proposals: QuerySet[Proposal]) -> list[tuple[Proposal, str, datetime, Deadline | None]]:
+    """Every stage running now among these proposals, with its due date, earliest first, as (proposal, stage,
+    due date, Deadline row). The row is None for submission, which is due at the session's deadline.
+
+    Unlike current_due_dates it has no horizon, and it loads what the reminder rules read of each proposal
+    (session, organisations, assignments), in a fixed number of queries.
+    """
+    deadlines = Deadline.objects.filter(is_current=True, proposal__in=proposals.values("pk")).select_related(
+        "proposal__session", "proposal__organisation__parent__parent"
+    )
+    deadlines = deadlines.prefetch_related("proposal__assignments__delegate__user")
+    ready = proposals_with_workflow_data(Proposal.objects.filter(pk__in=proposals.values("pk"), state=State.READY))
+    items = [(deadline.proposal, deadline.stage, deadline.due_at, deadline) for deadline in deadlines]
+    items += [(p, Stage.SUBMISSION.value, p.session.submission_deadline, None) for p in ready]
+    return sorted(items, key=lambda item: (item[2], item[0].pk, item[1]))
+
+
+def proposals_for_export(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """What a spreadsheet of these proposals shows (current due date, organisation, session, lead delegate),
+    in a fixed number of queries for each chunk of rows."""
+    if "current_due_at" not in proposals.query.annotations:
+        proposals = with_current_due(proposals)
+    return proposals.select_related("organisation", "session").prefetch_related("assignments__delegate__user")
+
+
+def proposal_for_document(user: User, pk: int) -> Proposal | None:
+    """One proposal with what its .docx reads (session, organisation, delegates); None outside the user's view."""
+    return proposals_with_workflow_data(proposals_visible_to(user)).filter(pk=pk).first()
+
+
+def proposals_for_document_export(user: User, *, session: Session, organisation: Organisation) -> QuerySet[Proposal]:
+    """A batch export's proposals: the session's, of the organisation and everything below it, that the user may
+    see, with what their documents read, in a fixed number of queries for each chunk of rows."""
+    return (
+        proposals_visible_to(user)
+        .filter(organisation.subtree_filter("organisation__"), session=session)
+        .select_related("session", "organisation")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")))
+        .order_by("organisation__name", "reference_number", "pk")
+    )
+
+
+def document_exports_of(user: User) -> QuerySet[DocumentExport]:
+    """The batch exports a person asked for, newest first; nobody sees anyone else's."""
+    if not user.is_authenticated:
+        return DocumentExport.objects.none()
+    return DocumentExport.objects.filter(requested_by=user).select_related("session", "organisation")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -38,11 +40,13 @@ from proposals.models import (
 from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
 from proposals.workflow import (
     EDITABLE_STATES,
+    IMPORT_ACTION,
     PRE_SUBMISSION,
     STEERING,
     Action,
     ProposalChanged,
     Role,
+    State,
     TransitionRefused,
     current_stage,
     get_action,
@@ -571,6 +575,111 @@ def transition_apply(
     return transition
 
 
+# --- Imports ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportedProposal:
+    """A proposal read from a spreadsheet and checked by proposals.imports: the state it reached, its outcome."""
+
+    row: int  # where it came from, for the log
+    organisation: Organisation
+    session: Session
+    kind: str
+    topic: str
+    state: str
+    title: str
+    background: str = ""
+    research_findings: str = ""
+    recommendations: str = ""
+    lead: Delegate | None = None
+    reference_number: str = ""
+    submitted_on: dt.date | None = None
+    handling_units: str = ""
+    answer: str = ""
+    answered_on: dt.date | None = None
+    rating: str = ""
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# From "ready" on, the lead delegate endorsed the text that was tabled (the finalise guard asks for it).
+_ENDORSED_STATES = frozenset({State.READY, State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.ANSWERED,
+                              State.CLOSED})  # fmt: skip
+
+
+def proposals_import(
+    *,
+    actor: User,
+    items: Sequence[ImportedProposal],
+    source: str,
+    now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 250,
+) -> list[Proposal]:
+    """Bring in proposals in the state they had reached: each with its first revision, its lead delegate and
+    one row in the transition log ("import", by `actor`, naming the file and the row). All or nothing.
+
+    The workflow's guards are not replayed: a spreadsheet holds the outcome, not the evidence, endorsements and
+    signatures that led to it. proposals.imports checks what a row can show (the fields each state needs).
+    Reminders: a proposal already tabled, or of a session whose submission deadline passed, gets no due date,
+    so no reminder is ever planned for it (a coordinator may set an answer due date later, and reminders then
+    follow it as usual). One still being prepared for a coming session gets the due dates of a new draft, and
+    its current stage is marked as the transition service would (reminders.follow_state).
+
+    A few bulk inserts per `batch_size` proposals; `progress` is told how many were written after each batch.
+    """
+    now = now or timezone.now()
+    created: list[Proposal] = []
+    with transaction.atomic(), state_change_allowed():
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            proposals = Proposal.objects.bulk_create(
+                [
+                    Proposal(
+                        organisation=item.organisation, session=item.session, kind=item.kind, topic=item.topic,
+                        author=actor, state=item.state, title=item.title, background=item.background,
+                        research_findings=item.research_findings, recommendations=item.recommendations,
+                        reference_number=item.reference_number, submitted_on=item.submitted_on,
+                        handling_units=item.handling_units, answer=item.answer, answered_on=item.answered_on,
+                        rating=item.rating, created_at=item.created_at, updated_at=item.updated_at,
+                    )
+                    for item in batch
+                ]
+            )  # fmt: skip
+            pairs = list(zip(batch, proposals, strict=True))
+            Revision.objects.bulk_create(
+                Revision(proposal=proposal, number=1, author=actor, created_at=now,
+                         **{field: getattr(item, field) for field in Revision.TEXT_FIELDS})
+                for item, proposal in pairs
+            )  # fmt: skip
+            Assignment.objects.bulk_create(
+                Assignment(proposal=proposal, delegate=item.lead, role=Assignment.Role.LEAD, assigned_by=actor,
+                           assigned_at=now, endorsed_revision=1 if item.state in _ENDORSED_STATES else None)
+                for item, proposal in pairs
+                if item.lead is not None
+            )  # fmt: skip
+            Deadline.objects.bulk_create(
+                Deadline(proposal=proposal, stage=stage, due_at=item.session.submission_deadline - lead_time,
+                         set_by=actor, is_current=current_stage(item.state) == stage)
+                for item, proposal in pairs
+                if item.state in PRE_SUBMISSION and item.session.submission_deadline > now
+                for stage, lead_time in ((Deadline.Stage.RESEARCH, RESEARCH_LEAD_TIME),
+                                         (Deadline.Stage.CONSULTATION, CONSULTATION_LEAD_TIME))
+            )  # fmt: skip
+            # Appended like every log row; bulk_create never updates, so the log stays append-only.
+            Transition.objects.bulk_create(
+                Transition(proposal=proposal, action=IMPORT_ACTION, from_state=State.DRAFT, to_state=item.state,
+                           actor=actor, revision_number=1, created_at=now,
+                           note=_("Imported from %(file)s, row %(row)d.") % {"file": source, "row": item.row})
+                for item, proposal in pairs
+            )  # fmt: skip
+            created.extend(proposals)
+            if progress is not None:
+                progress(len(batch))
+    return created
+
+
 # --- People -------------------------------------------------------------------------------------------
 
 
@@ -589,3 +698,28 @@ def user_update_preferences(*, user: User, reminder_mode: str, digest_hour: int,
         user.save(update_fields=["reminder_mode", "digest_hour", "language"])
         reminders.reschedule_for(user, timezone.now())
     return user
+
+
+# --- Calendar feed ------------------------------------------------------------------------------------
+
+
+def _new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)  # 43 characters, 256 bits
+
+
+def calendar_token_for(*, user: User) -> str:
+    """The secret in the address of the person's calendar feed, made the first time it is shown."""
+    if user.calendar_token:
+        return user.calendar_token
+    # Conditional: two first views at once keep one token; the slower one reads the faster one's.
+    User.objects.filter(pk=user.pk, calendar_token__isnull=True).update(calendar_token=_new_calendar_token())
+    user.calendar_token = User.objects.values_list("calendar_token", flat=True).get(pk=user.pk)
+    return user.calendar_token
+
+
+def calendar_token_regenerate(*, user: User) -> str:
+    """A new feed address; the old one answers 404 from now on (a lost phone, a shared link)."""
+    token = _new_calendar_token()
+    User.objects.filter(pk=user.pk).update(calendar_token=token)
+    user.calendar_token = token
+    return token

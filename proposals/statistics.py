@@ -14,7 +14,7 @@ from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
 from proposals.models import Comment, Organisation, Proposal, Session, Stage, User
-from proposals.selectors import current_due_dates
+from proposals.selectors import ANSWERED_OR_LATER, REGISTERED_OR_LATER, SATISFIED_RATINGS, current_due_dates
 from proposals.workflow import State
 
 BOARD_CARDS_PER_STATE = 8
@@ -22,10 +22,8 @@ DEADLINE_HORIZON_DAYS = 30
 DEADLINE_ROWS = 20
 RECENT_COMMENTS = 10
 
-# Decided by the session office: registered or later, or not registered (DESIGN §3, outcome).
-REGISTERED_OR_LATER = (State.REGISTERED, State.ANSWERED, State.CLOSED)
-ANSWERED_OR_LATER = (State.ANSWERED, State.CLOSED)
-SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
+# REGISTERED_OR_LATER, ANSWERED_OR_LATER and SATISFIED_RATINGS come from proposals.selectors, where the list's
+# milestone filters and the year review (proposals.year_review) use the same ones.
 
 
 def can_view_statistics(user: User) -> bool:

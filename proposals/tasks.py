@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from proposals import notifications, reminders
+from proposals import exports, notifications, reminders
 from proposals.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ def send_reminder_batch(reminder_ids: list[int]) -> None:
         return
     countdown = min(max(1.0, (first - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
     send_reminder_batch.apply_async(args=[result.retried], countdown=countdown)
+
+
+@shared_task(ignore_result=True)
+def build_document_export(export_id: int) -> None:
+    """The .zip of a batch export; the page polls its progress. A lost worker's run is taken up again."""
+    exports.document_export_run(export_id)
 
 
 @shared_task

@@ -256,6 +256,18 @@ ACTIONS: tuple[Action, ...] = (
 
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
 
+# Rows of the transition log that no action of the table writes, and nobody can fire: a past proposal brought
+# in from a spreadsheet (proposals.imports) enters the log once, in the state it had reached.
+IMPORT_ACTION = "import"
+LOG_ONLY_LABELS: dict[str, Promise] = {IMPORT_ACTION: _("Imported")}
+
+
+def log_label(name: str) -> Promise | str:
+    """What a row of the transition log calls its action."""
+    if name in ACTIONS_BY_NAME:
+        return ACTIONS_BY_NAME[name].label
+    return LOG_ONLY_LABELS.get(name, name)
+
 
 class TransitionRefused(Exception):
     """A domain error: the action may not be fired now. `code` is stable; `message` is translated."""

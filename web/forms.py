@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals import services
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
-from proposals.selectors import organisations_in_scope
+from proposals.selectors import Milestone, organisations_in_scope
 from proposals.workflow import ProposalChanged, State
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
@@ -32,10 +34,29 @@ class ProposalFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(), required=False, empty_label=_("All")
     )
+    below = forms.BooleanField(label=_("With the organisations below it"), required=False)
+    # The year review's figures link here with a year and a milestone (proposals.selectors.milestone_filter).
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=9999)
+    milestone = forms.ChoiceField(
+        label=_("Reached in the year"), choices=_blank(Milestone.choices), required=False,
+        help_text=_("Drafted, submitted, registered, answered or rated satisfied in the year chosen."),
+    )  # fmt: skip
+
+    # The selector's argument for each field: selector_arguments reads the form, query_for writes a link.
+    SELECTOR_NAMES = {
+        "q": "search", "state": "state", "kind": "kind", "topic": "topic", "session": "session_id",
+        "organisation": "organisation_id", "below": "include_below", "year": "year", "milestone": "milestone",
+    }  # fmt: skip
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations_in_scope(user).select_related(None)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("milestone")) != (data.get("year") is not None):
+            raise forms.ValidationError(_("Choose both a year and what was reached in it, or neither."))
+        return data
 
     def selector_arguments(self) -> dict:
         data = self.cleaned_data
@@ -45,8 +66,22 @@ class ProposalFilterForm(forms.Form):
             "topic": data["topic"],
             "session_id": data["session"].pk if data["session"] else None,
             "organisation_id": data["organisation"].pk if data["organisation"] else None,
+            "include_below": data["below"],
+            "year": data["year"],
+            "milestone": data["milestone"],
             "search": data["q"],
         }
+
+    @classmethod
+    def query_for(cls, arguments: dict) -> str:
+        """The list's query string for selector arguments: the link that lists what they select."""
+        fields = {selector: name for name, selector in cls.SELECTOR_NAMES.items()}
+        query = {}
+        for selector, value in arguments.items():
+            if value in (None, "", False):
+                continue
+            query[fields[selector]] = "1" if value is True else value
+        return urlencode(query)
 
 
 class ProposalCreateForm(ServiceForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from proposals import selectors
 from proposals.diffs import text_diffs
 from proposals.forms import AssignDelegateForm
 from proposals.models import Proposal, Revision
-from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, PRE_SUBMISSION, STEERING, Role
+from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, PRE_SUBMISSION, STEERING, Role, log_label
 from web.forms import (
     ActionForm,
     CompareForm,
@@ -43,15 +44,19 @@ def _proposal_or_404(user, pk: int) -> Proposal:
 # --- List, create, edit -------------------------------------------------------------------------------
 
 
+def filtered_proposals(request) -> tuple[ProposalFilterForm, QuerySet[Proposal]]:
+    """The list page's filters from the query string, and the proposals they select (none when invalid)."""
+    form = ProposalFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return form, Proposal.objects.none()
+    arguments = form.selector_arguments() if form.is_bound else {}
+    return form, selectors.proposals_matching(request.user, **arguments)
+
+
 @login_required
 @require_GET
 def proposal_list(request):
-    form = ProposalFilterForm(request.GET or None, user=request.user)
-    if form.is_bound and not form.is_valid():
-        proposals = Proposal.objects.none()
-    else:
-        arguments = form.selector_arguments() if form.is_bound else {}
-        proposals = selectors.proposals_matching(request.user, **arguments)
+    form, proposals = filtered_proposals(request)
     page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -162,10 +167,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
     revisions = list(proposal.revisions.all())
     numbers = [revision.number for revision in revisions]
     compare_initial = {"a": numbers[-2] if len(numbers) > 1 else numbers[0], "b": numbers[-1]} if numbers else {}
-    timeline = [
-        (transition, ACTIONS_BY_NAME[transition.action].label if transition.action in ACTIONS_BY_NAME else "")
-        for transition in proposal.transitions.all()
-    ]
+    timeline = [(transition, log_label(transition.action)) for transition in proposal.transitions.all()]
     alerts = []
     for form in forms.values():
         if form is not None and form.is_bound:

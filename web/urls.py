@@ -1,15 +1,21 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from web import dashboard_views, proposal_views, views
+from web import dashboard_views, export_views, feed_views, proposal_views, spreadsheet_views, views, year_review_views
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("statistics/", dashboard_views.statistics_page, name="statistics"),
+    path("statistics/year/", year_review_views.year_review_page, name="year-review"),
+    path("statistics/year/review.xlsx", year_review_views.year_review_xlsx, name="year-review-xlsx"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/calendar/regenerate/", feed_views.calendar_regenerate, name="calendar-regenerate"),
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", feed_views.calendar_feed, name="calendar-feed"),
     path("language/", views.set_language, name="set-language"),
     path("p/<int:pk>/", proposal_views.proposal_open, name="proposal-open"),
     path("preferences/<str:token>/", views.reminder_preferences, name="reminder-preferences"),
     path("proposals/", proposal_views.proposal_list, name="proposal-list"),
+    path("proposals/export.csv", spreadsheet_views.proposal_list_csv, name="proposal-list-csv"),
+    path("proposals/export.xlsx", spreadsheet_views.proposal_list_xlsx, name="proposal-list-xlsx"),
     path("proposals/new/", proposal_views.proposal_create, name="proposal-create"),
     path("proposals/<int:pk>/edit/", proposal_views.proposal_edit, name="proposal-edit"),
     path("proposals/<int:pk>/act/", proposal_views.proposal_act, name="proposal-act"),
@@ -18,4 +24,8 @@ urlpatterns = [
     path("proposals/<int:pk>/assign/", proposal_views.proposal_assign, name="proposal-assign"),
     path("proposals/<int:pk>/evidence/", proposal_views.evidence_upload, name="proposal-evidence-add"),
     path("evidence/<int:pk>/download/", proposal_views.evidence_download, name="evidence-download"),
+    path("proposals/<int:pk>/document.docx", export_views.proposal_document, name="proposal-document"),
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/<int:pk>/status/", export_views.export_status_json, name="export-status"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
 ]

@@ -14,6 +14,7 @@ from proposals import services
 from proposals.forms import PreferencesForm
 from proposals.models import User
 from proposals.reminders import PREFERENCES_SALT
+from web import feed_views
 
 # A preferences link in a mail stays valid this long; the next reminder brings a fresh one.
 PREFERENCES_LINK_MAX_AGE = 60 * 60 * 24 * 90
@@ -33,15 +34,20 @@ def reminder_preferences(request, token: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    """The same settings as the mail-linked page, for the signed-in person."""
-    response, saved = _preferences_page(request, request.user)
+    """The same settings as the mail-linked page, for the signed-in person, and their deadline calendar's address.
+
+    The address is shown only here, behind the sign-in: a forwarded reminder mail must not hand it on.
+    """
+    response, saved = _preferences_page(
+        request, request.user, calendar_url=feed_views.calendar_url(request, request.user)
+    )
     if saved:
         # The language chosen here is the site's language too, in this browser and (through the profile) others.
         _remember_language(response, request.user.language)
     return response
 
 
-def _preferences_page(request, user: User):
+def _preferences_page(request, user: User, *, calendar_url: str | None = None):
     """The preferences form: shown, or saved through the service. Returns the page and whether it saved."""
     form = PreferencesForm(request.POST or None, user=user)
     saved = False
@@ -49,7 +55,8 @@ def _preferences_page(request, user: User):
         saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
     # Once saved, the page already speaks the language just chosen.
     with translation.override(user.language if saved else translation.get_language()):
-        response = render(request, "web/preferences.html", {"form": form, "person": user, "saved": saved})
+        context = {"form": form, "person": user, "saved": saved, "calendar_url": calendar_url}
+        response = render(request, "web/preferences.html", context)
     return response, saved
 
 

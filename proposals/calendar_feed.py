@@ -1,0 +1,136 @@
+"""A person's deadlines as an iCalendar feed (DESIGN §5, §6), for their phone's calendar to subscribe to.
+
+One event per stage the person must act on now, by the same rule the reminders follow
+(`reminders.recipients`): the secretary for research, the delegates who still have to act for consultation
+and submission, the lead delegate for the answer, and the coordinators once a stage is overdue and escalated.
+An event keeps its UID for as long as the stage runs, whatever happens to its date: a moved deadline comes
+back under the same UID with a higher SEQUENCE (Deadline.sequence), so the calendar moves the event instead of
+adding a second one. When the stage ends the event is no longer in the feed, and the calendar drops it.
+
+The feed's address holds a secret (User.calendar_token, made and replaced by proposals.services); whoever has
+the address reads the titles and due dates, so the preferences page lets the person replace it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import icalendar
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from proposals import reminders, selectors
+from proposals.models import Proposal, Reminder, Stage, User
+
+# An event is the due moment and a short while after it: calendars show it at the deadline's time.
+EVENT_LENGTH = dt.timedelta(minutes=30)
+ALARM_BEFORE = dt.timedelta(days=1)
+# How often a subscribed calendar should fetch the feed again (clients may wait longer).
+REFRESH_INTERVAL = dt.timedelta(hours=1)
+PRODID = "-//Youth proposal tracker//Deadlines//ZH"
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One deadline of the person's feed: a stage that runs now and what the person does about it."""
+
+    proposal: Proposal
+    stage: str
+    due_at: dt.datetime
+    uid: str
+    sequence: int
+    kind: str  # Reminder.Kind: before the due date, overdue, or escalated to the person
+
+
+def _uid_domain() -> str:
+    """The right-hand side of every UID: the site's host, so two installations never share one."""
+    return urlsplit(settings.SITE_URL).hostname or "youth-proposal-tracker"
+
+
+def _uid(proposal: Proposal, stage: str, deadline_pk: int | None) -> str:
+    if deadline_pk is None:  # submission: due at the session's deadline, one per proposal and session
+        return f"submission-{proposal.pk}-{proposal.session_id}@{_uid_domain()}"
+    return f"deadline-{deadline_pk}@{_uid_domain()}"
+
+
+def user_by_calendar_token(token: str) -> User | None:
+    """The active person whose feed this secret opens; None for an unknown or replaced one."""
+    return User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+
+
+def feed_items(user: User, now: dt.datetime) -> list[FeedItem]:
+    """The deadlines the person must act on, earliest first.
+
+    Whoever is reminded on the due day keeps the event while the stage runs, overdue or not (an answer's lead
+    delegate, say); once the stage is overdue, whoever the overdue reminders and the escalation reach gets it
+    too. A delegate who has endorsed or co-signed no longer has anything to do, and loses it.
+    """
+    directory = reminders.People()
+    items = []
+    for proposal, stage, due_at, deadline in selectors.current_deadlines(selectors.proposals_visible_to(user)):
+        policy = reminders.policy_for(proposal.session)
+        days_left = (timezone.localdate(due_at) - timezone.localdate(now)).days
+        kinds = {person.pk: kind for person, kind in reminders.recipients(proposal, stage, 0, policy, directory)}
+        if days_left < 0:
+            kinds |= {
+                person.pk: kind for person, kind in reminders.recipients(proposal, stage, days_left, policy, directory)
+            }
+        if user.pk not in kinds:
+            continue
+        # A session's deadline has no move counter: its event stays at SEQUENCE 0 (calendars re-read the feed).
+        uid, sequence = _uid(proposal, stage, deadline.pk if deadline else None), deadline.sequence if deadline else 0
+        items.append(FeedItem(proposal, stage, due_at, uid, sequence, kinds[user.pk]))
+    return items
+
+
+def _summary(item: FeedItem) -> str:
+    title = item.proposal.title
+    return {
+        Stage.RESEARCH: _("Research due: %(title)s"),
+        Stage.CONSULTATION: _("Consultation due: %(title)s"),
+        Stage.SUBMISSION: _("Submission due: %(title)s"),
+        Stage.ANSWER: _("Answer due: %(title)s"),
+    }[item.stage] % {"title": title}
+
+
+def _event(item: FeedItem, user: User, now: dt.datetime) -> icalendar.Event:
+    proposal = item.proposal
+    link = settings.SITE_URL + reverse("proposal-open", args=[proposal.pk])
+    # What to do is the reminder mail's sentence for the same stage, kind and person.
+    todo = reminders.todo(Reminder(proposal=proposal, stage=item.stage, kind=item.kind), user)
+    start = timezone.localtime(item.due_at).replace(microsecond=0)
+    summary = _summary(item)
+    event = icalendar.Event.new(
+        uid=item.uid, sequence=item.sequence, stamp=now.astimezone(dt.UTC).replace(microsecond=0),
+        start=start, end=start + EVENT_LENGTH, summary=summary, url=link,
+        description="\n".join([todo, "", proposal.title, proposal.organisation.name, proposal.session.name, link]),
+        categories=[str(Stage(item.stage).label)], transparency="TRANSPARENT", status="CONFIRMED",
+    )  # fmt: skip
+    alarm = icalendar.Alarm.new(description=summary)
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -ALARM_BEFORE)
+    event.add_component(alarm)
+    return event
+
+
+def calendar_for(user: User, now: dt.datetime | None = None) -> bytes:
+    """The person's feed: an iCalendar document in their language, one VEVENT per deadline of feed_items."""
+    now = now or timezone.now()
+    with translation.override(user.language):
+        calendar = icalendar.Calendar.new(
+            prodid=PRODID, uid=f"calendar-{user.pk}@{_uid_domain()}",
+            name=_("Proposal deadlines (%(name)s)") % {"name": user.display_name},
+            description=_("The deadlines of the proposals you must act on, from the youth proposal tracker."),
+            refresh_interval=REFRESH_INTERVAL,
+        )  # fmt: skip
+        calendar.add("x-wr-timezone", settings.TIME_ZONE)
+        # Outlook's name for the refresh interval; an X- property needs its value type spelled out.
+        calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
+        for item in feed_items(user, now):
+            calendar.add_component(_event(item, user, now))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,236 @@
+"""The year review (DESIGN §1: "at the end of the year nobody can say how many proposals went where").
+
+For a year and an organisation with everything below it: how many proposals were drafted, submitted,
+registered, answered and rated satisfied (the milestones of proposals.selectors.Milestone), per county or
+district (a county counts its committee's own proposals and its branches'), per topic, and in all.
+
+Every figure is a conditional count with proposals.selectors.proposal_filter, the condition the proposal list
+applies when the figure's link is followed (the cell carries the list's filter arguments), so a figure and the
+list it links to cannot disagree. One aggregate query for all the figures, whatever the number of proposals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Min, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proposals.models import Organisation, Proposal
+from proposals.selectors import Milestone, proposal_filter
+from proposals.statistics import Rate
+
+MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
+
+
+@dataclass(frozen=True)
+class Cell:
+    milestone: str
+    count: int
+    # The proposal list's filter arguments (proposals.selectors.proposal_filter): exactly what is counted.
+    filters: dict
+    percent: float = 0.0  # of the largest figure in the column, for the drawing only
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
+    organisation: Organisation | None = None
+    own: bool = False  # the chosen organisation's own proposals, without those of the organisations below it
+
+    def cell(self, milestone: str) -> Cell:
+        return next(cell for cell in self.cells if cell.milestone == milestone)
+
+    def count(self, milestone: str) -> int:
+        return self.cell(milestone).count
+
+
+@dataclass(frozen=True)
+class YearReview:
+    year: int
+    organisation: Organisation
+    units: list[Row]  # the organisations right below (counties of a city, branches of a county), then its own
+    topics: list[Row]
+    total: Row
+    funnel: list[Cell] = field(default_factory=list)  # the totals, each drawn against the largest
+
+    @property
+    def unit_level(self) -> str:
+        """The level of the unit rows: counties under a city, branches under a county."""
+        if self.organisation.level == Organisation.Level.CITY:
+            return Organisation.Level.COUNTY
+        return Organisation.Level.BRANCH
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        """Each milestone of the year's submissions as a share of the one before it (drafted stands apart)."""
+        count = self.total.count
+        return {
+            Milestone.REGISTERED: Rate("registration", count(Milestone.REGISTERED), count(Milestone.SUBMITTED)),
+            Milestone.ANSWERED: Rate("answer", count(Milestone.ANSWERED), count(Milestone.REGISTERED)),
+            Milestone.SATISFIED: Rate("satisfaction", count(Milestone.SATISFIED), count(Milestone.ANSWERED)),
+        }
+
+    @property
+    def funnel_rows(self) -> list[tuple[Cell, str, Rate | None]]:
+        """The totals for the chart: each figure, its label, and its share of the step before."""
+        rates = self.rates
+        labels = dict(Milestone.choices)
+        return [(cell, str(labels[cell.milestone]), rates.get(cell.milestone)) for cell in self.funnel]
+
+
+def review_years(proposals: QuerySet[Proposal], today: dt.date | None = None) -> list[int]:
+    """The years a review can be asked for, latest first: from the first proposal's to this year (or the last
+    submission's, if later). One query."""
+    today = today or timezone.localdate()
+    bounds = proposals.order_by().aggregate(
+        first_created=Min("created_at"), first_submitted=Min("submitted_on"), last_submitted=Max("submitted_on")
+    )
+    first = [today.year]
+    if bounds["first_created"] is not None:
+        first.append(timezone.localtime(bounds["first_created"], timezone.get_default_timezone()).year)
+    if bounds["first_submitted"] is not None:
+        first.append(bounds["first_submitted"].year)
+    last = max(today.year, bounds["last_submitted"].year if bounds["last_submitted"] else today.year)
+    return list(range(last, min(first) - 1, -1))
+
+
+def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, year: int) -> YearReview:
+    """The review of `year` for `organisation` and everything below it, within `proposals` (the viewer's scope).
+
+    Two queries: the organisations right below, and every figure in one aggregate.
+    """
+    units = list(organisation.children.order_by("name"))
+    everything = {"organisation_id": organisation.pk, "include_below": True}
+    rows: list[tuple[str, str, dict, Organisation | None, bool]] = [
+        (f"unit-{unit.pk}", unit.name, {"organisation_id": unit.pk, "include_below": True}, unit, False)
+        for unit in units
+    ]
+    rows.append(
+        (f"unit-{organisation.pk}", organisation.name, {"organisation_id": organisation.pk}, organisation, True)
+    )
+    topic_rows = [
+        (f"topic-{topic.value}", str(topic.label), everything | {"topic": topic.value}, None, False)
+        for topic in Proposal.Topic
+    ]
+    total_row = ("total", _("Total"), everything, organisation, False)
+
+    aggregates = {
+        f"{key}:{milestone.value}": Count("pk", filter=proposal_filter(**filters, year=year, milestone=milestone))
+        for key, _label, filters, _org, _own in [*rows, *topic_rows, total_row]
+        for milestone in MILESTONES
+    }
+    counts = proposals.filter(proposal_filter(**everything)).order_by().aggregate(**aggregates)
+
+    def table(specs) -> list[Row]:
+        largest = {
+            milestone: max((counts[f"{spec[0]}:{milestone.value}"] for spec in specs), default=0)
+            for milestone in MILESTONES
+        }
+        return [_row(spec, counts, year, largest) for spec in specs]
+
+    total = _row(total_row, counts, year, {})
+    top = max((cell.count for cell in total.cells), default=0)
+    funnel = [
+        Cell(cell.milestone, cell.count, cell.filters, round(100 * cell.count / top, 1) if top else 0.0)
+        for cell in total.cells
+    ]
+    return YearReview(year, organisation, table(rows), table(topic_rows), total, funnel)
+
+
+def _row(spec, counts: dict[str, int], year: int, largest: dict) -> Row:
+    key, label, filters, organisation, own = spec
+    cells = []
+    for milestone in MILESTONES:
+        count = counts[f"{key}:{milestone.value}"]
+        most = largest.get(milestone, 0)
+        cells.append(
+            Cell(milestone.value, count, filters | {"year": year, "milestone": milestone.value},
+                 round(100 * count / most, 1) if most else 0.0)
+        )  # fmt: skip
+    return Row(key, label, tuple(cells), organisation, own)
+
+
+# --- The spreadsheet ----------------------------------------------------------------------------------
+
+
+def unit_caption(review: YearReview) -> str:
+    if review.unit_level == Organisation.Level.COUNTY:
+        return _("By county or district")
+    return _("By branch")
+
+
+def row_label(row: Row) -> str:
+    if row.own:
+        return _("%(name)s (its own proposals)") % {"name": row.label}
+    return row.label
+
+
+def milestone_definitions() -> list[tuple[str, str]]:
+    """What each column counts, in the reader's language (the page and the spreadsheet show the same)."""
+    return [
+        (str(Milestone.DRAFTED.label), _("Created in the year.")),
+        (str(Milestone.SUBMITTED.label), _("Submitted to a session on a day of the year.")),
+        (str(Milestone.REGISTERED.label), _("Submitted in the year, and registered (立案) since.")),
+        (str(Milestone.ANSWERED.label),
+         _("Submitted in the year, registered, and answered by the handling unit since.")),
+        (str(Milestone.SATISFIED.label),
+         _("Submitted in the year, answered, and rated satisfied or basically satisfied.")),
+    ]  # fmt: skip
+
+
+def workbook(review: YearReview, *, link: Callable[[Cell], str] | None = None) -> bytes:
+    """The review's tables as an .xlsx: one sheet per table, each figure a link to its list when `link` is given."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    bold = Font(bold=True)
+    heading_fill = PatternFill("solid", fgColor="F2DCDB")
+    title = _("Year review %(year)d: %(organisation)s") % {"year": review.year, "organisation": review.organisation}
+
+    def sheet(ws, caption: str, first_heading: str, rows: list[Row]) -> None:
+        ws.title = caption[:31]
+        ws.append([title])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append([caption])
+        ws.append([first_heading, *(str(milestone.label) for milestone in MILESTONES)])
+        for cell in ws[3]:
+            cell.font, cell.fill = bold, heading_fill
+        for row in [*rows, review.total]:
+            ws.append([row_label(row), *(cell.count for cell in row.cells)])
+            ws.cell(row=ws.max_row, column=1).data_type = "s"  # a name is text, even one that starts with "="
+            if link is not None:
+                for column, cell in enumerate(row.cells, start=2):
+                    target = ws.cell(row=ws.max_row, column=column)
+                    target.hyperlink = link(cell)
+                    target.style = "Hyperlink"
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True, underline="single" if link and cell.column > 1 else None,
+                             color="0563C1" if link and cell.column > 1 else None)  # fmt: skip
+        ws.column_dimensions["A"].width = 36
+        for column in range(2, len(MILESTONES) + 2):
+            ws.column_dimensions[get_column_letter(column)].width = 12
+        ws.freeze_panes = "B4"
+
+    sheet(book.active, unit_caption(review), _("Organisation"), review.units)
+    sheet(book.create_sheet(), _("By topic"), _("Topic"), review.topics)
+    notes = book.create_sheet(_("Definitions")[:31])
+    notes.append([title])
+    notes["A1"].font = Font(bold=True, size=14)
+    for name, meaning in milestone_definitions():
+        notes.append([name, meaning])
+        notes.cell(row=notes.max_row, column=1).font = bold
+        notes.cell(row=notes.max_row, column=2).alignment = Alignment(wrap_text=True)
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,43 @@
+"""The deadline calendar feed at its secret address, and replacing that address."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from proposals import services
+from proposals.calendar_feed import calendar_for, user_by_calendar_token
+
+
+def calendar_url(request, user) -> str:
+    """The feed's address for this person (made the first time it is shown), as their calendar reaches it."""
+    return request.build_absolute_uri(reverse("calendar-feed", args=[services.calendar_token_for(user=user)]))
+
+
+@require_safe
+def calendar_feed(request, token: str):
+    """No login: calendars cannot sign in. The secret in the address is the key; a replaced one is 404."""
+    user = user_by_calendar_token(token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(calendar_for(user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    # The address is a secret and the content personal: no shared cache may keep it, no search engine list it.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_regenerate(request):
+    services.calendar_token_regenerate(user=request.user)
+    messages.success(
+        request, _("Your calendar has a new address. The old one no longer works: subscribe again with this one.")
+    )
+    return redirect(reverse("preferences") + "#calendar")

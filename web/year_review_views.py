@@ -1,0 +1,83 @@
+"""The year review of coordinators and administrators: the page, printable, and the same tables as .xlsx."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from proposals import statistics, year_review
+from proposals.models import Organisation, User
+from proposals.selectors import organisations_in_scope, proposals_visible_to
+from web.templatetags.proposal_links import list_url
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class YearReviewForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    # Counted with the organisations below it.
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+
+    def __init__(self, query, *, user: User, years: list[int]):
+        scope = organisations_in_scope(user).select_related(None).order_by("level", "name")
+        defaults = {"year": str(timezone.localdate().year), "organisation": _default_organisation(user, scope)}
+        data = {name: query.get(name) or default for name, default in defaults.items()}
+        super().__init__(data)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+        self.fields["organisation"].queryset = scope
+
+
+def _default_organisation(user: User, scope) -> str:
+    """The user's own committee; for an administrator, the first city committee."""
+    if user.organisation_id is not None:
+        return str(user.organisation_id)
+    first = scope.filter(level=Organisation.Level.CITY).values_list("pk", flat=True).first()
+    return str(first) if first is not None else ""
+
+
+def _review(request) -> tuple[YearReviewForm, year_review.YearReview | None]:
+    if not statistics.can_view_statistics(request.user):
+        raise Http404
+    proposals = proposals_visible_to(request.user)
+    form = YearReviewForm(request.GET, user=request.user, years=year_review.review_years(proposals))
+    if not form.is_valid():
+        return form, None
+    chosen = form.cleaned_data
+    return form, year_review.year_review(proposals, organisation=chosen["organisation"], year=chosen["year"])
+
+
+@login_required
+@require_GET
+def year_review_page(request):
+    """Drafted, submitted, registered, answered and rated satisfied in a year, per county and per topic."""
+    form, review = _review(request)
+    context = {
+        "form": form,
+        "review": review,
+        "unit_caption": year_review.unit_caption(review) if review else "",
+        "definitions": year_review.milestone_definitions(),
+        "milestones": year_review.MILESTONES,
+    }
+    return render(request, "web/year_review.html", context, status=200 if review else 400)
+
+
+@login_required
+@require_GET
+def year_review_xlsx(request):
+    """The page's tables as a spreadsheet; each figure links to the list it counts."""
+    form, review = _review(request)
+    if review is None:
+        return render(request, "web/year_review.html", {"form": form, "review": None}, status=400)
+    content = year_review.workbook(review, link=lambda cell: request.build_absolute_uri(list_url(cell.filters)))
+    response = HttpResponse(content, content_type=XLSX)
+    filename = f"{review.year}-{review.organisation.name}-{_('Year review')}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
