@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from proposals import documents, exports, selectors
@@ -24,8 +24,6 @@ from proposals.models import DocumentExport, Organisation, Session, User
 
 RECENT_EXPORTS = 20
 UNFINISHED = (DocumentExport.Status.PENDING, DocumentExport.Status.RUNNING)
-# "Failed" alone is translated for reminders (发送失败, failed to send); an export fails otherwise.
-STATUS_LABELS = {DocumentExport.Status.FAILED: pgettext_lazy("document export", "Failed")}
 
 
 @login_required
@@ -79,7 +77,7 @@ def export_status(export: DocumentExport) -> dict:
     return {
         "id": export.pk,
         "status": export.status,
-        "status_label": str(STATUS_LABELS.get(export.status, export.get_status_display())),
+        "status_label": str(export.get_status_display()),
         "done": export.done,
         "total": export.total,
         "count_label": _("%(done)d of %(total)d proposals") % {"done": export.done, "total": export.total},
