@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from proposals import services
 from proposals.models import Body, Delegate, Organisation, Proposal, Session, User
+from tracker.celery import app as celery_app
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -49,10 +50,13 @@ def requires_redis():
 
 
 @pytest.fixture(autouse=True)
-def _mail_in_memory(settings, tmp_path):
+def _mail_in_memory(settings, tmp_path, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tasks run in-process. Celery reads its settings once and keeps them, so its own copy is set too: which
+    # value it kept would otherwise depend on the test that happened to touch Celery first.
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     # Real hashing costs ~0.3 s a user; the tests create dozens and never test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -132,6 +136,13 @@ class World:
             kind=kind,
             **fields,
         )
+
+
+@pytest.fixture
+def eager_off(settings, monkeypatch) -> None:
+    """For tests where a real worker must run the tasks: they go to the broker instead of running in-process."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
 @pytest.fixture

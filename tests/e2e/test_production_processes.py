@@ -46,12 +46,11 @@ def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
 
 
 def test_gunicorn_worker_and_beat_run_with_production_settings(
-    requires_postgresql, requires_redis, transactional_db, processes, tmp_path, settings
+    requires_postgresql, requires_redis, transactional_db, processes, tmp_path, settings, eager_off
 ):
     env = production_env(tmp_path, broker_url=requires_redis)
     # The test process sends through the same broker and reads the same result backend as the worker.
     env["CELERY_RESULT_BACKEND"] = settings.CELERY_RESULT_BACKEND
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     queue = f"e2e-{uuid.uuid4().hex[:12]}"  # ours alone: no other worker on this Redis can answer for ours
     celery = [str(BIN / "celery"), "-A", "tracker"]
 

@@ -220,18 +220,6 @@ class Rig:
 
 
 @pytest.fixture
-def eager_off(settings) -> Iterator[None]:
-    """The autouse fixture of tests/conftest.py runs tasks in-process; here a real worker must run them."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def broker_url(requires_redis) -> Iterator[str]:
     url = redis_db(requires_redis, BROKER_DB)
     client = redis.Redis.from_url(url, socket_connect_timeout=2)

@@ -109,13 +109,11 @@ def test_saving_unchanged_text_makes_no_revision(world):
 
 
 def test_a_broker_that_is_down_does_not_fail_the_users_request(
-    world, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+    world, monkeypatch, django_capture_on_commit_callbacks, caplog, eager_off
 ):
     """The change commits; the notice is logged as lost to the broker, and the request goes on."""
     from tracker.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens there
     # Celery keeps its broker connections in pools made from the URL of the moment: start afresh.
     monkeypatch.setattr(app, "_pool", None)
