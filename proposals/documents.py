@@ -116,11 +116,17 @@ def _set_fonts(rpr, east_asia: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
+def _child(parent, tag: str):
+    """The element's child `tag`, appended when missing."""
+    child = parent.find(qn(tag))
+    if child is None:
+        child = OxmlElement(tag)
+        parent.append(child)
+    return child
+
+
 def _set_language(rpr) -> None:
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
+    lang = _child(rpr, "w:lang")
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
     lang.set(qn("w:bidi"), "ar-SA")
@@ -208,10 +214,7 @@ def _prepare(document) -> None:
         ppr.remove(spacing)
     # Theme fonts resolve through this language: Chinese, not the template's Japanese.
     settings = document.settings.element
-    theme_language = settings.find(qn("w:themeFontLang"))
-    if theme_language is None:
-        theme_language = OxmlElement("w:themeFontLang")
-        settings.append(theme_language)
+    theme_language = _child(settings, "w:themeFontLang")
     theme_language.set(qn("w:val"), "zh-CN")
     theme_language.set(qn("w:eastAsia"), "zh-CN")
 

@@ -7,28 +7,19 @@ import threading
 from collections import Counter
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from proposals.models import Proposal, Revision, Transition
 from proposals.workflow import State
+from tests.api.conftest import client_for as token_client_for
 from tests.api.test_errors import assert_problem
 
 PARALLEL = 20
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+    client = token_client_for(user)
     client.raise_request_exception = False  # a 500 must show as a 500, not vanish in a thread
     return client
 
