@@ -4,6 +4,7 @@ refuse unknown fields. The rules (who may, what is valid in the domain) are in p
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,7 @@ from proposals.models import (
     Session,
     Transition,
     User,
+    full_name,
 )
 from proposals.workflow import ACTIONS, ActionOption, State
 
@@ -164,7 +166,14 @@ class DeadlineSerializer(serializers.ModelSerializer):
         fields = ("stage", "due_at", "is_current", "reason")
 
 
+STATE_LABELS = dict(State.choices)
+
+
 class ProposalListSerializer(serializers.ModelSerializer):
+    """A proposal in a list. The fields below are the contract (and the schema); to_representation writes them by
+    hand because a page of 100 would otherwise spend more time in DRF's field-by-field walk than in the database
+    (docs/performance.md). tests/api/test_list_representation.py holds it to the generic walk's output."""
+
     url = serializers.SerializerMethodField()
     state_label = serializers.CharField(source="get_state_display")
     organisation = NamedSerializer()
@@ -179,12 +188,33 @@ class ProposalListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, proposal: Proposal) -> str:
-        return reverse("api:proposal-detail", args=[proposal.pk], request=self.context.get("request"))
+        return f"{self._proposals_url}{proposal.pk}/"
+
+    @cached_property
+    def _proposals_url(self) -> str:
+        # A proposal's URL is the list's and its id (the router's pattern): reversed once per page, not per row.
+        return reverse("api:proposal-list", request=self.context.get("request"))
 
     @extend_schema_field(DelegateRefSerializer(allow_null=True))
     def get_lead_delegate(self, proposal: Proposal):
-        lead = proposal.lead_assignment()
-        return DelegateRefSerializer(lead.delegate).data if lead is not None else None
+        # From selectors.with_lead_delegate's columns: a list page builds no assignment or delegate objects.
+        if proposal.lead_delegate_id is None:
+            return None
+        name = full_name(proposal.lead_first_name, proposal.lead_last_name) or proposal.lead_username
+        return {"id": proposal.lead_delegate_id, "name": name, "body": proposal.lead_body}
+
+    def to_representation(self, proposal: Proposal) -> dict:
+        moment = self.fields["updated_at"].to_representation
+        due = proposal.current_due_at
+        return {
+            "id": proposal.pk, "url": self.get_url(proposal), "title": proposal.title, "kind": proposal.kind,
+            "topic": proposal.topic, "state": proposal.state, "state_label": str(STATE_LABELS[proposal.state]),
+            "organisation": {"id": proposal.organisation.pk, "name": proposal.organisation.name},
+            "session": {"id": proposal.session.pk, "name": proposal.session.name},
+            "lead_delegate": self.get_lead_delegate(proposal), "revision_number": proposal.revision_number,
+            "version": proposal.version, "current_due_at": moment(due) if due is not None else None,
+            "updated_at": moment(proposal.updated_at),
+        }  # fmt: skip
 
 
 class ActionOptionSerializer(serializers.Serializer):
@@ -234,6 +264,10 @@ class ProposalDetailSerializer(ProposalListSerializer):
             *ProposalListSerializer.Meta.fields, "background", "research_findings", "recommendations", "author",
             "assignments", "deadlines", "outcome", "allowed_actions", "links", "created_at",
         )  # fmt: skip
+
+    def to_representation(self, proposal: Proposal) -> dict:
+        # One proposal at a time: DRF's generic walk over the declared fields.
+        return serializers.ModelSerializer.to_representation(self, proposal)
 
     @extend_schema_field(ActionOptionSerializer(many=True))
     def get_allowed_actions(self, proposal: Proposal):

@@ -4,13 +4,12 @@ The files are made by proposals.spreadsheets, the same as the web list's."""
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import renderers
 from rest_framework.generics import GenericAPIView
 
-from api.filters import ProposalFilter, StableOrderingFilter
+from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFilter
 from api.views import LanguageMixin, ProposalViewSet
 from proposals import selectors, spreadsheets
 
@@ -36,7 +35,7 @@ class XlsxRenderer(_FileRenderer):
 
 class _ProposalExport(LanguageMixin, GenericAPIView):
     filterset_class = ProposalFilter
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [ProposalFilterBackend, StableOrderingFilter]
     ordering_fields = ProposalViewSet.ordering_fields
     ordering = ProposalViewSet.ordering
     pagination_class = None

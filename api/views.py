@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from knox.views import LoginView as KnoxLoginView
@@ -28,7 +27,7 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.authentication import TokenAuthentication
-from api.filters import ProposalFilter, StableOrderingFilter
+from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFilter
 from api.parsers import EvidenceMultiPartParser
 from api.preconditions import etag_of, expected_version, version_checked
 from api.problems import PayloadTooLarge
@@ -156,7 +155,7 @@ class ProposalViewSet(
     LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     filterset_class = ProposalFilter
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [ProposalFilterBackend, StableOrderingFilter]
     ordering_fields = ("id", "created_at", "updated_at", "title")
     ordering = ("-id",)
     lookup_value_regex = ID

@@ -91,6 +91,13 @@ def _is_cjk(text: str) -> bool:
     return any("\u4e00" <= char <= "\u9fff" for char in text)
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """Chinese names read family name first, with no space: 刘振华, not "振华 刘"."""
+    if _is_cjk(last_name) or _is_cjk(first_name):
+        return f"{last_name}{first_name}".strip()
+    return f"{first_name} {last_name}".strip()
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         SECRETARY = "secretary", _("Secretary")
@@ -144,10 +151,7 @@ class User(AbstractUser):
             raise ValidationError({"organisation": _("Coordinators work at a city or county committee.")})
 
     def get_full_name(self) -> str:
-        # Chinese names read family name first, with no space: 刘振华, not "振华 刘".
-        if _is_cjk(self.last_name) or _is_cjk(self.first_name):
-            return f"{self.last_name}{self.first_name}".strip()
-        return super().get_full_name()
+        return full_name(self.first_name, self.last_name)
 
     @property
     def display_name(self) -> str:

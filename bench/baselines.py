@@ -1,0 +1,143 @@
+"""What the product is measured against, served beside it by bench.urls (never by the product's own URLs).
+
+- raw_proposal_list: the limit. The rows the delegates' list returns (same scope, filter, order and page), by
+  one hand-written SQL query, turned into the same JSON by orjson in a bare view: no DRF, no serializers, no
+  authentication (the caller is named in the query string; scoping is in the SQL).
+- NaiveProposalList: the naive build. A ModelSerializer with nested serializers and DRF's default page-number
+  pagination, over the same scope and filters, without select_related/prefetch or lean reads.
+- hello: a trivial JSON endpoint, the ceiling of the HTTP stack under load.
+"""
+
+from __future__ import annotations
+
+import orjson
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import pagination, serializers
+from rest_framework.generics import ListAPIView
+
+from api.authentication import TokenAuthentication
+from api.filters import ProposalFilter
+from proposals import selectors
+from proposals.models import Assignment, Proposal, User
+from proposals.workflow import State
+
+RAW_LIST_SQL = """
+SELECT p.id, p.title, p.kind, p.topic, p.state, o.id, o.name, s.id, s.name, ld.id,
+       lu.first_name, lu.last_name, lu.username, ld.body,
+       p.revision_number, p.version,
+       CASE WHEN p.state = 'ready' THEN s.submission_deadline
+            ELSE (SELECT d.due_at FROM proposals_deadline d WHERE d.proposal_id = p.id AND d.is_current LIMIT 1) END,
+       p.updated_at
+FROM proposals_proposal p
+JOIN proposals_organisation o ON o.id = p.organisation_id
+JOIN proposals_session s ON s.id = p.session_id
+LEFT JOIN proposals_assignment la ON la.proposal_id = p.id AND la.role = 'lead'
+LEFT JOIN proposals_delegate ld ON ld.id = la.delegate_id
+LEFT JOIN proposals_user lu ON lu.id = ld.user_id
+WHERE EXISTS (SELECT 1 FROM proposals_assignment a JOIN proposals_delegate d ON d.id = a.delegate_id
+              WHERE a.proposal_id = p.id AND d.user_id = %s)
+  AND p.state IN ({states}) AND p.id < %s
+ORDER BY p.id DESC
+LIMIT %s
+"""
+
+
+def _moment(value) -> str | None:
+    # As DRF writes a datetime: in the current time zone, ISO 8601, "Z" for UTC.
+    return None if value is None else timezone.localtime(value).isoformat().replace("+00:00", "Z")
+
+
+def _name(first: str, last: str, username: str) -> str:
+    # The product's rule for names (family name first for Chinese ones), not a second copy of it.
+    return User(first_name=first, last_name=last, username=username).display_name
+
+
+def raw_proposal_list(request):
+    """GET ?user=<id>&state=...&page_size=50[&before=<id>]: a delegate's page, as the API's list shows it."""
+    states = request.GET.getlist("state")
+    page_size = int(request.GET.get("page_size", 50))
+    before = int(request.GET.get("before", 2**62))
+    sql = RAW_LIST_SQL.format(states=", ".join(["%s"] * len(states)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [int(request.GET["user"]), *states, before, page_size + 1])
+        rows = cursor.fetchall()
+    labels = {value: str(label) for value, label in State.choices}
+    base = request.build_absolute_uri("/api/v1/proposals/")
+    results = [
+        {"id": r[0], "url": f"{base}{r[0]}/", "title": r[1], "kind": r[2], "topic": r[3], "state": r[4],
+         "state_label": labels[r[4]], "organisation": {"id": r[5], "name": r[6]}, "session": {"id": r[7], "name": r[8]},
+         "lead_delegate": {"id": r[9], "name": _name(*r[10:13]), "body": r[13]} if r[9] is not None else None,
+         "revision_number": r[14], "version": r[15], "current_due_at": _moment(r[16]), "updated_at": _moment(r[17])}
+        for r in rows[:page_size]
+    ]  # fmt: skip
+    next_url = None
+    if len(rows) > page_size:
+        query = request.GET.copy()
+        query["before"] = str(results[-1]["id"])
+        next_url = request.build_absolute_uri("?" + query.urlencode())
+    body = orjson.dumps({"next": next_url, "previous": None, "results": results})
+    return HttpResponse(body, content_type="application/json")
+
+
+class NaiveDelegateSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.display_name")
+
+    class Meta:
+        model = selectors.Delegate
+        fields = ("id", "name", "body")
+
+
+class NaiveProposalSerializer(serializers.ModelSerializer):
+    """What a first version would write: nested fields read row by row."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:proposal-detail")
+    state_label = serializers.CharField(source="get_state_display")
+    organisation = serializers.SerializerMethodField()
+    session = serializers.SerializerMethodField()
+    lead_delegate = serializers.SerializerMethodField()
+    current_due_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposal
+        fields = ("id", "url", "title", "kind", "topic", "state", "state_label", "organisation", "session",
+                  "lead_delegate", "revision_number", "version", "current_due_at", "updated_at")  # fmt: skip
+
+    def get_organisation(self, proposal):
+        return {"id": proposal.organisation.pk, "name": proposal.organisation.name}
+
+    def get_session(self, proposal):
+        return {"id": proposal.session.pk, "name": proposal.session.name}
+
+    def get_lead_delegate(self, proposal):
+        lead = proposal.assignments.filter(role=Assignment.Role.LEAD).first()
+        return NaiveDelegateSerializer(lead.delegate).data if lead else None
+
+    def get_current_due_at(self, proposal):
+        if proposal.state == State.READY:
+            return serializers.DateTimeField().to_representation(proposal.session.submission_deadline)
+        deadline = proposal.deadlines.filter(is_current=True).first()
+        return serializers.DateTimeField().to_representation(deadline.due_at) if deadline else None
+
+
+class NaivePagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+
+
+class NaiveProposalList(ListAPIView):
+    authentication_classes = (TokenAuthentication,)
+    serializer_class = NaiveProposalSerializer
+    pagination_class = NaivePagination
+    filter_backends = (DjangoFilterBackend,)
+    filterset_class = ProposalFilter
+
+    def get_queryset(self):
+        return selectors.with_current_due(selectors.proposals_visible_to(self.request.user)).order_by("-id")
+
+
+def hello(request):
+    return JsonResponse({"hello": gettext("Youth proposal tracker")})

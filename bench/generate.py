@@ -1,0 +1,487 @@
+"""The benchmark data: years of Shuozhou proposals at 10k, 100k or 1M, in PostgreSQL (COPY) or SQLite (bulk inserts).
+
+The world (organisations, demo logins, coming sessions) is the demo's, made by `seed_demo`; on top of it come
+ten years of past sessions, a pool of delegates and the proposals with their revisions, assignments,
+comments, transition log, deadlines and sent reminders. Texts are sentences of the demo proposals
+(shared/seed-article-zh.txt's figures), shuffled and recombined.
+
+Most proposals belong to past sessions and are closed, answered, withdrawn or waiting for an answer due
+months ahead; a tenth are being written for the coming sessions, their stages due weeks ahead. Exactly
+DUE_NOW of them, whatever the size, are in consultation with their due date within the reminder window
+of `generated_at`, each with a lead delegate of its own: the reminder sweep's work is the same at every size.
+
+Rows are written in one pass per table, ids chosen here; indexes (but those of constraints) are dropped
+before and rebuilt after on PostgreSQL, where foreign-key triggers are off while loading (the rows are
+consistent by construction; the tests of proposals/ keep the rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from proposals import demo_data as data
+from proposals.models import (
+    Assignment,
+    Comment,
+    Deadline,
+    Delegate,
+    Organisation,
+    Proposal,
+    Reminder,
+    Revision,
+    Session,
+    Transition,
+    User,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+GENERATOR_VERSION = 1
+DUE_NOW = 1_000  # consultation stages due within the reminder window, at every size
+EXTRA_DELEGATES = 1_200  # so that DUE_NOW proposals each have a lead of their own (and 1,000 mails go out)
+PAST_YEARS = 10
+PASSWORD = "shuozhou-demo-2026"  # the demo's; the bench logs in as demo users
+
+# The final states of past sessions' proposals, with their shares (what a city's archive looks like).
+PAST_STATES = (
+    ("closed", 0.56), ("answered", 0.08), ("registered", 0.06), ("submitted", 0.03),
+    ("not_registered", 0.07), ("withdrawn", 0.10),
+)  # fmt: skip
+COMING_STATES = (("draft", 0.30), ("research", 0.25), ("consultation", 0.30), ("ready", 0.15))
+PATH = ("draft", "research", "consultation", "ready", "submitted", "registered", "answered", "closed")
+ACTIONS = {  # the action that enters each state along the path
+    "research": "start_research", "consultation": "start_consultation", "ready": "finalise",
+    "submitted": "submit", "registered": "register", "answered": "record_answer", "closed": "rate",
+    "not_registered": "reject", "withdrawn": "withdraw",
+}  # fmt: skip
+REFERENCE_PREFIX = {"motion": "议案", "suggestion": "建议", "cppcc_proposal": "提案"}
+TOPICS = [value for value, _label in Proposal.Topic.choices]
+RATINGS = ("satisfied", "satisfied", "basically_satisfied", "unsatisfied")
+HANDLING_UNITS = ("市人力资源和社会保障局", "市教育局", "市卫生健康委员会", "市民政局", "市财政局", "市住房和城乡建设局")
+VILLAGE_CHARS, VILLAGE_SPAN = 0x5C71, 256  # 山 and the characters after it
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨欣悦思远嘉怡子涵梓轩"
+
+
+def sentences(text: str) -> list[str]:
+    return [s + "。" for s in re.split(r"[。\n]+", text) if len(s) > 8]
+
+
+@dataclass
+class Corpus:
+    """Sentences of the demo proposals, by the field they come from."""
+
+    titles: list[str]
+    background: list[str]
+    findings: list[str]
+    recommendations: list[str]
+    comments: list[str]
+
+    @classmethod
+    def from_demo(cls) -> Corpus:
+        specs = data.PROPOSALS
+        subjects = [re.sub(r"^关于|的(议案|建议|提案)$", "", s.title) for s in specs]
+        return cls(
+            titles=subjects,
+            background=[x for s in specs for x in sentences(s.background)],
+            findings=[x for s in specs if s.findings for x in sentences(s.findings)],
+            recommendations=[x for s in specs for x in s.recommendations],
+            comments=[*data.LEAD_QUESTIONS, *data.COSIGNER_COMMENTS, *data.COORDINATOR_DRAFT_COMMENTS],
+        )
+
+    def title(self, rng: random.Random, kind: str, region: str) -> str:
+        suffix = {"motion": "的议案", "suggestion": "的建议", "cppcc_proposal": "的提案"}[kind]
+        subject = rng.choice(self.titles)
+        if rng.random() < 0.3:  # a county's variant of a city-wide subject
+            subject = f"{region}{subject}"
+        return f"关于{subject}{suffix}"[:200]
+
+    def text(self, rng: random.Random, pool: list[str], low: int, high: int) -> str:
+        return "".join(rng.sample(pool, min(len(pool), rng.randint(low, high))))
+
+    def visit(self, rng: random.Random, region: str) -> str:
+        """Where the research went: a village of two characters of the mountain radical (峪, 岭, 崖 ...), so
+        that searching for one place finds few proposals, as searching an archive for a specific case does."""
+        village = chr(VILLAGE_CHARS + rng.randrange(VILLAGE_SPAN)) + chr(VILLAGE_CHARS + rng.randrange(VILLAGE_SPAN))
+        return f"课题组到{region}{village}村走访青年{rng.randint(12, 180)}名。"
+
+    def numbered(self, rng: random.Random) -> str:
+        items = rng.sample(self.recommendations, rng.randint(2, 4))
+        return "\n".join(f"{'一二三四'[i]}、{item}" for i, item in enumerate(items))
+
+
+class Writer:
+    """Rows of one table, in the model's column order, into PostgreSQL by COPY or SQLite by executemany."""
+
+    def __init__(self, model, columns: tuple[str, ...]):
+        self.model = model
+        self.columns = columns
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def add(self, *values) -> None:
+        self.rows.append(values)
+        if len(self.rows) >= 20_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                names = ", ".join(f'"{c}"' for c in self.columns)
+                with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+            else:
+                names = ", ".join(f'"{c}"' for c in self.columns)
+                marks = ", ".join("?" for _ in self.columns)
+                cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', self.rows)
+        self.count += len(self.rows)
+        self.rows = []
+
+
+def table_sizes() -> dict[str, int]:
+    models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, User)
+    return {m._meta.db_table: m.objects.count() for m in models}
+
+
+# --- Bookkeeping: which data a database holds ---------------------------------------------------------
+
+
+def read_meta() -> dict | None:
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute("SELECT size, seed, version, generated_at FROM bench_meta")
+        except Exception:  # no such table: not a bench database (yet)
+            return None
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    generated_at = row[3] if isinstance(row[3], dt.datetime) else dt.datetime.fromisoformat(row[3])
+    return {"size": row[0], "seed": row[1], "version": row[2], "generated_at": generated_at}
+
+
+def write_meta(size: int, seed: int, generated_at: dt.datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_meta (size integer, seed integer, version integer, generated_at timestamp with time zone)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_meta VALUES (%s, %s, %s, %s)", [size, seed, GENERATOR_VERSION, generated_at]
+        )
+
+
+# --- PostgreSQL: load without secondary indexes --------------------------------------------------------
+
+BIG_TABLES = tuple(m._meta.db_table for m in (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder))
+
+
+def drop_secondary_indexes() -> list[str]:
+    """Drop the indexes that no constraint owns; return their definitions to rebuild them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT i.indexname, i.indexdef FROM pg_indexes i
+               WHERE i.tablename = ANY(%s) AND i.schemaname = current_schema()
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
+            [list(BIG_TABLES)],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in indexes]
+
+
+def rebuild(definitions: list[str], progress) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for definition in definitions:
+            started = time.perf_counter()
+            cursor.execute(definition)
+            progress(f"  {definition.split(' ON ')[0].split()[-1]}: {time.perf_counter() - started:.1f} s")
+        for table in BIG_TABLES:
+            cursor.execute(f'ANALYZE "{table}"')
+        cursor.execute("RESET maintenance_work_mem")
+
+
+def reset_sequences() -> None:
+    models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, User, Delegate, Session)
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(_no_style(), models):
+            cursor.execute(statement)
+
+
+def _no_style():
+    from django.core.management.color import no_style
+
+    return no_style()
+
+
+# --- The world ----------------------------------------------------------------------------------------
+
+
+class World:
+    def __init__(self, rng: random.Random, now: dt.datetime):
+        self.rng = rng
+        self.now = now
+        self.organisations = list(Organisation.objects.select_related("parent"))
+        self.city = next(o for o in self.organisations if o.parent_id is None)
+        self.author_of = {}
+        secretaries = User.objects.filter(role=User.Role.SECRETARY).exclude(organisation=None)
+        for user in secretaries.order_by("pk"):
+            self.author_of.setdefault(user.organisation_id, user.pk)
+        coordinator = User.objects.filter(role=User.Role.COORDINATOR, organisation=self.city).order_by("pk").first()
+        self.coordinator_id = coordinator.pk
+        for organisation in self.organisations:
+            self.author_of.setdefault(organisation.pk, coordinator.pk)
+        self.branches = [o for o in self.organisations if o.level == Organisation.Level.BRANCH] or self.organisations
+        self.add_delegates()
+        self.pools = {
+            body: list(Delegate.objects.filter(body=body).exclude(user__username__startswith="bench-").values_list("pk", "user_id"))
+            for body in ("npc", "cppcc")
+        }
+        self.extra = list(Delegate.objects.filter(user__username__startswith="bench-").order_by("pk").values_list("pk", "user_id"))
+        self.past_sessions = self.add_past_sessions()
+        self.coming_sessions = list(Session.objects.filter(submission_deadline__gt=now + dt.timedelta(days=20)))
+
+    def add_delegates(self) -> None:
+        password = make_password(None)  # unusable: these people never log in
+        users = [
+            User(username=f"bench-delegate-{i:04d}", last_name=self.rng.choice(SURNAMES),
+                 first_name="".join(self.rng.sample(GIVEN, 2)), email=f"bench-delegate-{i:04d}@{data.EMAIL_DOMAIN}",
+                 role=User.Role.DELEGATE, password=password)
+            for i in range(EXTRA_DELEGATES)
+        ]  # fmt: skip
+        User.objects.bulk_create(users, batch_size=500)
+        users = User.objects.filter(username__startswith="bench-delegate-").order_by("pk")
+        Delegate.objects.bulk_create(
+            [Delegate(user=u, body="npc", level="city", region="朔州市", constituency="朔城区选区") for u in users],
+            batch_size=500,
+        )
+
+    def add_past_sessions(self) -> list[Session]:
+        sessions = []
+        year = self.now.year
+        for back in range(1, PAST_YEARS + 1):
+            opening = dt.date(year - back, 2, 20)
+            for body, name in (("npc", f"朔州市人民代表大会{year - back}年会议"), ("cppcc", f"政协朔州市委员会{year - back}年会议")):
+                sessions.append(
+                    Session(body=body, level="city", region="朔州市", name=name, opening_date=opening,
+                            closing_date=opening + dt.timedelta(days=5),
+                            submission_deadline=dt.datetime.combine(opening - dt.timedelta(days=5), dt.time(18), tzinfo=SHANGHAI))
+                )  # fmt: skip
+        Session.objects.bulk_create(sessions)
+        return list(Session.objects.filter(name__in=[s.name for s in sessions]))
+
+
+# --- The proposals ------------------------------------------------------------------------------------
+
+
+def _columns(model, *names: str) -> tuple[str, ...]:
+    return tuple(model._meta.get_field(name).column for name in names)
+
+
+def generate(size: int, seed: int, progress=print) -> dict:
+    """Fill the current (migrated, empty) database. Returns the counts per table and the seconds taken."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    # The moment the data is "now" for: today at 10:00 in Shanghai, after the morning's reminders are due to go.
+    now = dt.datetime.combine(timezone.localdate(), dt.time(10), tzinfo=SHANGHAI)
+    call_command("seed_demo", stdout=io.StringIO())
+    with transaction.atomic():
+        world = World(rng, now)
+    corpus = Corpus.from_demo()
+    definitions = []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")  # no FK triggers while loading
+            cursor.execute("SET synchronous_commit = off")
+        definitions = drop_secondary_indexes()
+    loader = Loader(world, corpus, rng, size)
+    with transaction.atomic():
+        loader.run(progress)
+        write_meta(size, seed, now)
+    loaded = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        progress(f"Loaded in {loaded:.0f} s; rebuilding {len(definitions)} indexes")
+        rebuild(definitions, progress)
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    reset_sequences()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"tables": table_sizes(), "seconds": round(time.perf_counter() - started, 1), "load_seconds": round(loaded, 1)}
+
+
+class Loader:
+    def __init__(self, world: World, corpus: Corpus, rng: random.Random, size: int):
+        self.world, self.corpus, self.rng, self.size = world, corpus, rng, size
+        self.next_id = {m: (m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+                        for m in (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder)}  # fmt: skip
+        self.references: dict[int, int] = {}
+        self.proposals = Writer(Proposal, _columns(
+            Proposal, "id", "title", "background", "research_findings", "recommendations", "revision_number", "kind",
+            "topic", "organisation", "author", "session", "state", "version", "reference_number", "submitted_on",
+            "decision_note", "handling_units", "answer", "answered_on", "rating", "created_at", "updated_at"))  # fmt: skip
+        self.revisions = Writer(Revision, _columns(
+            Revision, "id", "proposal", "number", "title", "background", "research_findings", "recommendations",
+            "author", "created_at"))  # fmt: skip
+        self.assignments = Writer(Assignment, _columns(
+            Assignment, "id", "proposal", "delegate", "role", "assigned_by", "assigned_at", "endorsed_revision",
+            "cosigned_at", "declined_at"))  # fmt: skip
+        self.comments = Writer(Comment, _columns(Comment, "id", "proposal", "revision", "author", "kind", "body", "created_at"))
+        self.transitions = Writer(Transition, _columns(
+            Transition, "id", "proposal", "action", "from_state", "to_state", "actor", "note", "revision_number",
+            "created_at"))  # fmt: skip
+        self.deadlines = Writer(Deadline, _columns(
+            Deadline, "id", "proposal", "stage", "due_at", "is_current", "sequence", "set_by", "reason"))  # fmt: skip
+        self.reminders = Writer(Reminder, _columns(
+            Reminder, "id", "proposal", "stage", "due_at", "offset_days", "recipient", "kind", "send_after", "status",
+            "attempts", "last_error", "sent_at", "message_id", "created_at"))  # fmt: skip
+        self.writers = (self.proposals, self.revisions, self.assignments, self.comments, self.transitions,
+                        self.deadlines, self.reminders)  # fmt: skip
+
+    def new_id(self, model) -> int:
+        pk = self.next_id[model]
+        self.next_id[model] = pk + 1
+        return pk
+
+    def plan(self) -> Iterator[tuple[Session, str, bool]]:
+        """(session, final state, due now) for each proposal, oldest first (ids grow with time)."""
+        rng, world = self.rng, self.world
+        coming = self.size // 10
+        due = min(DUE_NOW, coming, len(world.extra))
+        past = self.size - coming
+        sessions = sorted(world.past_sessions, key=lambda s: s.submission_deadline)
+        states, weights = zip(*PAST_STATES, strict=True)
+        for i in range(past):
+            session = sessions[i * len(sessions) // past]
+            yield session, rng.choices(states, weights)[0], False
+        states, weights = zip(*COMING_STATES, strict=True)
+        due_at = set(rng.sample(range(coming), due))
+        for i in range(coming):
+            yield rng.choice(world.coming_sessions), ("consultation" if i in due_at else rng.choices(states, weights)[0]), i in due_at
+
+    def run(self, progress) -> None:
+        extra = iter(self.world.extra)
+        step = max(1, self.size // 10)
+        for n, (session, state, due_now) in enumerate(self.plan(), 1):
+            self.proposal(session, state, next(extra) if due_now else None)
+            if n % step == 0:
+                progress(f"  {n:,} proposals")
+        for writer in self.writers:
+            writer.flush()
+
+    def proposal(self, session: Session, state: str, due_lead: tuple[int, int] | None) -> None:
+        rng, world, corpus = self.rng, self.world, self.corpus
+        pk = self.new_id(Proposal)
+        organisation = rng.choice(world.branches) if rng.random() < 0.8 else rng.choice(world.organisations)
+        author = world.author_of[organisation.pk]
+        kind = "cppcc_proposal" if session.body == "cppcc" else rng.choice(("motion", "suggestion", "suggestion"))
+        deadline = session.submission_deadline
+        coming = deadline > world.now
+        # When its life began and how its steps spread over the weeks before the deadline (or before today).
+        end = world.now - dt.timedelta(hours=rng.uniform(2, 48)) if coming else deadline - dt.timedelta(days=rng.uniform(1, 8))
+        begin = end - dt.timedelta(days=rng.uniform(20, 70))
+        path = list(PATH[: PATH.index(state) + 1]) if state in PATH else self.branch_path(state)
+        moments = sorted(begin + (end - begin) * rng.random() for _ in path)
+        if not coming:  # after the deadline: the office's decision, the answer, the rating
+            closing = dt.datetime.combine(session.closing_date, dt.time(18), tzinfo=SHANGHAI)
+            after = {"registered": 10, "not_registered": 10, "answered": 60, "closed": 100}
+            moments = [closing + dt.timedelta(days=after[s] + rng.uniform(0, 20)) if s in after else m
+                       for s, m in zip(path, moments, strict=True)]  # fmt: skip
+        title = corpus.title(rng, kind, organisation.region)
+        background = corpus.text(rng, corpus.background, 2, 4)
+        findings = corpus.text(rng, corpus.findings, 1, 3) if state != "draft" else ""
+        if findings and rng.random() < 0.3:
+            findings += corpus.visit(rng, organisation.region)
+        recommendations = corpus.numbered(rng)
+        revisions = 1 + (rng.random() < 0.5) + (rng.random() < 0.15)
+        submitted = "submitted" in path
+        reference = ""
+        if submitted:
+            number = self.references[session.pk] = self.references.get(session.pk, 0) + 1
+            reference = f"{REFERENCE_PREFIX[kind]}第{number:04d}号"
+        rating = rng.choice(RATINGS) if state == "closed" else ""
+        answered = state in ("answered", "closed")
+        self.proposals.add(
+            pk, title, background, findings, recommendations, revisions, kind, rng.choice(TOPICS), organisation.pk,
+            author, session.pk, state, len(path) + revisions, reference,
+            moments[path.index("submitted")].date() if submitted else None,
+            "已立案，交有关部门办理。" if "registered" in path else ("不予立案，转为意见建议。" if state == "not_registered" else ""),
+            rng.choice(HANDLING_UNITS) if answered else "",
+            corpus.text(rng, corpus.recommendations, 1, 2) if answered else "",
+            moments[path.index("answered")].date() if answered else None,
+            rating, moments[0], moments[-1],
+        )  # fmt: skip
+        for number in range(1, revisions + 1):
+            at = moments[0] + (moments[min(2, len(moments) - 1)] - moments[0]) * (number - 1) / revisions
+            latest = self.new_id(Revision)
+            self.revisions.add(latest, pk, number, title, background, findings, recommendations, author, at)
+        lead = self.assign(pk, session, path, moments, revisions, due_lead)
+        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):  # on the latest revision
+            self.comments.add(self.new_id(Comment), pk, latest, lead or author, "comment", rng.choice(corpus.comments),
+                              begin + (end - begin) * rng.random())  # fmt: skip
+        for previous, current, at in zip(path, path[1:], moments[1:], strict=False):
+            self.transitions.add(self.new_id(Transition), pk, ACTIONS[current], previous, current, author, "",
+                                 revisions, at)  # fmt: skip
+        self.stage_dates(pk, state, path, moments, due_lead is not None, author)
+
+    @staticmethod
+    def branch_path(state: str) -> list[str]:
+        if state == "not_registered":
+            return ["draft", "research", "consultation", "ready", "submitted", "not_registered"]
+        return ["draft", "research", "withdrawn"]
+
+    def assign(self, pk, session, path, moments, revisions, due_lead: tuple[int, int] | None) -> int | None:
+        """The lead and co-signers, once the proposal went to research; returns the lead's user id."""
+        if "research" not in path and due_lead is None:
+            return None
+        rng = self.rng
+        pool = self.world.pools[session.body]
+        lead_delegate, lead_user = due_lead or rng.choice(pool)
+        cosigners = [d for d, _user in rng.sample(pool, min(len(pool), 3)) if d != lead_delegate][: rng.randint(1, 2)]
+        endorsed = revisions if "ready" in path else None
+        at = moments[1]
+        self.assignments.add(self.new_id(Assignment), pk, lead_delegate, "lead", self.world.coordinator_id, at,
+                             endorsed, None, None)  # fmt: skip
+        for delegate in cosigners:
+            signed = at + dt.timedelta(days=rng.uniform(1, 9)) if "ready" in path else None
+            self.assignments.add(self.new_id(Assignment), pk, delegate, "cosigner", self.world.coordinator_id, at,
+                                 None, signed, None)  # fmt: skip
+        return lead_user
+
+    def stage_dates(self, pk, state, path, moments, due_now: bool, secretary: int) -> None:
+        """Deadlines of the stages it went through (the current one marked), and the reminders sent for them."""
+        rng, now = self.rng, self.world.now
+        stages = [("research", "research"), ("consultation", "consultation"), ("answer", "registered")]
+        current = {"draft": "research", "research": "research", "consultation": "consultation", "registered": "answer"}
+        for stage, entered in stages:
+            if entered not in path and stage != "research":
+                continue
+            is_current = current.get(state) == stage
+            if is_current and due_now:
+                due = now + dt.timedelta(days=rng.choice((7, 3, 1, 0, -1, -2)), hours=rng.uniform(-2, 2))
+            elif is_current:  # weeks ahead, outside any reminder window
+                due = now + dt.timedelta(days=rng.uniform(20, 60))
+            else:  # a stage it has left: due around the time it left it
+                index = min(path.index(entered) + 1 if entered in path else 1, len(moments) - 1)
+                due = moments[index] + dt.timedelta(days=rng.uniform(-3, 5))
+            self.deadlines.add(self.new_id(Deadline), pk, stage, due, is_current, 0, None, "")
+            if not is_current and rng.random() < 0.5:  # the 3-days-before reminder went to the secretary
+                sent = due - dt.timedelta(days=3)
+                self.reminders.add(self.new_id(Reminder), pk, stage, due, 3, secretary, "before", sent, "sent", 1, "",
+                                   sent, f"<reminder-{pk}-{stage}@bench>", sent)  # fmt: skip

@@ -1,0 +1,165 @@
+"""`python -m bench.run [--quick]`: generate (or reuse) the databases, run every scenario, print one table and
+write bench/results/latest.json. `make bench` runs it in full, `make bench-quick` at 10k only.
+
+Each database gets a process of its own (bench.scenarios); the HTTP load test starts gunicorn (bench.load).
+Ratios are always against a baseline measured in the same process on the same data, but for the reminder
+sweep's, which compares the same measurement across sizes of this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.databases import ROOT, SEED, Target, recreate
+
+RESULTS = ROOT / "bench" / "results"
+QUICK = {"postgresql": ["10k"], "sqlite": ["10k"]}
+FULL = {"postgresql": ["10k", "100k", "1M"], "sqlite": ["10k", "100k"]}
+# The mails go out once per vendor (their cost does not depend on the archive's size); search is PostgreSQL's.
+SCENARIOS = {"postgresql": ["1", "2", "3", "4", "5"], "sqlite": ["1", "2", "3", "5"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k proposals only, fewer rounds")
+    parser.add_argument("--postgresql", nargs="*", help="sizes on PostgreSQL (10k 100k 1M)")
+    parser.add_argument("--sqlite", nargs="*", help="sizes on SQLite")
+    parser.add_argument("--rounds", type=int, help="timed rounds of the fastest requests")
+    parser.add_argument("--load-seconds", type=int, help="seconds of HTTP load per endpoint")
+    args = parser.parse_args()
+    plan = dict(QUICK if args.quick else FULL)
+    for vendor in ("postgresql", "sqlite"):
+        if getattr(args, vendor) is not None:
+            plan[vendor] = getattr(args, vendor)
+    rounds = args.rounds or (40 if args.quick else 150)
+    load_seconds = args.load_seconds or (15 if args.quick else 30)
+    started = time.perf_counter()
+    rows: list[dict] = []
+    generation: dict[str, dict] = {}
+    for vendor, labels in plan.items():
+        for n, label in enumerate(labels):
+            target = Target(vendor, label)
+            generation[f"{vendor} {label}"] = prepare(target)
+            only = SCENARIOS[vendor] + (["6"] if n == 0 and vendor == "postgresql" else [])
+            rows += scenarios(target, only, rounds)
+        rows += sweep_growth(rows, vendor)
+    if plan["postgresql"]:
+        from bench.load import http_load
+
+        target = Target("postgresql", plan["postgresql"][-1])
+        say(f"HTTP load on {target.vendor} {target.label}")
+        rows += [dict(row.to_dict(), db=target.vendor, size=target.label)
+                 for row in http_load(target, seconds=load_seconds)]  # fmt: skip
+    report = {"machine": machine(), "seconds": round(time.perf_counter() - started), "generation": generation,
+              "quick": args.quick, "rows": rows}  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    print(table(rows))
+    missed = [row for row in rows if row["met"] is False]
+    print(f"\n{len(rows)} figures, {sum(row['met'] is True for row in rows)} targets met, {len(missed)} missed; "
+          f"{report['seconds']} s in all. Written to {RESULTS / 'latest.json'}.")  # fmt: skip
+    return 0
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def prepare(target: Target) -> dict:
+    """The target's database with its data: reused when current, else made anew (minutes at 1M)."""
+    argv = [sys.executable, "-m", "bench.prepare", "--size", str(target.size), "--seed", str(SEED)]
+    check = subprocess.run(argv, cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True)
+    if check.returncode == 0:
+        say(f"{target.vendor} {target.label}: data reused")
+        return json.loads(check.stdout)
+    say(f"{target.vendor} {target.label}: generating {target.size:,} proposals")
+    recreate(target)
+    made = subprocess.run([*argv, "--generate"], cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True,
+                          check=True)  # fmt: skip
+    report = json.loads(made.stdout)
+    say(f"{target.vendor} {target.label}: generated in {report['seconds']} s")
+    return report
+
+
+def scenarios(target: Target, only: list[str], rounds: int) -> list[dict]:
+    say(f"{target.vendor} {target.label}: scenarios {', '.join(only)}")
+    argv = [sys.executable, "-m", "bench.scenarios", "--rounds", str(rounds), "--only", *only]
+    done = subprocess.run(argv, cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True, check=True)
+    result = json.loads(done.stdout)
+    return [dict(row, db=target.vendor, size=target.label) for row in result["rows"]]
+
+
+def sweep_growth(rows: list[dict], vendor: str) -> list[dict]:
+    """The sweep's time at the largest size over its time at the smallest: it should follow the due items."""
+    from bench.measure import compared
+
+    sweeps = [row for row in rows if row["db"] == vendor and row["scenario"] == "5 reminder sweep"]
+    if len(sweeps) < 2:
+        return []
+    small, large = sweeps[0], sweeps[-1]
+    row = compared("5 reminder sweep", f"time at {large['size']} / time at {small['size']}", large["ours"],
+                   small["ours"], "<= 2")  # fmt: skip
+    return [dict(row.to_dict(), db=vendor, size=f"{small['size']}→{large['size']}")]
+
+
+def machine() -> dict:
+    import django
+    import psycopg
+
+    info = {"python": platform.python_version(), "django": django.get_version(), "cpus": os.cpu_count(),
+            "platform": platform.platform()}  # fmt: skip
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                  if line.startswith("model name")]  # fmt: skip
+        info["cpu"] = models[0] if models else ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        info["memory_gb"] = round(int(meminfo.read_text().split()[1]) / 1024 / 1024, 1)
+    try:
+        from bench.databases import POSTGRES_URL
+
+        with psycopg.connect(POSTGRES_URL) as connection:
+            info["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+    except psycopg.Error as error:
+        info["postgresql"] = f"unreachable: {error}"
+    import sqlite3
+
+    info["sqlite"] = sqlite3.sqlite_version
+    return info
+
+
+def table(rows: list[dict]) -> str:
+    header = ("scenario", "what", "db", "size", "ours", "baseline", "unit", "ratio", "target", "met")
+    lines = [header]
+    for row in rows:
+        met = {True: "yes", False: "NO", None: ""}[row["met"]]
+        lines.append((row["scenario"], row["what"], row["db"], row["size"], _figure(row["ours"]),
+                      _figure(row["baseline"]), row["unit"], _figure(row["ratio"]), row["target"], met))  # fmt: skip
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True)) for line in lines)
+
+
+def _figure(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.2f}" if isinstance(value, float) and value < 100 else f"{value:,.0f}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)  # CJK characters take two columns
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

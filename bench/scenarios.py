@@ -1,0 +1,382 @@
+"""`python -m bench.scenarios`: the in-process scenarios on one generated database (DATABASE_URL), as JSON rows.
+
+Runs in a process of its own per database, started by bench.run. Requests go through the whole Django stack
+(middleware, URL routing, authentication, DRF) by Django's test client; ours and the baseline take turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import urlencode
+
+import django
+
+LIST_QUERY = {"state": ["closed", "answered"], "page_size": "50"}
+LIST_CALLER = "demo-delegate"  # an NPC deputy assigned to about one proposal in seven
+SEARCH_CALLER = "demo-coordinator"  # the city committee: sees every proposal
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--only", nargs="*", default=None, help="scenario numbers to run")
+    args = parser.parse_args()
+    django.setup()
+    bench = Bench(args.rounds, args.warmup)
+    rows = []
+    for number, scenario in SCENARIOS.items():
+        if args.only and number not in args.only:
+            continue
+        started = time.perf_counter()
+        produced = scenario(bench)
+        print(f"    scenario {number}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+        rows += [row.to_dict() for row in produced]
+    print(json.dumps({"rows": rows, "facts": bench.facts}, ensure_ascii=False, default=str))
+    return 0
+
+
+class Bench:
+    def __init__(self, rounds: int, warmup: int):
+        from django.db import connection
+        from django.test import Client
+        from knox.models import AuthToken
+
+        from bench import generate
+        from proposals.models import User
+
+        self.rounds, self.warmup = rounds, warmup
+        self.vendor = connection.vendor
+        self.meta = generate.read_meta()
+        self.now = self.meta["generated_at"]
+        self.facts = {"vendor": self.vendor, "size": self.meta["size"], "now": self.now.isoformat()}
+        self.users = {name: User.objects.get(username=name) for name in (LIST_CALLER, SEARCH_CALLER)}
+        self.clients = {}
+        for name, user in self.users.items():
+            _instance, token = AuthToken.objects.create(user)
+            self.clients[name] = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+            self.clients[f"{name} web"] = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+            self.clients[f"{name} web"].force_login(user)  # a browser has a session, an API client its token
+        self.anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    def get(self, caller: str, path: str, query: dict | None = None) -> dict | bytes:
+        response = self.clients[caller].get(path, query or {})
+        assert response.status_code == 200, (path, query, response.status_code, response.content[:300])
+        return response
+
+    def json(self, caller: str, path: str, query: dict | None = None) -> dict:
+        return json.loads(self.get(caller, path, query).content)
+
+
+def cursor_at(position: int) -> str:
+    """A cursor of the API's pagination that starts after the proposal with this id (DRF's own encoding)."""
+    return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
+
+
+# --- 1. The delegates' list against the limit and the naive build --------------------------------------
+
+
+def list_endpoint(bench: Bench) -> list:
+    from bench.measure import compared, interleaved
+
+    user = bench.users[LIST_CALLER]
+    raw_query = {**LIST_QUERY, "user": str(user.pk)}
+    ours = bench.json(LIST_CALLER, "/api/v1/proposals/", LIST_QUERY)
+    raw = json.loads(bench.anonymous.get("/bench/raw/proposals/", raw_query).content)
+    naive = bench.json(LIST_CALLER, "/bench/naive/proposals/", LIST_QUERY)
+    # The three answer with the same proposals in the same words, or the comparison means nothing.
+    assert ours["results"] == raw["results"] == naive["results"], "the baselines' rows differ from ours"
+    timings = interleaved(
+        {
+            "ours": lambda: bench.get(LIST_CALLER, "/api/v1/proposals/", LIST_QUERY),
+            "raw": lambda: bench.anonymous.get("/bench/raw/proposals/", raw_query),
+            "naive": lambda: bench.get(LIST_CALLER, "/bench/naive/proposals/", LIST_QUERY),
+        },
+        rounds=bench.rounds, warmup=bench.warmup,
+    )  # fmt: skip
+    ours_t, raw_t, naive_t = timings["ours"], timings["raw"], timings["naive"]
+    what = f"GET /api/v1/proposals/ (page of 50, {LIST_CALLER})"
+    return [
+        compared("1 list vs limit", what + ", median", ours_t.median, raw_t.median, "<= 2.0"),
+        compared("1 list vs limit", what + ", p99", ours_t.p99, raw_t.p99, "<= 3.0"),
+        compared("1 list vs naive", what + ", naive/ours median", ours_t.median, naive_t.median, ">= 3", inverse=True),
+    ]
+
+
+# --- 2. Query counts that do not grow with the items -------------------------------------------------
+
+
+def query_counts(bench: Bench) -> list:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.measure import Row
+    from proposals.models import Comment, Proposal, Revision, Transition
+
+    def count(caller: str, path: str, query: dict | None = None) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            bench.get(caller if path.startswith("/api/") else f"{caller} web", path, query)
+        return len(queries)
+
+    rows = []
+    caller = SEARCH_CALLER
+    lists = {
+        "API list": ("/api/v1/proposals/", lambda n: {"page_size": str(n)}, (5, 100)),
+        "web list": ("/proposals/", lambda n: {"state": "closed"}, None),  # read with the session
+    }
+    for name, (path, query, sizes) in lists.items():
+        if sizes is None:  # the web list has pages of a fixed size: compare a filter with few rows and a full page
+            few = {"search": Proposal.objects.order_by("id").first().title}
+            counts = (count(caller, path, few), count(caller, path, query(0)))
+            label = "a page of few items vs a full page"
+        else:
+            counts = tuple(count(caller, path, query(n)) for n in sizes)
+            label = f"page of {sizes[0]} vs page of {sizes[1]}"
+        rows.append(Row("2 query counts", f"{name}: {label}", counts[1], counts[0], "queries", round(counts[1] / counts[0], 2),
+                        "== 1", counts[0] == counts[1]))  # fmt: skip
+    proposal = Proposal.objects.filter(state="consultation").order_by("id").first()
+    author = bench.users[caller]
+    details = {
+        "API detail": f"/api/v1/proposals/{proposal.pk}/",
+        "API comments": f"/api/v1/proposals/{proposal.pk}/comments/",
+        "API history": f"/api/v1/proposals/{proposal.pk}/history/",
+        "API revisions": f"/api/v1/proposals/{proposal.pk}/revisions/",
+        "web detail": f"/p/{proposal.pk}/",
+    }
+    counts: dict[str, list[int]] = {name: [] for name in details}
+    with transaction.atomic():
+        latest = Revision.objects.filter(proposal=proposal).order_by("-number").first()
+        for items in (5, 500):
+            # Top the proposal up to `items` comments, log entries and revisions (rolled back afterwards).
+            have = Comment.objects.filter(proposal=proposal).count()
+            Comment.objects.bulk_create(
+                [Comment(proposal=proposal, revision=latest, author=author, body=f"意见{i}") for i in range(items - have)]
+            )
+            have = Transition.objects.filter(proposal=proposal).count()
+            Transition.objects.bulk_create(
+                [Transition(proposal=proposal, action="comment", from_state="consultation", to_state="consultation",
+                            actor=author, note=f"意见{i}", revision_number=latest.number) for i in range(items - have)]
+            )  # fmt: skip
+            top = Revision.objects.filter(proposal=proposal).order_by("-number").first().number
+            have = Revision.objects.filter(proposal=proposal).count()
+            Revision.objects.bulk_create(
+                [Revision(proposal=proposal, number=top + 1 + i, title=latest.title, background=latest.background,
+                          author=author) for i in range(items - have)]
+            )  # fmt: skip
+            for name, path in details.items():
+                counts[name].append(count(caller, path))
+        transaction.set_rollback(True)
+    for name, (few, many) in counts.items():
+        rows.append(Row("2 query counts", f"{name}: 5 vs 500 comments, log entries, revisions", many, few, "queries",
+                        round(many / few, 2), "== 1", few == many))  # fmt: skip
+    return rows
+
+
+# --- 3. Deep pages --------------------------------------------------------------------------------------
+
+
+def deep_pages(bench: Bench) -> list:
+    from bench.measure import Row, compared, interleaved
+    from proposals import selectors
+
+    user = bench.users[LIST_CALLER]
+    visible = selectors.proposals_visible_to(user).filter(state__in=LIST_QUERY["state"]).order_by("-id")
+    total = visible.count()
+    position = visible.values_list("pk", flat=True)[int(total * 0.9)]
+    deep = {**LIST_QUERY, "cursor": cursor_at(position)}
+    page = max(1, int(total * 0.9) // 50)
+    first_ids = [r["id"] for r in bench.json(LIST_CALLER, "/api/v1/proposals/", LIST_QUERY)["results"]]
+    deep_ids = [r["id"] for r in bench.json(LIST_CALLER, "/api/v1/proposals/", deep)["results"]]
+    assert deep_ids and deep_ids[0] < position and first_ids[0] > deep_ids[0]
+    timings = interleaved(
+        {
+            "first": lambda: bench.get(LIST_CALLER, "/api/v1/proposals/", LIST_QUERY),
+            "deep": lambda: bench.get(LIST_CALLER, "/api/v1/proposals/", deep),
+            "naive first": lambda: bench.get(LIST_CALLER, "/bench/naive/proposals/", LIST_QUERY),
+            "naive deep": lambda: bench.get(LIST_CALLER, "/bench/naive/proposals/", {**LIST_QUERY, "page": str(page)}),
+        },
+        rounds=max(10, bench.rounds // 4), warmup=2,
+    )  # fmt: skip
+    naive = timings["naive deep"].median / timings["naive first"].median
+    return [
+        compared("3 deep pages", f"cursor page at 90% of {total:,} rows / page one", timings["deep"].median,
+                 timings["first"].median, "<= 1.5"),  # fmt: skip
+        Row("3 deep pages", f"naive: page {page:,} (OFFSET) / page one", round(timings["naive deep"].median, 3),
+            round(timings["naive first"].median, 3), "ms", round(naive, 2), notes={"for comparison": True}),
+    ]
+
+
+# --- 4. Chinese search ----------------------------------------------------------------------------------
+
+SEARCH_TERMS = {  # term -> what it stands for; the villages are those bench.generate writes into findings
+    "3+ characters": "山岐村",
+    "2 characters": "岐峡",
+    "1 character": "峨",
+}
+
+INDEXED_SQL = """
+SELECT p.id FROM proposals_proposal p
+WHERE {condition}
+ORDER BY p.id DESC LIMIT 51
+"""
+SEARCH_TEXT = "proposal_search_text(p.title, p.background, p.research_findings, p.recommendations)"
+CONDITIONS = {
+    "indexed long": f"{SEARCH_TEXT} LIKE '%%' || upper(%s) || '%%'",
+    "indexed short": f"proposal_search_grams({SEARCH_TEXT}) @> ARRAY[upper(%s)]",
+    "unindexed": "(p.title ILIKE '%%' || %s || '%%' OR p.background ILIKE '%%' || %s || '%%'"
+    " OR p.research_findings ILIKE '%%' || %s || '%%' OR p.recommendations ILIKE '%%' || %s || '%%')",
+}
+
+
+def search(bench: Bench) -> list:
+    from django.db import connection
+
+    from bench.measure import compared, interleaved
+
+    if bench.vendor != "postgresql":
+        return []
+
+    def raw(condition: str, term: str):
+        def run():
+            with connection.cursor() as cursor:
+                sql = CONDITIONS[condition]
+                cursor.execute(INDEXED_SQL.format(condition=sql), [term] * sql.count("%s"))
+                return [row[0] for row in cursor.fetchall()]
+
+        return run
+
+    rows = []
+    for what, term in SEARCH_TERMS.items():
+        indexed = "indexed long" if len(term) >= 3 else "indexed short"
+        query = {"search": term, "page_size": "50"}
+        ours_ids = [r["id"] for r in bench.json(SEARCH_CALLER, "/api/v1/proposals/", query)["results"]]
+        assert ours_ids == raw(indexed, term)()[:50] == raw("unindexed", term)()[:50], f"search {term}: rows differ"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM proposals_proposal p WHERE {CONDITIONS[indexed]}", [term])
+            matches = cursor.fetchone()[0]
+        timings = interleaved(
+            {"ours": lambda q=query: bench.get(SEARCH_CALLER, "/api/v1/proposals/", q),
+             "indexed": raw(indexed, term), "unindexed": raw("unindexed", term)},
+            rounds=max(5, bench.rounds // 10), warmup=1,
+        )  # fmt: skip
+        note = {"term": term, "matches": matches}
+        rows += [
+            compared("4 search", f"{what} ({term}): unindexed / indexed raw SQL", timings["indexed"].median,
+                     timings["unindexed"].median, ">= 10", inverse=True, **note),  # fmt: skip
+            compared("4 search", f"{what} ({term}): ours / indexed raw SQL", timings["ours"].median,
+                     timings["indexed"].median, "<= 2.0", **note),  # fmt: skip
+        ]
+    return rows
+
+
+# --- 5. The reminder sweep ------------------------------------------------------------------------------
+
+
+def sweep(bench: Bench) -> list:
+    from django.db import transaction
+
+    from bench.measure import Row, interleaved
+    from proposals import reminders
+
+    outcome = {}
+
+    def once():
+        with transaction.atomic():  # every round plans the same reminders: the previous round's are rolled back
+            planned, batches = reminders.sweep(bench.now)
+            outcome["planned"], outcome["due items"] = len(planned.planned), len(reminders.due_items(bench.now))
+            transaction.set_rollback(True)
+
+    timing = interleaved({"sweep": once}, rounds=max(3, bench.rounds // 20), warmup=1)["sweep"]
+    bench.facts["sweep"] = outcome
+    return [Row("5 reminder sweep", f"sweep with {outcome['due items']:,} due items", round(timing.median, 1),
+                notes={"planned reminders": outcome["planned"], "size": bench.meta["size"]})]  # fmt: skip
+
+
+# --- 6. Sending reminder mails ---------------------------------------------------------------------------
+
+MAILS = 1_000
+
+
+def mails(bench: Bench) -> list:
+    import smtplib
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from bench.measure import compared
+    from proposals import reminders
+    from proposals.models import Reminder
+    from tests.e2e.processes import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"]
+    )
+    try:
+        _wait_for_port(port)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        ours, raw, sent = [], [], {}
+        for round_ in range(4):
+            with transaction.atomic():  # plan, send, and roll back: every round sends the same mails
+                reminders.plan(bench.now)
+                pending = Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=bench.now,
+                                                  recipient__username__startswith="bench-delegate-")  # fmt: skip
+                ids = _one_per_recipient(pending)[:MAILS]
+                claimed = Reminder.objects.filter(pk__in=ids).select_related("recipient", "proposal__session")
+                messages = [reminders.build_mail(r.recipient, [r], bench.now).message().as_bytes(linesep="\r\n") for r in claimed]
+                started = time.perf_counter()
+                result = reminders.send_due(bench.now, ids=ids)
+                elapsed = time.perf_counter() - started
+                sent = {"reminders": len(result.sent), "mails": result.mails}
+                transaction.set_rollback(True)
+            started = time.perf_counter()
+            with smtplib.SMTP("127.0.0.1", port) as smtp:
+                for message in messages:
+                    smtp.sendmail(settings.DEFAULT_FROM_EMAIL, ["delegate@example.org"], message)
+            raw_elapsed = time.perf_counter() - started
+            if round_:  # the first round warms up
+                ours.append(elapsed * 1000)
+                raw.append(raw_elapsed * 1000)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert sent["mails"] == len(messages), sent
+    return [compared("6 reminder mails", f"{sent['mails']:,} mails to a local SMTP server / raw smtplib loop",
+                     statistics.median(ours), statistics.median(raw), "<= 1.3", **sent)]  # fmt: skip
+
+
+def _one_per_recipient(pending) -> list[int]:
+    seen, ids = set(), []
+    for pk, recipient in pending.order_by("recipient_id", "id").values_list("pk", "recipient_id"):
+        if recipient not in seen:
+            seen.add(recipient)
+            ids.append(pk)
+    return ids
+
+
+def _wait_for_port(port: int, timeout: float = 10) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the SMTP server did not open port {port}")
+
+
+SCENARIOS = {"1": list_endpoint, "2": query_counts, "3": deep_pages, "4": search, "5": sweep, "6": mails}
+
+if __name__ == "__main__":
+    sys.exit(main())

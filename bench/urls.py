@@ -1,0 +1,13 @@
+"""The product's URLs and, under /bench/, the baselines it is measured against."""
+
+from django.urls import path
+
+from bench import baselines
+from tracker.urls import handler404, handler500, urlpatterns as product_urlpatterns  # noqa: F401
+
+urlpatterns = [
+    path("bench/raw/proposals/", baselines.raw_proposal_list),
+    path("bench/naive/proposals/", baselines.NaiveProposalList.as_view()),
+    path("bench/hello/", baselines.hello),
+    *product_urlpatterns,
+]
