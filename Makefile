@@ -5,6 +5,8 @@
 #   make check   migrations up to date, `check --deploy` with production settings
 #   make lint    ruff check + ruff format --check
 #   make lock    regenerate requirements/constraints.txt from pyproject.toml (LOCK_ARGS=--upgrade: newest allowed)
+#   make bench-quick  the benchmarks at 10k proposals (PostgreSQL and SQLite, about two minutes; docs/performance.md)
+#   make bench   the benchmarks at 10k, 100k and 1M (generates the data once: about an hour the first time)
 #   make clean   remove the virtualenv, caches and collected static files (keeps var/ data; see clean-var)
 
 SHELL := /bin/bash
@@ -28,7 +30,7 @@ LOCK_ARGS ?=
 CHECK_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker)
 CHECK_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
 
-.PHONY: help python-version venv run test lint check lock clean clean-var
+.PHONY: help python-version venv run test lint check lock bench bench-quick clean clean-var
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -79,6 +81,16 @@ check: $(STAMP)
 	DATABASE_URL='$(CHECK_DATABASE_URL)' \
 	CELERY_BROKER_URL='$(CHECK_BROKER_URL)' \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The benchmarks need the PostgreSQL server of BENCH_POSTGRES_URL (default: this machine's, user postgres) and
+# Redis; they make their own databases (tracker_bench_*) and print one table (bench/results/latest.json).
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 # pip-tools lives in a throwaway virtualenv so it never mixes with the project's own.
 lock: | python-version

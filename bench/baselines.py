@@ -1,8 +1,9 @@
 """What the product is measured against, served beside it by bench.urls (never by the product's own URLs).
 
-- raw_proposal_list: the limit. The rows the delegates' list returns (same scope, filter, order and page), by
-  one hand-written SQL query, turned into the same JSON by orjson in a bare view: no DRF, no serializers, no
-  authentication (the caller is named in the query string; scoping is in the SQL).
+- raw_proposal_list: the limit. The rows the API's list returns (same scope, filter, search, order and page),
+  by one hand-written SQL query, turned into the same JSON by orjson in a bare view: no DRF, no serializers,
+  no authentication (the caller's scope is named in the query string and applied in the SQL). With
+  &unindexed=1, the search is the four ILIKEs no index serves.
 - NaiveProposalList: the naive build. A ModelSerializer with nested serializers and DRF's default page-number
   pagination, over the same scope and filters, without select_related/prefetch or lean reads.
 - hello: a trivial JSON endpoint, the ceiling of the HTTP stack under load.
@@ -34,16 +35,51 @@ SELECT p.id, p.title, p.kind, p.topic, p.state, o.id, o.name, s.id, s.name, ld.i
        p.updated_at
 FROM proposals_proposal p
 JOIN proposals_organisation o ON o.id = p.organisation_id
+LEFT JOIN proposals_organisation op ON op.id = o.parent_id
 JOIN proposals_session s ON s.id = p.session_id
 LEFT JOIN proposals_assignment la ON la.proposal_id = p.id AND la.role = 'lead'
 LEFT JOIN proposals_delegate ld ON ld.id = la.delegate_id
 LEFT JOIN proposals_user lu ON lu.id = ld.user_id
-WHERE EXISTS (SELECT 1 FROM proposals_assignment a JOIN proposals_delegate d ON d.id = a.delegate_id
-              WHERE a.proposal_id = p.id AND d.user_id = %s)
-  AND p.state IN ({states}) AND p.id < %s
+WHERE {conditions}
 ORDER BY p.id DESC
 LIMIT %s
 """
+# The caller's scope and the list's filters, each a condition and its parameters, for the query string's values.
+DELEGATE_SCOPE = """EXISTS (SELECT 1 FROM proposals_assignment a JOIN proposals_delegate d ON d.id = a.delegate_id
+                           WHERE a.proposal_id = p.id AND d.user_id = %s)"""
+ORGANISATION_SCOPE = "(o.id = %s OR o.parent_id = %s OR op.parent_id = %s)"
+SEARCH_TEXT = "proposal_search_text(p.title, p.background, p.research_findings, p.recommendations)"
+INDEXED_SEARCH = {  # migration 0005's indexes: trigrams for 3+ characters, 1- and 2-character substrings below
+    "long": f"{SEARCH_TEXT} LIKE '%%' || upper(%s) || '%%'",
+    "short": f"proposal_search_grams({SEARCH_TEXT}) @> ARRAY[upper(%s)]",
+}
+UNINDEXED_SEARCH = " OR ".join(
+    f"p.{field} ILIKE '%%' || %s || '%%'" for field in ("title", "background", "research_findings", "recommendations")
+)
+
+
+def raw_conditions(query) -> tuple[list[str], list]:
+    conditions, params = ["TRUE"], []
+    if "user" in query:
+        conditions.append(DELEGATE_SCOPE)
+        params.append(int(query["user"]))
+    if "organisation" in query:
+        conditions.append(ORGANISATION_SCOPE)
+        params += [int(query["organisation"])] * 3
+    if states := query.getlist("state"):
+        conditions.append(f"p.state IN ({', '.join(['%s'] * len(states))})")
+        params += states
+    if term := query.get("search"):
+        if query.get("unindexed"):
+            conditions.append(f"({UNINDEXED_SEARCH})")
+            params += [term] * 4
+        else:
+            conditions.append(INDEXED_SEARCH["long" if len(term) >= 3 else "short"])
+            params.append(term)
+    if "before" in query:
+        conditions.append("p.id < %s")
+        params.append(int(query["before"]))
+    return conditions, params
 
 
 def _moment(value) -> str | None:
@@ -57,13 +93,12 @@ def _name(first: str, last: str, username: str) -> str:
 
 
 def raw_proposal_list(request):
-    """GET ?user=<id>&state=...&page_size=50[&before=<id>]: a delegate's page, as the API's list shows it."""
-    states = request.GET.getlist("state")
+    """GET ?user=<delegate's user id> or ?organisation=<coordinator's organisation id>, with &state=...,
+    &search=...[&unindexed=1], &page_size=50 and &before=<id>: a page as the API's list shows it."""
     page_size = int(request.GET.get("page_size", 50))
-    before = int(request.GET.get("before", 2**62))
-    sql = RAW_LIST_SQL.format(states=", ".join(["%s"] * len(states)))
+    conditions, params = raw_conditions(request.GET)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [int(request.GET["user"]), *states, before, page_size + 1])
+        cursor.execute(RAW_LIST_SQL.format(conditions=" AND ".join(conditions)), [*params, page_size + 1])
         rows = cursor.fetchall()
     labels = {value: str(label) for value, label in State.choices}
     base = request.build_absolute_uri("/api/v1/proposals/")

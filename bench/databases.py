@@ -60,4 +60,6 @@ def recreate(target: Target) -> None:
 
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{target.name}" WITH (FORCE)')
-        admin.execute(f"CREATE DATABASE \"{target.name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+        # A UTF-8 character class, so that pg_trgm takes Chinese characters for letters (under "C" it drops them).
+        locale = "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        admin.execute(f"CREATE DATABASE \"{target.name}\" TEMPLATE template0 ENCODING 'UTF8' {locale}")

@@ -65,10 +65,18 @@ ACTIONS = {  # the action that enters each state along the path
     "submitted": "submit", "registered": "register", "answered": "record_answer", "closed": "rate",
     "not_registered": "reject", "withdrawn": "withdraw",
 }  # fmt: skip
+DECISION_NOTES = {"registered": "已立案，交有关部门办理。", "not_registered": "不予立案，转为意见建议。"}
 REFERENCE_PREFIX = {"motion": "议案", "suggestion": "建议", "cppcc_proposal": "提案"}
 TOPICS = [value for value, _label in Proposal.Topic.choices]
 RATINGS = ("satisfied", "satisfied", "basically_satisfied", "unsatisfied")
-HANDLING_UNITS = ("市人力资源和社会保障局", "市教育局", "市卫生健康委员会", "市民政局", "市财政局", "市住房和城乡建设局")
+HANDLING_UNITS = (
+    "市人力资源和社会保障局",
+    "市教育局",
+    "市卫生健康委员会",
+    "市民政局",
+    "市财政局",
+    "市住房和城乡建设局",
+)
 VILLAGE_CHARS, VILLAGE_SPAN = 0x5C71, 256  # 山 and the characters after it
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨欣悦思远嘉怡子涵梓轩"
@@ -176,12 +184,9 @@ def read_meta() -> dict | None:
 
 def write_meta(size: int, seed: int, generated_at: dt.datetime) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE bench_meta (size integer, seed integer, version integer, generated_at timestamp with time zone)"
-        )
-        cursor.execute(
-            "INSERT INTO bench_meta VALUES (%s, %s, %s, %s)", [size, seed, GENERATOR_VERSION, generated_at]
-        )
+        columns = "size integer, seed integer, version integer, generated_at timestamp with time zone"
+        cursor.execute(f"CREATE TABLE bench_meta ({columns})")
+        cursor.execute("INSERT INTO bench_meta VALUES (%s, %s, %s, %s)", [size, seed, GENERATOR_VERSION, generated_at])
 
 
 # --- PostgreSQL: load without secondary indexes --------------------------------------------------------
@@ -249,10 +254,16 @@ class World:
         self.branches = [o for o in self.organisations if o.level == Organisation.Level.BRANCH] or self.organisations
         self.add_delegates()
         self.pools = {
-            body: list(Delegate.objects.filter(body=body).exclude(user__username__startswith="bench-").values_list("pk", "user_id"))
+            body: list(
+                Delegate.objects.filter(body=body)
+                .exclude(user__username__startswith="bench-")
+                .values_list("pk", "user_id")
+            )
             for body in ("npc", "cppcc")
         }
-        self.extra = list(Delegate.objects.filter(user__username__startswith="bench-").order_by("pk").values_list("pk", "user_id"))
+        self.extra = list(
+            Delegate.objects.filter(user__username__startswith="bench-").order_by("pk").values_list("pk", "user_id")
+        )
         self.past_sessions = self.add_past_sessions()
         self.coming_sessions = list(Session.objects.filter(submission_deadline__gt=now + dt.timedelta(days=20)))
 
@@ -276,11 +287,15 @@ class World:
         year = self.now.year
         for back in range(1, PAST_YEARS + 1):
             opening = dt.date(year - back, 2, 20)
-            for body, name in (("npc", f"朔州市人民代表大会{year - back}年会议"), ("cppcc", f"政协朔州市委员会{year - back}年会议")):
+            deadline = opening - dt.timedelta(days=5)
+            for body, name in (
+                ("npc", f"朔州市人民代表大会{year - back}年会议"),
+                ("cppcc", f"政协朔州市委员会{year - back}年会议"),
+            ):
                 sessions.append(
                     Session(body=body, level="city", region="朔州市", name=name, opening_date=opening,
                             closing_date=opening + dt.timedelta(days=5),
-                            submission_deadline=dt.datetime.combine(opening - dt.timedelta(days=5), dt.time(18), tzinfo=SHANGHAI))
+                            submission_deadline=dt.datetime.combine(deadline, dt.time(18), tzinfo=SHANGHAI))
                 )  # fmt: skip
         Session.objects.bulk_create(sessions)
         return list(Session.objects.filter(name__in=[s.name for s in sessions]))
@@ -323,7 +338,11 @@ def generate(size: int, seed: int, progress=print) -> dict:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return {"tables": table_sizes(), "seconds": round(time.perf_counter() - started, 1), "load_seconds": round(loaded, 1)}
+    return {
+        "tables": table_sizes(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "load_seconds": round(loaded, 1),
+    }
 
 
 class Loader:
@@ -335,14 +354,17 @@ class Loader:
         self.proposals = Writer(Proposal, _columns(
             Proposal, "id", "title", "background", "research_findings", "recommendations", "revision_number", "kind",
             "topic", "organisation", "author", "session", "state", "version", "reference_number", "submitted_on",
-            "decision_note", "handling_units", "answer", "answered_on", "rating", "created_at", "updated_at"))  # fmt: skip
+            "decision_note", "handling_units", "answer", "answered_on", "rating", "created_at",
+            "updated_at"))  # fmt: skip
         self.revisions = Writer(Revision, _columns(
             Revision, "id", "proposal", "number", "title", "background", "research_findings", "recommendations",
             "author", "created_at"))  # fmt: skip
         self.assignments = Writer(Assignment, _columns(
             Assignment, "id", "proposal", "delegate", "role", "assigned_by", "assigned_at", "endorsed_revision",
             "cosigned_at", "declined_at"))  # fmt: skip
-        self.comments = Writer(Comment, _columns(Comment, "id", "proposal", "revision", "author", "kind", "body", "created_at"))
+        self.comments = Writer(
+            Comment, _columns(Comment, "id", "proposal", "revision", "author", "kind", "body", "created_at")
+        )
         self.transitions = Writer(Transition, _columns(
             Transition, "id", "proposal", "action", "from_state", "to_state", "actor", "note", "revision_number",
             "created_at"))  # fmt: skip
@@ -373,7 +395,11 @@ class Loader:
         states, weights = zip(*COMING_STATES, strict=True)
         due_at = set(rng.sample(range(coming), due))
         for i in range(coming):
-            yield rng.choice(world.coming_sessions), ("consultation" if i in due_at else rng.choices(states, weights)[0]), i in due_at
+            yield (
+                rng.choice(world.coming_sessions),
+                ("consultation" if i in due_at else rng.choices(states, weights)[0]),
+                i in due_at,
+            )
 
     def run(self, progress) -> None:
         extra = iter(self.world.extra)
@@ -394,7 +420,11 @@ class Loader:
         deadline = session.submission_deadline
         coming = deadline > world.now
         # When its life began and how its steps spread over the weeks before the deadline (or before today).
-        end = world.now - dt.timedelta(hours=rng.uniform(2, 48)) if coming else deadline - dt.timedelta(days=rng.uniform(1, 8))
+        end = (
+            world.now - dt.timedelta(hours=rng.uniform(2, 48))
+            if coming
+            else deadline - dt.timedelta(days=rng.uniform(1, 8))
+        )
         begin = end - dt.timedelta(days=rng.uniform(20, 70))
         path = list(PATH[: PATH.index(state) + 1]) if state in PATH else self.branch_path(state)
         moments = sorted(begin + (end - begin) * rng.random() for _ in path)
@@ -421,7 +451,7 @@ class Loader:
             pk, title, background, findings, recommendations, revisions, kind, rng.choice(TOPICS), organisation.pk,
             author, session.pk, state, len(path) + revisions, reference,
             moments[path.index("submitted")].date() if submitted else None,
-            "已立案，交有关部门办理。" if "registered" in path else ("不予立案，转为意见建议。" if state == "not_registered" else ""),
+            DECISION_NOTES.get(next((s for s in path if s in DECISION_NOTES), ""), ""),
             rng.choice(HANDLING_UNITS) if answered else "",
             corpus.text(rng, corpus.recommendations, 1, 2) if answered else "",
             moments[path.index("answered")].date() if answered else None,

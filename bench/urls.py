@@ -3,7 +3,8 @@
 from django.urls import path
 
 from bench import baselines
-from tracker.urls import handler404, handler500, urlpatterns as product_urlpatterns  # noqa: F401
+from tracker.urls import handler404, handler500  # noqa: F401
+from tracker.urls import urlpatterns as product_urlpatterns
 
 urlpatterns = [
     path("bench/raw/proposals/", baselines.raw_proposal_list),

@@ -8,8 +8,10 @@ in two processes at once, records each reminder once.
 Sending follows the outbox: claim (a conditional update of rows locked with SKIP LOCKED, so two workers never
 take the same row), send one mail per recipient over one SMTP connection, and mark each recipient's rows sent
 right after the server accepted their mail. A worker that dies leaves its rows claimed; after the lease they
-go back to pending and are sent by the next worker. A live worker renews its lease before each mail and sends
-only rows it still holds, so a slow mail server does not make its rows look abandoned to the next sweep. The
+go back to pending and are sent by the next worker. A live worker renews its lease (before a mail, once a tenth
+of it has passed) and sends only rows it still holds, so a slow mail server does not make its rows look
+abandoned to the next sweep. Each mail is checked against its proposals as they were at most FRESH_SECONDS
+before it: a reminder whose stage ended since the claim is cancelled, not sent. The
 only window for a duplicate is a crash between the SMTP server's acceptance of a mail and the commit that
 marks it sent (one mail, a millisecond or so), or a single mail that takes longer than the lease; the mail
 carries a stable Message-ID, so a receiving system that deduplicates by it shows it once even then.
@@ -21,8 +23,10 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import math
 import random
 import smtplib
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -509,20 +513,25 @@ def todo(reminder: Reminder, recipient: User) -> str:
     return _("Record the handling unit's answer when it arrives.")
 
 
+# How old the proposals a mail is checked against may be. Read once per mail, a batch of a thousand mails spent
+# more time reading than sending; a stage that ends within the second before a mail can still be reminded of.
+FRESH_SECONDS = 1.0
+
+
 def _fresh_proposals(reminders: list[Reminder]) -> dict[int, Proposal]:
     """The reminders' proposals as they are now: state, deadlines and assignments may have changed since claim."""
     queryset = Proposal.objects.filter(pk__in={r.proposal_id for r in reminders})
     return proposals_with_workflow_data(queryset).prefetch_related("deadlines").in_bulk()
 
 
-def _still_wanted(reminder: Reminder, proposal: Proposal | None) -> bool:
+def _still_wanted(reminder: Reminder, proposal: Proposal | None, directory: People) -> bool:
     """Whether the reminder still holds now: its stage is current at the same due date, and its recipient
     still has to act (a lead who endorsed, a co-signer who signed or declined, a secretary who left, is not
     reminded of what they have done or no longer do)."""
     if proposal is None or current_due_at(proposal, reminder.stage) != reminder.due_at:
         return False
     policy = policy_for(proposal.session)
-    people = recipients(proposal, reminder.stage, reminder.offset_days, policy)
+    people = recipients(proposal, reminder.stage, reminder.offset_days, policy, directory)
     return any(user.pk == reminder.recipient_id for user, _kind in people)
 
 
@@ -545,17 +554,24 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime |
         return result
     try:
         unsent = [r.pk for r in reminders]
+        renewed_at = read_at = -math.inf
         for group in by_recipient.values():
-            # Before each mail: keep the claim alive, and leave alone what a sweep took back meanwhile.
-            held = _renew(unsent, token)
+            # Before a mail, when the lease was last renewed a tenth of it ago: keep the claim alive, and leave
+            # alone what a sweep took back meanwhile (it takes back only claims older than the lease).
+            if time.monotonic() - renewed_at >= settings.REMINDER_CLAIM_LEASE_SECONDS / 10:
+                held = _renew(unsent, token)
+                renewed_at = time.monotonic()
             mine = {r.pk for r in group}
-            unsent = [pk for pk in unsent if pk not in mine]
             group = [r for r in group if r.pk in held]
+            if group and time.monotonic() - read_at >= FRESH_SECONDS:
+                # The unsent rows' proposals as they are now: a stage may have ended since the claim.
+                waiting = set(unsent)
+                proposals, directory = _fresh_proposals([r for r in reminders if r.pk in waiting]), People()
+                read_at = time.monotonic()
+            unsent = [pk for pk in unsent if pk not in mine]
             if not group:
                 continue
-            # Read right before this recipient's mail: a stage may have ended since the claim.
-            proposals = _fresh_proposals(group)
-            stale = [r.pk for r in group if not _still_wanted(r, proposals.get(r.proposal_id))]
+            stale = [r.pk for r in group if not _still_wanted(r, proposals.get(r.proposal_id), directory)]
             if stale:  # the stage ended, the date moved or the recipient acted since planning: never send it
                 _finish(stale, token, status=Reminder.Status.CANCELLED, claim_token=None)
                 result.cancelled += stale

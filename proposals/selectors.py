@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connection, models
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
@@ -37,7 +55,7 @@ def organisations_in_scope(user: User) -> QuerySet[Organisation]:
     if user.organisation_id is None:
         return Organisation.objects.none()
     if user.role == User.Role.COORDINATOR:
-        return Organisation.objects.filter(user.organisation.subtree_filter())
+        return Organisation.objects.filter(Organisation(pk=user.organisation_id).subtree_filter())
     if user.role == User.Role.SECRETARY:
         return Organisation.objects.filter(pk=user.organisation_id)
     return Organisation.objects.none()
@@ -54,7 +72,8 @@ def proposals_visible_to(user: User) -> QuerySet[Proposal]:
         assigned = Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user)
         return proposals.filter(Exists(assigned))
     if user.role == User.Role.COORDINATOR and user.organisation_id:
-        return proposals.filter(user.organisation.subtree_filter("organisation__"))
+        # The filter needs only the id: loading the organisation would cost every request a query.
+        return proposals.filter(Organisation(pk=user.organisation_id).subtree_filter("organisation__"))
     if user.role == User.Role.SECRETARY and user.organisation_id:
         return proposals.filter(organisation_id=user.organisation_id)
     return proposals.none()
@@ -229,13 +248,34 @@ def proposal_filter(
 
 
 def text_search(search: str) -> Q:
-    """Substring search over the title and the text: works for Chinese, which has no spaces between words."""
-    return (
-        Q(title__icontains=search)
-        | Q(background__icontains=search)
-        | Q(research_findings__icontains=search)
-        | Q(recommendations__icontains=search)
-    )
+    """Substring search over the title and the text: works for Chinese, which has no spaces between words.
+
+    On PostgreSQL the four fields are searched as one upper-cased text, fields joined by a newline, in the
+    shape of migration 0005's indexes: a LIKE the trigram index serves, or for a term of one or two
+    characters (too short for trigrams) a look-up in the index of every 1- and 2-character substring. The
+    term is upper-cased in SQL, as the text is, so both follow the database's case rules.
+    """
+    # A newline in the term could match across the newline that joins two fields: such a term (the callers
+    # strip theirs, so it is rare) is searched field by field, without an index.
+    if connection.vendor != "postgresql" or "\n" in search:
+        return (
+            Q(title__icontains=search)
+            | Q(background__icontains=search)
+            | Q(research_findings__icontains=search)
+            | Q(recommendations__icontains=search)
+        )
+    text = Func(
+        "title", "background", "research_findings", "recommendations",
+        function="proposal_search_text", output_field=models.TextField(),
+    )  # fmt: skip
+    term = Upper(Value(search))
+    # The substring index leaves out whitespace and control characters (the same class as in the migration),
+    # and a term Python upper-cases to 3+ characters (German ß) may be as long in PostgreSQL: the LIKE, then.
+    if len(search) >= 1 and len(search.upper()) <= 2 and not re.search(r"[\x00-\x20\x7f\u3000]", search):
+        grams = Func(text, function="proposal_search_grams", output_field=ArrayField(models.TextField()))
+        return Q(DataContains(grams, Func(term, template="ARRAY[%(expressions)s]", output_field=grams.output_field)))
+    # Contains escapes %, _ and \ in the term (in SQL, as the term is an expression).
+    return Q(Contains(text, term))
 
 
 def with_current_due(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
@@ -246,15 +286,32 @@ def with_current_due(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
     )
 
 
+def with_lead_delegate(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Annotate the lead delegate (`lead_delegate_id`, `lead_body`, `lead_first_name`, `lead_last_name`,
+    `lead_username`; None without a lead) by one join: a list needs no prefetch of every assignment for it."""
+    lead = "lead_assignment__delegate__"
+    return proposals.alias(
+        lead_assignment=FilteredRelation("assignments", condition=Q(assignments__role=Assignment.Role.LEAD))
+    ).annotate(
+        lead_delegate_id=F(lead + "id"), lead_body=F(lead + "body"), lead_first_name=F(lead + "user__first_name"),
+        lead_last_name=F(lead + "user__last_name"), lead_username=F(lead + "user__username"),
+    )  # fmt: skip
+
+
+# What the API's list shows of a proposal: the list reads these columns and no text.
+API_LIST_FIELDS = ("id", "title", "kind", "topic", "state", "revision_number", "version", "updated_at",
+                   "organisation__id", "organisation__name", "session__id", "session__name")  # fmt: skip
+
+
 def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]:
     """The API's proposals: the user's scope, with what the list (or the detail) shows, in a fixed number of
-    queries whatever the page size."""
-    proposals = (
-        with_current_due(proposals_visible_to(user))
-        .select_related("session", "organisation__parent__parent", "author")
-        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")))
+    queries whatever the page size: the list in one, the detail with its assignments and deadlines in three."""
+    proposals = with_lead_delegate(with_current_due(proposals_visible_to(user)))
+    if not detail:
+        return proposals.select_related("session", "organisation").only(*API_LIST_FIELDS)
+    return proposals.select_related("session", "organisation__parent__parent", "author").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")), "deadlines"
     )
-    return proposals.prefetch_related("deadlines") if detail else proposals
 
 
 def comments_of(proposal: Proposal) -> QuerySet[Comment]:

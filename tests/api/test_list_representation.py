@@ -43,9 +43,15 @@ def test_the_lean_representation_equals_the_generic_one(world, proposals, rf):
         assert generic["url"] == request.build_absolute_uri(reverse("api:proposal-detail", args=[proposal.pk]))
         assert generic["state_label"] == proposal.get_state_display()
         lead = proposal.lead_assignment()
-        expected = lead and {"id": lead.delegate.pk, "name": lead.delegate.user.display_name, "body": lead.delegate.body}
+        expected = lead and {
+            "id": lead.delegate.pk,
+            "name": lead.delegate.user.display_name,
+            "body": lead.delegate.body,
+        }
         assert generic["lead_delegate"] == expected
-    names = {p["title"]: p["lead_delegate"] for p in client_for(world.admin).get("/api/v1/proposals/").json()["results"]}
+    names = {
+        p["title"]: p["lead_delegate"] for p in client_for(world.admin).get("/api/v1/proposals/").json()["results"]
+    }
     assert names["关于青年夜校的建议"] is None
     assert names["关于latin-lead的建议"]["name"] == "Anna Schmidt"
     assert names["关于nameless-lead的建议"]["name"] == "nameless-lead"
