@@ -206,10 +206,20 @@ def _horizon(now: dt.datetime) -> dt.datetime:
     )
 
 
+# Proposals read at a time by the planning. Django prefetches a foreign key of many rows as one OR of
+# equalities, which SQLite refuses beyond 1,000 terms ("Expression tree is too large"): a sweep with a thousand
+# due stages failed on the embedded database until it read them in chunks.
+PLAN_CHUNK = 500
+
+
 def due_items(now: dt.datetime) -> list[DueItem]:
     """The current stages whose due date is near or past, with what the planning reads of their proposals."""
     dates = current_due_dates(_horizon(now))
-    proposals = proposals_with_workflow_data(Proposal.objects.filter(pk__in={p.pk for p, _s, _d in dates})).in_bulk()
+    ids = sorted({proposal.pk for proposal, _stage, _due in dates})
+    proposals: dict[int, Proposal] = {}
+    for start in range(0, len(ids), PLAN_CHUNK):
+        chunk = Proposal.objects.filter(pk__in=ids[start : start + PLAN_CHUNK])
+        proposals |= proposals_with_workflow_data(chunk).in_bulk()
     return [DueItem(proposals[proposal.pk], stage, due_at) for proposal, stage, due_at in dates]
 
 
