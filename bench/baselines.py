@@ -6,7 +6,8 @@
   &unindexed=1, the search is the four ILIKEs no index serves.
 - NaiveProposalList: the naive build. A ModelSerializer with nested serializers and DRF's default page-number
   pagination, over the same scope and filters, without select_related/prefetch or lean reads.
-- hello: a trivial JSON endpoint, the ceiling of the HTTP stack under load.
+- hello: a trivial JSON endpoint, the ceiling of the HTTP stack under load; HelloAPI: the same behind the API's
+  authentication and throttles, the floor of any API request.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.authentication import TokenAuthentication
 from api.filters import ProposalFilter
@@ -176,3 +179,12 @@ class NaiveProposalList(ListAPIView):
 
 def hello(request):
     return JsonResponse({"hello": gettext("Youth proposal tracker")})
+
+
+class HelloAPI(APIView):
+    """The same, behind the API's token authentication, permissions and throttles."""
+
+    authentication_classes = (TokenAuthentication,)
+
+    def get(self, request):
+        return Response({"hello": gettext("Youth proposal tracker")})

@@ -32,8 +32,9 @@ from bench.databases import ROOT, Target
 from bench.measure import Row, compared
 
 BIN = Path(sys.executable).parent
-LIST_PATH = "/api/v1/proposals/?state=closed&state=answered&page_size=50"
+LIST_PATH = "/api/v1/proposals/?state=closed&state=answered&page_size=50"  # as scenario 1 asks it
 HELLO_PATH = "/bench/hello/"
+HELLO_API_PATH = "/bench/hello-api/"  # as trivial, behind the API's token authentication and throttles
 LOGIN = "demo-delegate"
 PASSWORD = "shuozhou-demo-2026"
 BROKER_URL = "redis://127.0.0.1:6379/14"
@@ -58,14 +59,14 @@ def http_load(target: Target, *, seconds: int = 20, users: int = 16) -> list[Row
             _wait_healthy(server, port, directory / "gunicorn.log")
             token = _token(port)
             stats = {}
-            for name, path in (("list", LIST_PATH), ("hello", HELLO_PATH)):
+            for name, path in (("list", LIST_PATH), ("hello", HELLO_PATH), ("hello_api", HELLO_API_PATH)):
                 _locust(port, path, token, users, WARMUP_SECONDS, directory / f"warmup-{name}")
                 stats[name] = _locust(port, path, token, users, seconds, directory / name)
         finally:
             _stop(server)
         server_log = (directory / "gunicorn.log").read_text(errors="replace")
-    listed, hello = stats["list"], stats["hello"]
-    errors = listed["failures"] + hello["failures"]
+    listed, hello, hello_api = stats["list"], stats["hello"], stats["hello_api"]
+    errors = sum(figures["failures"] for figures in stats.values())
     notes = {
         "list_p99_ms": listed["p99_ms"], "hello_p99_ms": hello["p99_ms"],
         "list_median_ms": listed["median_ms"], "hello_median_ms": hello["median_ms"],
@@ -80,9 +81,14 @@ def http_load(target: Target, *, seconds: int = 20, users: int = 16) -> list[Row
         failure_notes["gunicorn_errors"] = _distinct_errors(server_log)[:8]
     throughput = compared("7 HTTP load", "throughput list / trivial JSON", ours=listed["rps"], baseline=hello["rps"],
                           target=">= 0.5", unit="req/s", **notes, **failure_notes)  # fmt: skip
+    # Not a target: how much of the gap is the authenticated API's floor rather than the list's own work.
+    floor = compared("7 HTTP load", "throughput list / trivial JSON behind the API's authentication",
+                     ours=listed["rps"], baseline=hello_api["rps"], target=">= 0.5", unit="req/s",
+                     hello_api_p99_ms=hello_api["p99_ms"], hello_api_median_ms=hello_api["median_ms"])  # fmt: skip
+    floor.target, floor.met = "", None
     failed = Row("7 HTTP load", "errors under load", ours=errors, unit="errors", target="== 0", ratio=errors,
                  met=errors == 0, notes=failure_notes)  # fmt: skip
-    return [throughput, failed]
+    return [throughput, floor, failed]
 
 
 def _free_port() -> int:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("bench/raw/proposals/", baselines.raw_proposal_list),
     path("bench/naive/proposals/", baselines.NaiveProposalList.as_view()),
     path("bench/hello/", baselines.hello),
+    path("bench/hello-api/", baselines.HelloAPI.as_view()),
     *product_urlpatterns,
 ]
