@@ -1,0 +1,63 @@
+"""The benchmark's own parts: the generator makes the data docs/performance.md describes, and the baselines
+answer what the product answers (a baseline that drifted from the API would make every ratio meaningless)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import generate, scenarios
+from bench.measure import check
+from proposals import reminders
+from proposals.models import Assignment, Proposal, Stage
+from proposals.workflow import State
+
+SIZE = 400
+DEMO_PROPOSALS = 46  # what seed_demo makes first
+
+
+@pytest.fixture
+def bench_data(db, settings):
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.ALLOWED_HOSTS = ["testserver"]
+    before = Proposal.objects.count()
+    report = generate.generate(SIZE, seed=7, progress=lambda line: None)
+    return before, report
+
+
+def test_the_generator_makes_the_archive_and_the_due_consultations(bench_data):
+    _before, report = bench_data
+    assert report["tables"]["proposals_proposal"] == SIZE + DEMO_PROPOSALS
+    last_demo = Proposal.objects.order_by("pk").values_list("pk", flat=True)[DEMO_PROPOSALS - 1]
+    generated = Proposal.objects.filter(pk__gt=last_demo)
+    # A tenth is being written; of those, every one in consultation due within the window has a lead of its own.
+    due_now = generated.filter(assignments__delegate__user__username__startswith="bench-delegate-")
+    due = {item.proposal.pk for item in reminders.due_items(generate.read_meta()["generated_at"])}
+    assert due_now.count() == SIZE // 10
+    assert set(due_now.values_list("pk", flat=True)) <= due
+    assert set(due_now.values_list("state", flat=True)) == {State.CONSULTATION}
+    leads = Assignment.objects.filter(proposal__in=due_now, role=Assignment.Role.LEAD)
+    assert leads.values("delegate").distinct().count() == SIZE // 10
+    # The archive went through the workflow: references where submitted, the current stage's deadline marked.
+    assert not generated.filter(state=State.CLOSED, reference_number="").exists()
+    assert generated.filter(state=State.CLOSED).count() > SIZE // 3
+    for proposal in generated.filter(state__in=[State.CONSULTATION, State.REGISTERED])[:50]:
+        current = [d.stage for d in proposal.deadlines.filter(is_current=True)]
+        assert current == [Stage.CONSULTATION if proposal.state == State.CONSULTATION else Stage.ANSWER]
+
+
+def test_the_baselines_answer_with_the_products_rows(bench_data):
+    """Scenario 1's raw-SQL page and naive page equal the API's page (the scenario refuses to time otherwise),
+    and the query counts of scenario 2 hold."""
+    bench = scenarios.Bench(rounds=1, warmup=0)
+    rows = scenarios.list_endpoint(bench) + scenarios.query_counts(bench)
+    assert {row.scenario for row in rows} == {"1 list vs limit", "1 list vs naive", "2 query counts"}
+    assert all(row.met for row in rows if row.scenario == "2 query counts")
+    json.dumps([row.to_dict() for row in rows])  # what bench.run writes
+
+
+def test_targets_are_read_as_written():
+    assert check(2.0, "<= 2.0") and not check(2.01, "<= 2.0")
+    assert check(3, ">= 3") and not check(2.9, ">= 3")
+    assert check(1.0, "== 1") and not check(1.5, "== 1")
