@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import orjson
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -86,8 +88,13 @@ def raw_conditions(query) -> tuple[list[str], list]:
 
 
 def _moment(value) -> str | None:
-    # As DRF writes a datetime: in the current time zone, ISO 8601, "Z" for UTC.
-    return None if value is None else timezone.localtime(value).isoformat().replace("+00:00", "Z")
+    # As DRF writes a datetime: in the current time zone, ISO 8601, "Z" for UTC. SQLite hands a raw cursor the
+    # naive UTC text Django stored.
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localtime(value).isoformat().replace("+00:00", "Z")
 
 
 def _name(first: str, last: str, username: str) -> str:

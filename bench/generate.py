@@ -185,7 +185,8 @@ def read_meta() -> dict | None:
 def write_meta(size: int, seed: int, generated_at: dt.datetime) -> None:
     with connection.cursor() as cursor:
         columns = "size integer, seed integer, version integer, generated_at timestamp with time zone"
-        cursor.execute(f"CREATE TABLE bench_meta ({columns})")
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS bench_meta ({columns})")
+        cursor.execute("DELETE FROM bench_meta")
         cursor.execute("INSERT INTO bench_meta VALUES (%s, %s, %s, %s)", [size, seed, GENERATOR_VERSION, generated_at])
 
 
@@ -333,7 +334,8 @@ def generate(size: int, seed: int, progress=print) -> dict:
         progress(f"Loaded in {loaded:.0f} s; rebuilding {len(definitions)} indexes")
         rebuild(definitions, progress)
         with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
+            cursor.execute("RESET session_replication_role")
+            cursor.execute("RESET synchronous_commit")
     reset_sequences()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
