@@ -12,14 +12,11 @@ throttles raised to 1000000/minute (one user asking thousands of times a second 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +27,7 @@ from pathlib import Path
 
 from bench.databases import ROOT, Target
 from bench.measure import Row, compared
+from tests.e2e.processes import free_port, stop_group
 
 BIN = Path(sys.executable).parent
 LIST_PATH = "/api/v1/proposals/?state=closed&state=answered&page_size=50"  # as scenario 1 asks it
@@ -43,7 +41,6 @@ WORKERS = 2
 THREADS = 4
 WARMUP_SECONDS = 3
 START_TIMEOUT = 30.0
-STOP_GRACE = 10.0
 SERIOUS = re.compile(r"ERROR|WARNING|Error\b|Exception\b")
 TIMESTAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T][\d:,.]+( [+-]\d{4})?\]? ")
 
@@ -53,7 +50,7 @@ def http_load(target: Target, *, seconds: int = 20, users: int = 16) -> list[Row
     load_before = os.getloadavg()[0]  # others' work on the machine takes CPU from both sides alike
     with tempfile.TemporaryDirectory(prefix="bench-load-") as directory:
         directory = Path(directory)
-        port = _free_port()
+        port = free_port()
         server = _start_gunicorn(target, port, directory / "gunicorn.log")
         try:
             _wait_healthy(server, port, directory / "gunicorn.log")
@@ -63,7 +60,7 @@ def http_load(target: Target, *, seconds: int = 20, users: int = 16) -> list[Row
                 _locust(port, path, token, users, WARMUP_SECONDS, directory / f"warmup-{name}")
                 stats[name] = _locust(port, path, token, users, seconds, directory / name)
         finally:
-            _stop(server)
+            stop_group(server)
         server_log = (directory / "gunicorn.log").read_text(errors="replace")
     listed, hello, hello_api = stats["list"], stats["hello"], stats["hello_api"]
     errors = sum(figures["failures"] for figures in stats.values())
@@ -89,12 +86,6 @@ def http_load(target: Target, *, seconds: int = 20, users: int = 16) -> list[Row
     failed = Row("7 HTTP load", "errors under load", ours=errors, unit="errors", target="== 0", ratio=errors,
                  met=errors == 0, notes=failure_notes)  # fmt: skip
     return [throughput, floor, failed]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _start_gunicorn(target: Target, port: int, log: Path) -> subprocess.Popen:
@@ -166,17 +157,6 @@ def _distinct_errors(log: str) -> list[str]:
     """The log's warnings, errors and exception lines, each once, without their timestamps."""
     lines = (TIMESTAMP.sub("", line) for line in log.splitlines() if SERIOUS.search(line))
     return list(dict.fromkeys(lines))
-
-
-def _stop(server: subprocess.Popen) -> None:
-    """SIGTERM to the master (it stops its workers gracefully), then SIGKILL to whatever of the group is left."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=STOP_GRACE)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait(timeout=5)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM and wait, then SIGKILL the process group (started with start_new_session) if it is still there."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_GRACE)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=5)
+
+
 def database_url() -> str:
     """The URL of the database this test session really uses (pytest-django's test_ database)."""
     db = connection.settings_dict
@@ -124,16 +136,7 @@ class Processes:
         process.wait(timeout=STOP_GRACE)
 
     def stop(self, name: str) -> None:
-        """SIGTERM and wait, then SIGKILL the group if it is still there."""
-        process = self.started[name][0]
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_GRACE)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+        stop_group(self.started[name][0])
 
     def stop_all(self) -> None:
         for process, _log in self.started.values():
