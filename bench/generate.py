@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -51,7 +52,6 @@ GENERATOR_VERSION = 1
 DUE_NOW = 1_000  # consultation stages due within the reminder window, at every size
 EXTRA_DELEGATES = 1_200  # so that DUE_NOW proposals each have a lead of their own (and 1,000 mails go out)
 PAST_YEARS = 10
-PASSWORD = "shuozhou-demo-2026"  # the demo's; the bench logs in as demo users
 
 # The final states of past sessions' proposals, with their shares (what a city's archive looks like).
 PAST_STATES = (
@@ -136,7 +136,6 @@ class Writer:
         self.model = model
         self.columns = columns
         self.rows: list[tuple] = []
-        self.count = 0
 
     def add(self, *values) -> None:
         self.rows.append(values)
@@ -157,7 +156,6 @@ class Writer:
                 names = ", ".join(f'"{c}"' for c in self.columns)
                 marks = ", ".join("?" for _ in self.columns)
                 cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', self.rows)
-        self.count += len(self.rows)
         self.rows = []
 
 
@@ -225,14 +223,8 @@ def rebuild(definitions: list[str], progress) -> None:
 def reset_sequences() -> None:
     models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, User, Delegate, Session)
     with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(_no_style(), models):
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
-
-
-def _no_style():
-    from django.core.management.color import no_style
-
-    return no_style()
 
 
 # --- The world ----------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ LIST_PATH = "/api/v1/proposals/?state=closed&state=answered&page_size=50"  # as 
 HELLO_PATH = "/bench/hello/"
 HELLO_API_PATH = "/bench/hello-api/"  # as trivial, behind the API's token authentication and throttles
 LOGIN = "demo-delegate"
-PASSWORD = "shuozhou-demo-2026"
+PASSWORD = os.environ.get("DEMO_PASSWORD", "shuozhou-demo-2026")  # what seed_demo gave the demo logins
 BROKER_URL = "redis://127.0.0.1:6379/14"
 # Two cores shared with locust: two processes, each with a few threads for the time a request waits on PostgreSQL.
 WORKERS = 2
