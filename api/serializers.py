@@ -27,7 +27,7 @@ from proposals.models import (
     Session,
     Transition,
     User,
-    full_name,
+    person_name,
 )
 from proposals.workflow import ACTIONS, ActionOption, State
 
@@ -200,7 +200,7 @@ class ProposalListSerializer(serializers.ModelSerializer):
         # From selectors.with_lead_delegate's columns: a list page builds no assignment or delegate objects.
         if proposal.lead_delegate_id is None:
             return None
-        name = full_name(proposal.lead_first_name, proposal.lead_last_name) or proposal.lead_username
+        name = person_name(proposal.lead_first_name, proposal.lead_last_name, proposal.lead_username)
         return {"id": proposal.lead_delegate_id, "name": name, "body": proposal.lead_body}
 
     def to_representation(self, proposal: Proposal) -> dict:

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from api.authentication import TokenAuthentication
 from api.filters import ProposalFilter
 from proposals import selectors
-from proposals.models import Assignment, Proposal, User
+from proposals.models import Assignment, Proposal, person_name
 from proposals.workflow import State
 
 RAW_LIST_SQL = """
@@ -97,11 +97,6 @@ def _moment(value) -> str | None:
     return timezone.localtime(value).isoformat().replace("+00:00", "Z")
 
 
-def _name(first: str, last: str, username: str) -> str:
-    # The product's rule for names (family name first for Chinese ones), not a second copy of it.
-    return User(first_name=first, last_name=last, username=username).display_name
-
-
 def raw_proposal_list(request):
     """GET ?user=<delegate's user id> or ?organisation=<coordinator's organisation id>, with &state=...,
     &search=...[&unindexed=1], &page_size=50 and &before=<id>: a page as the API's list shows it."""
@@ -115,7 +110,7 @@ def raw_proposal_list(request):
     results = [
         {"id": r[0], "url": f"{base}{r[0]}/", "title": r[1], "kind": r[2], "topic": r[3], "state": r[4],
          "state_label": labels[r[4]], "organisation": {"id": r[5], "name": r[6]}, "session": {"id": r[7], "name": r[8]},
-         "lead_delegate": {"id": r[9], "name": _name(*r[10:13]), "body": r[13]} if r[9] is not None else None,
+         "lead_delegate": {"id": r[9], "name": person_name(*r[10:13]), "body": r[13]} if r[9] is not None else None,
          "revision_number": r[14], "version": r[15], "current_due_at": _moment(r[16]), "updated_at": _moment(r[17])}
         for r in rows[:page_size]
     ]  # fmt: skip

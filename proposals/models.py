@@ -98,6 +98,11 @@ def full_name(first_name: str, last_name: str) -> str:
     return f"{first_name} {last_name}".strip()
 
 
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """How a person is shown: their full name, or their username when they gave none."""
+    return full_name(first_name, last_name) or username
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         SECRETARY = "secretary", _("Secretary")
@@ -155,7 +160,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return person_name(self.first_name, self.last_name, self.username)
 
     @cached_property
     def delegate_profile(self) -> Delegate | None:
