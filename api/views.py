@@ -22,7 +22,6 @@ from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api import serializers as s
@@ -31,6 +30,7 @@ from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFil
 from api.parsers import EvidenceMultiPartParser
 from api.preconditions import etag_of, expected_version, version_checked
 from api.problems import PayloadTooLarge
+from api.throttling import ScopedRateThrottle
 from proposals import documents, selectors, services
 from proposals.diffs import text_diffs
 from proposals.models import Proposal

@@ -4,6 +4,7 @@ A typo such as DEBUG=ture must stop the process at start-up, not silently mean F
 """
 
 import os
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,3 +56,39 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(sorted(choices))}.")
     return value
+
+
+REDIS_DATABASES = 16  # redis-server's default number of databases
+
+
+def _redis_database(url: str) -> tuple[str, int] | None:
+    """(the server, the database number) a redis://, rediss:// or unix:// URL names, as redis-py reads it."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        return None
+    query = parse_qs(parts.query)
+    number = query.get("db", [parts.path.strip("/") if parts.scheme != "unix" else ""])[0] or "0"
+    try:
+        database = int(number)
+    except ValueError:
+        raise ImproperlyConfigured(f"{url!r} does not name a Redis database by number.") from None
+    server = parts.netloc.rpartition("@")[2] or parts.path  # credentials do not make another server
+    return (server, database)
+
+
+def same_redis_database(url: str, other: str) -> bool:
+    here = _redis_database(url)
+    return here is not None and here == _redis_database(other)
+
+
+def redis_neighbour_database(url: str) -> str | None:
+    """The same Redis server's next database (N+1, wrapping at 16), or None when `url` is not Redis."""
+    here = _redis_database(url)
+    if here is None:
+        return None
+    parts = urlsplit(url)
+    neighbour = str((here[1] + 1) % REDIS_DATABASES)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
+    if parts.scheme == "unix":
+        return url.partition("?")[0] + "?" + urlencode([*query, ("db", neighbour)])
+    return urlunsplit(parts._replace(path=f"/{neighbour}", query=urlencode(query)))

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tracker.env import env_bool, env_choice, env_int, env_list, env_str
+from tracker.env import env_bool, env_choice, env_int, env_list, env_str, redis_neighbour_database, same_redis_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TRACKER_VAR_DIR", str(BASE_DIR / "var")))
@@ -240,10 +240,21 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "proposals.tasks.sweep_reminders", "schedule": REMINDER_SWEEP_SECONDS},
 }
 
-# API throttling counts in the cache, so every web worker must share it: Redis where there is one.
-CACHE_URL = env_str("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+# API throttling counts in the cache, so every web worker must share it: Redis where there is one. Never in the
+# broker's database: clearing the cache (FLUSHDB) would wipe the task queue with it. By default the cache takes
+# the database after the broker's on the same server (/0 -> /1, ..., /15 -> /0).
+CACHE_URL = env_str("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
+if CACHE_URL and same_redis_database(CACHE_URL, CELERY_BROKER_URL):
+    raise ImproperlyConfigured("CACHE_URL must name another Redis database than CELERY_BROKER_URL.")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A request must not wait long for a cache that is gone: the throttles then count in the process.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -277,6 +288,12 @@ DEMO_PASSWORD_DEFAULT = "shuozhou-demo-2026"
 # Language names for forms and mails that need them outside a request.
 LANGUAGE_LABELS = {"zh-hans": _("Simplified Chinese"), "en": _("English")}
 
+# How many proxies in front of gunicorn append to X-Forwarded-For. 0 (gunicorn reached directly, as in
+# docker-compose.yml): the header is ignored, since any client can write it. N: the client address is the Nth
+# entry from the right, the one the outermost proxy added. Every client address (throttles, sign-in lockout)
+# follows this one setting.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+
 # The delegates' REST API (api/, DESIGN §6).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -294,8 +311,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",  # DRF's, counting in the process while the cache is down
+        "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
@@ -303,7 +320,7 @@ REST_FRAMEWORK = {
         # Password guessing: per client address, on the token endpoint.
         "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if PRODUCTION else 0, minimum=0),
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
