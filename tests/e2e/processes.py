@@ -15,6 +15,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import quote
 
@@ -182,3 +185,61 @@ class Processes:
                 pytest.fail(f"{name} exited before it printed {text!r}.", pytrace=False)
             time.sleep(0.2)
         pytest.fail(f"{name} did not print {text!r} within {timeout:.0f} s.", pytrace=False)
+
+
+class RedisServer:
+    """A private redis-server on a free port, without persistence: stopping it loses every queued task."""
+
+    def __init__(self, processes: Processes, directory: Path) -> None:
+        self.processes = processes
+        self.directory = directory
+        self.port = free_port()
+        self.runs = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.runs += 1
+        name = f"redis-{self.runs}"
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", str(self.directory)]  # fmt: skip
+        self.processes.start(name, argv, dict(os.environ))
+        self.processes.wait_for_port(name, self.port)
+
+    def stop(self) -> None:
+        self.processes.stop(f"redis-{self.runs}")  # SIGTERM: redis-server exits without saving (--save "")
+
+    def kill(self) -> None:
+        """As a crash or an out-of-memory kill would: at once, open connections cut without a goodbye."""
+        self.processes.kill(f"redis-{self.runs}")
+
+
+def start_gunicorn(processes: Processes, env: dict[str, str], *, workers: int = 2) -> int:
+    """gunicorn as docker-compose.yml runs it, on a free port of this machine; returns the port."""
+    port = free_port()
+    argv = [str(BIN / "gunicorn"), "tracker.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    processes.start("gunicorn", argv, env)
+    processes.wait_for_port("gunicorn", port)
+    return port
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Message  # case-insensitive; get_all("Set-Cookie") for repeated headers
+    body: bytes
+
+
+def http(
+    port: int, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Answer:
+    """One request to 127.0.0.1:port on a fresh connection, redirects not followed."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()

@@ -9,40 +9,15 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 from celery.result import AsyncResult, EagerResult
 
 from proposals.tasks import ping
-from tests.e2e.processes import BIN, Processes, free_port, production_env
+from tests.e2e.processes import BIN, free_port, http, production_env, start_gunicorn
 
 pytestmark = pytest.mark.slow
-
-CLOSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-def start_gunicorn(processes: Processes, env: dict[str, str]) -> int:
-    port = free_port()
-    argv = [str(BIN / "gunicorn"), "tracker.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    processes.start("gunicorn", argv, env)
-    processes.wait_for_port("gunicorn", port)
-    return port
-
-
-def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(f"http://127.0.0.1:{port}{path}", timeout=15) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
 
 
 def test_gunicorn_worker_and_beat_run_with_production_settings(
@@ -66,15 +41,15 @@ def test_gunicorn_worker_and_beat_run_with_production_settings(
             "beat", [*celery, "beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")], env
         )
 
-        status, headers, body = get(port, "/healthz")
-        assert status == 200, body
-        assert headers["Content-Type"] == "application/json"
-        assert json.loads(body) == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+        answer = http(port, "GET", "/healthz")
+        assert answer.status == 200, answer.body
+        assert answer.headers["Content-Type"] == "application/json"
+        assert json.loads(answer.body) == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
 
         # Production settings are really on: everything but /healthz is sent to HTTPS.
-        status, headers, _ = get(port, "/admin/")
-        assert status == 301
-        assert headers["Location"].startswith("https://")
+        answer = http(port, "GET", "/admin/")
+        assert answer.status == 301
+        assert answer.headers["Location"].startswith("https://")
 
         processes.wait_for_output("worker", "ready.")
         result = ping.apply_async(queue=queue)
@@ -89,16 +64,26 @@ def test_gunicorn_worker_and_beat_run_with_production_settings(
         assert processes.alive("gunicorn"), "gunicorn stopped"
 
 
-def test_healthz_answers_503_when_the_broker_is_down(requires_postgresql, transactional_db, processes, tmp_path):
-    env = production_env(tmp_path, broker_url=CLOSED_BROKER)
+def test_healthz_says_which_part_is_down_and_only_the_log_says_why(requires_postgresql, processes, tmp_path):
+    """Anyone may ask /healthz: the answer must not show the database's role, password, host, port or name,
+    nor the broker's address, nor any error text. The operators find those in the log."""
+    database_port, broker_port = free_port(), free_port()  # nothing listens on them
+    secrets = ["health-role", "health-pw-3141", "health_db", "broker-pw-2718", str(database_port), str(broker_port)]
+    env = production_env(tmp_path, broker_url=f"redis://:broker-pw-2718@127.0.0.1:{broker_port}/3") | {
+        "DATABASE_URL": f"postgres://health-role:health-pw-3141@127.0.0.1:{database_port}/health_db",
+    }
 
     with processes.output_on_failure():
-        port = start_gunicorn(processes, env)
-        status, headers, body = get(port, "/healthz")
+        port = start_gunicorn(processes, env, workers=1)
+        answer = http(port, "GET", "/healthz")
 
-    assert status == 503, body
-    assert headers["Content-Type"] == "application/json"
-    answer = json.loads(body)
-    assert answer["status"] == "unavailable"
-    assert answer["checks"]["database"] == "ok"
-    assert answer["checks"]["broker"] != "ok"
+        assert answer.status == 503, answer.body
+        assert answer.headers["Content-Type"] == "application/json"
+        assert json.loads(answer.body) == {"status": "unavailable", "checks": {"database": "down", "broker": "down"}}
+        body = answer.body.decode()
+        for text in [*secrets, "127.0.0.1", "postgres", "redis", "://", "rror", "refused"]:
+            assert text not in body, f"/healthz shows {text!r}: {body}"
+        log = processes.output("gunicorn")
+        for part, port_number in (("database", database_port), ("broker", broker_port)):
+            assert f"Health check: the {part} is down." in log
+            assert str(port_number) in log, f"the log does not say which {part} address failed"

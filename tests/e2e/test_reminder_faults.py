@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import time
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from django.utils import timezone
 from proposals.models import Deadline, Organisation, Proposal, Reminder, Revision, Stage, User
 from proposals.tasks import sweep_reminders
 from tests.e2e.mailserver import MailServer, Tally
-from tests.e2e.processes import BASE_DIR, BIN, Processes, free_port, production_env
+from tests.e2e.processes import BASE_DIR, BIN, Processes, RedisServer, production_env
 from tracker.celery import app as celery_app
 
 pytestmark = pytest.mark.slow
@@ -331,31 +330,6 @@ def test_b_worker_killed_with_sigkill_mid_batch_then_restarted(rig):
         rig.record("b_worker_sigkill_mid_batch", tally, mails_before_kill=accepted_before,
                    reminders_in_flight_at_kill=in_flight)  # fmt: skip
         rig.assert_exactly_once(tally)
-
-
-class RedisServer:
-    """A private redis-server on a free port, without persistence: stopping it loses every queued task."""
-
-    def __init__(self, processes: Processes, directory: Path) -> None:
-        self.processes = processes
-        self.directory = directory
-        self.port = free_port()
-        self.runs = 0
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.runs += 1
-        name = f"redis-{self.runs}"
-        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", str(self.directory)]  # fmt: skip
-        self.processes.start(name, argv, dict(os.environ))
-        self.processes.wait_for_port(name, self.port)
-
-    def stop(self) -> None:
-        self.processes.stop(f"redis-{self.runs}")  # SIGTERM: redis-server exits without saving (--save "")
 
 
 def test_c_redis_stopped_and_started_during_the_run(rig):
