@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +15,16 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def login_limit(settings, monkeypatch) -> int:
+    """Three login attempts a minute per client address, instead of the configured rate."""
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], login="3/minute")
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"DEFAULT_THROTTLE_RATES": rates}
+    # DRF reads the rates once, when rest_framework.throttling is imported.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    return 3
 
 
 def client_for(user) -> APIClient:

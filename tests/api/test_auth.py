@@ -151,15 +151,6 @@ def test_a_token_cannot_be_had_for_a_form_post(world):
 # --- Login throttling ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def login_limit(settings, monkeypatch):
-    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], login="3/minute")
-    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"DEFAULT_THROTTLE_RATES": rates}
-    # DRF reads the rates once, when rest_framework.throttling is imported.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
-    return 3
-
-
 def test_login_attempts_are_throttled_per_client(world, login_limit):
     guesser = APIClient(REMOTE_ADDR="203.0.113.7")
     for attempt in range(login_limit):
@@ -186,6 +177,51 @@ def test_successful_logins_count_too(world, login_limit):
     response = client.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
     assert_problem(response, 429, "throttled")
     assert AuthToken.objects.filter(user=world.lead).count() == login_limit
+
+
+# --- Which client a request comes from (NUM_PROXIES) ----------------------------------------------------
+
+# Every header a client might write to pass for another address.
+ADDRESS_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED", "HTTP_CLIENT_IP", "HTTP_TRUE_CLIENT_IP")
+
+
+def posing_as(address: str) -> dict[str, str]:
+    return {header: (f"for={address}" if header == "HTTP_FORWARDED" else address) for header in ADDRESS_HEADERS}
+
+
+def test_without_a_proxy_no_header_makes_a_guesser_a_new_client(world):
+    # The configured rate (10/minute unless API_THROTTLE_LOGIN says otherwise), not a test one.
+    limit = int(SimpleRateThrottle.THROTTLE_RATES["login"].split("/")[0])
+    guesser = APIClient(REMOTE_ADDR="203.0.113.8")
+    for attempt in range(limit):
+        response = guesser.post(LOGIN, {"username": "lead", "password": f"guess-{attempt}"}, format="json",
+                                **posing_as(f"198.51.100.{attempt + 1}"))  # fmt: skip
+        assert_problem(response, 401, "wrong_credentials")
+    response = guesser.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json",
+                            **posing_as("198.51.100.200"))  # fmt: skip
+    assert_problem(response, 429, "throttled")
+
+
+@pytest.fixture
+def one_proxy(settings, login_limit):
+    settings.NUM_PROXIES = 1
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    return login_limit
+
+
+def test_behind_one_proxy_the_address_it_added_is_the_client(world, one_proxy):
+    # The proxy (REMOTE_ADDR) appends the address it saw to whatever X-Forwarded-For the client sent.
+    proxy = APIClient(REMOTE_ADDR="10.0.0.2")
+    for attempt in range(one_proxy):
+        forged = f"198.51.100.{attempt + 1}, 192.0.2.{attempt + 1}"
+        response = proxy.post(LOGIN, {"username": "lead", "password": f"guess-{attempt}"}, format="json",
+                              HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.9")  # fmt: skip
+        assert_problem(response, 401, "wrong_credentials")
+    response = proxy.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json",
+                          HTTP_X_FORWARDED_FOR="198.51.100.99, 203.0.113.9")  # fmt: skip
+    assert_problem(response, 429, "throttled")
+    # Another client behind the same proxy is another address.
+    log_in(world.lead, proxy, format="json", HTTP_X_FORWARDED_FOR="203.0.113.9, 203.0.113.10")
 
 
 # --- Sessions for the browsable API -------------------------------------------------------------------

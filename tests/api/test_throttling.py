@@ -1,0 +1,79 @@
+"""The API keeps answering while the cache's Redis cannot be reached, and its throttles keep counting in the
+process (api.throttling). The cache here is a real Redis client pointed at a port where nothing listens."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from api import throttling
+from tests.api.test_auth import LIST, LOGIN, ME, log_in, with_token
+from tests.api.test_errors import assert_problem
+from tests.e2e.processes import free_port
+
+
+@pytest.fixture
+def cache_down(settings):
+    shared = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
+            "OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
+        }
+    }
+    throttling.counts.local.clear()
+    throttling.counts.last_warning = -throttling.WARN_EVERY_SECONDS
+    yield
+    throttling.counts.local.clear()
+    settings.CACHES = shared  # now, for the fixtures that clear the cache after each test
+
+
+def api_views(patterns=None, prefix=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from api_views(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and (prefix + str(pattern.pattern)).startswith("api/"):
+            view = getattr(pattern.callback, "cls", None)
+            if view is not None and issubclass(view, APIView):
+                yield prefix + str(pattern.pattern), view
+
+
+def test_every_api_view_counts_through_the_one_fail_safe_cache():
+    views = list(api_views())
+    assert len(views) > 10, views
+    for route, view in views:
+        for throttle in view().get_throttles():
+            assert throttle.cache is throttling.counts, (route, type(throttle))
+
+
+def test_the_api_answers_while_the_cache_is_down(world, cache_down, caplog):
+    proposal = world.draft()
+    with caplog.at_level(logging.WARNING, logger="api.throttling"):
+        token = log_in(world.secretary, format="json")
+        client = with_token(token)
+        assert client.get(ME).status_code == 200
+        listed = client.get(LIST)
+        assert listed.status_code == 200
+        assert [row["id"] for row in listed.json()["results"]] == [proposal.pk]
+        assert client.get(f"{LIST}{proposal.pk}/").status_code == 200
+        assert_problem(APIClient().get(LIST), 401, "not_authenticated")
+        response = APIClient().post(LOGIN, {"username": "lead", "password": "wrong"}, format="json")
+        assert_problem(response, 401, "wrong_credentials")
+    warnings = [r for r in caplog.records if r.name == "api.throttling"]
+    assert len(warnings) == 1, "one line while the cache is down, not one per request"
+    assert "API throttles count in this process" in warnings[0].getMessage()
+
+
+def test_the_login_throttle_holds_while_the_cache_is_down(world, cache_down, login_limit):
+    guesser = APIClient(REMOTE_ADDR="203.0.113.7")
+    for attempt in range(login_limit):
+        response = guesser.post(LOGIN, {"username": "lead", "password": f"guess-{attempt}"}, format="json")
+        assert_problem(response, 401, "wrong_credentials")
+    response = guesser.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
+    assert_problem(response, 429, "throttled")
+    log_in(world.lead, APIClient(REMOTE_ADDR="192.0.2.44"), format="json")
