@@ -65,6 +65,10 @@ def test_the_production_settings_pass_the_deploy_check_without_warnings():
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"TRACKER_ENV": "prod"}, "TRACKER_ENV"),
         ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS"),
+        # The broker's own database, however it is spelled: clearing the cache would wipe the task queue.
+        ({"CACHE_URL": "redis://redis.example.org:6379/0"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://:pw@redis.example.org:6379"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://redis.example.org:6379/5?db=0"}, "CACHE_URL"),
     ],
 )
 def test_production_refuses_to_start_on_a_bad_value(override, complaint):
@@ -76,3 +80,31 @@ def test_production_refuses_to_start_on_a_bad_value(override, complaint):
 def test_the_embedded_defaults_need_no_configuration(tmp_path):
     result = manage("check", TRACKER_VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+def production_setting(expression: str, **environ: str) -> str:
+    """repr() of a Python expression over the production settings `s` (with these variables set)."""
+    code = f"from django.conf import settings as s; print(repr({expression}))"
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, **environ})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_trusts_no_proxy_unless_told():
+    both = "(s.NUM_PROXIES, s.REST_FRAMEWORK['NUM_PROXIES'])"
+    assert production_setting(both) == "(0, 0)"
+    assert production_setting(both, NUM_PROXIES="1") == "(1, 1)"
+
+
+@pytest.mark.parametrize(
+    ("broker", "cache"),
+    [
+        ("redis://redis.example.org:6379/0", "redis://redis.example.org:6379/1"),
+        ("redis://redis.example.org:6379", "redis://redis.example.org:6379/1"),
+        ("redis://:pw@redis.example.org:6379/6", "redis://:pw@redis.example.org:6379/7"),
+        ("rediss://redis.example.org:6380/15", "rediss://redis.example.org:6380/0"),
+        ("unix:///run/redis.sock?db=2", "unix:///run/redis.sock?db=3"),
+    ],
+)
+def test_the_cache_defaults_to_the_brokers_next_redis_database(broker, cache):
+    assert production_setting("s.CACHES['default']['LOCATION']", CELERY_BROKER_URL=broker) == repr(cache)
