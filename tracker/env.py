@@ -82,12 +82,13 @@ def same_redis_database(url: str, other: str) -> bool:
 
 
 def redis_neighbour_database(url: str) -> str | None:
-    """The same Redis server's next database (N+1, wrapping at 16), or None when `url` is not Redis."""
+    """The same Redis server's next database (N+1; 14 for the last, 15, rather than wrapping round to the 0 so
+    many brokers use), or None when `url` is not Redis."""
     here = _redis_database(url)
     if here is None:
         return None
     parts = urlsplit(url)
-    neighbour = str((here[1] + 1) % REDIS_DATABASES)
+    neighbour = str(here[1] + 1 if here[1] + 1 < REDIS_DATABASES else here[1] - 1)
     query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
     if parts.scheme == "unix":
         return url.partition("?")[0] + "?" + urlencode([*query, ("db", neighbour)])

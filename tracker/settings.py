@@ -242,7 +242,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # API throttling counts in the cache, so every web worker must share it: Redis where there is one. Never in the
 # broker's database: clearing the cache (FLUSHDB) would wipe the task queue with it. By default the cache takes
-# the database after the broker's on the same server (/0 -> /1, ..., /15 -> /0).
+# the database after the broker's on the same server (/0 -> /1, ..., /14 -> /15; /15 -> /14).
 CACHE_URL = env_str("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
 if CACHE_URL and same_redis_database(CACHE_URL, CELERY_BROKER_URL):
     raise ImproperlyConfigured("CACHE_URL must name another Redis database than CELERY_BROKER_URL.")

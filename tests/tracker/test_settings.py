@@ -102,7 +102,8 @@ def test_production_trusts_no_proxy_unless_told():
         ("redis://redis.example.org:6379/0", "redis://redis.example.org:6379/1"),
         ("redis://redis.example.org:6379", "redis://redis.example.org:6379/1"),
         ("redis://:pw@redis.example.org:6379/6", "redis://:pw@redis.example.org:6379/7"),
-        ("rediss://redis.example.org:6380/15", "rediss://redis.example.org:6380/0"),
+        ("rediss://redis.example.org:6380/14", "rediss://redis.example.org:6380/15"),
+        ("redis://redis.example.org:6379/15", "redis://redis.example.org:6379/14"),
         ("unix:///run/redis.sock?db=2", "unix:///run/redis.sock?db=3"),
     ],
 )
