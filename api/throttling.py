@@ -18,7 +18,7 @@ from rest_framework import throttling
 
 logger = logging.getLogger(__name__)
 
-# A connection refused or reset surfaces as an OSError from some paths of the client, as RedisError from others.
+# redis-py wraps socket failures (refused, reset, timed out) in RedisError; OSError too, should one escape it.
 CACHE_ERRORS = (RedisError, OSError)
 WARN_EVERY_SECONDS = 60  # while the cache is down, one log line per process this often, not one per request
 
@@ -27,6 +27,7 @@ class SharedOrLocalCache:
     """The get/set DRF's throttles use, on the shared cache, or on a per-process one when it fails."""
 
     def __init__(self) -> None:
+        # Bounded, so that a flood of client addresses during an outage cannot grow a worker without end.
         self.local = LocMemCache("api-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
         self.last_warning = -WARN_EVERY_SECONDS
 
