@@ -3,7 +3,7 @@
 The shared cache is Redis in production. When Redis cannot be reached the API must keep answering, and the
 login throttle must keep holding password guessers back, so the counts fall back to this process's memory
 rather than failing open: a guesser then gets at most the rate once per web worker, instead of no limit.
-The counts go back to the shared cache by themselves once it answers again.
+The counts go back to the shared cache by themselves, at most RETRY_SHARED_SECONDS after it answers again.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 # redis-py wraps socket failures (refused, reset, timed out) in RedisError; OSError too, should one escape it.
 CACHE_ERRORS = (RedisError, OSError)
 WARN_EVERY_SECONDS = 60  # while the cache is down, one log line per process this often, not one per request
+# After a failure the shared cache is left alone this long: a Redis that hangs instead of refusing costs a
+# request its socket timeouts, and without this pause every request would pay them.
+RETRY_SHARED_SECONDS = 5
 
 
 class SharedOrLocalCache:
@@ -29,24 +32,28 @@ class SharedOrLocalCache:
     def __init__(self) -> None:
         # Bounded, so that a flood of client addresses during an outage cannot grow a worker without end.
         self.local = LocMemCache("api-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+        self.shared_again_at = 0.0
         self.last_warning = -WARN_EVERY_SECONDS
 
     def get(self, key, default=None):
-        try:
-            return shared_cache.get(key, default)
-        except CACHE_ERRORS as error:
-            self.warn(error)
-            return self.local.get(key, default)
+        if time.monotonic() >= self.shared_again_at:
+            try:
+                return shared_cache.get(key, default)
+            except CACHE_ERRORS as error:
+                self.failed(error)
+        return self.local.get(key, default)
 
     def set(self, key, value, timeout):
-        try:
-            shared_cache.set(key, value, timeout)
-        except CACHE_ERRORS as error:
-            self.warn(error)
-            self.local.set(key, value, timeout)
+        if time.monotonic() >= self.shared_again_at:
+            try:
+                return shared_cache.set(key, value, timeout)
+            except CACHE_ERRORS as error:
+                self.failed(error)
+        return self.local.set(key, value, timeout)
 
-    def warn(self, error: Exception) -> None:
+    def failed(self, error: Exception) -> None:
         now = time.monotonic()
+        self.shared_again_at = now + RETRY_SHARED_SECONDS
         if now - self.last_warning >= WARN_EVERY_SECONDS:
             self.last_warning = now
             logger.warning("The cache cannot be reached (%s); API throttles count in this process.", error)

@@ -16,6 +16,12 @@ from tests.api.test_errors import assert_problem
 from tests.e2e.processes import free_port
 
 
+def fresh_counts() -> None:
+    throttling.counts.local.clear()
+    throttling.counts.shared_again_at = 0.0
+    throttling.counts.last_warning = -throttling.WARN_EVERY_SECONDS
+
+
 @pytest.fixture
 def cache_down(settings):
     shared = settings.CACHES
@@ -26,10 +32,9 @@ def cache_down(settings):
             "OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
         }
     }
-    throttling.counts.local.clear()
-    throttling.counts.last_warning = -throttling.WARN_EVERY_SECONDS
+    fresh_counts()
     yield
-    throttling.counts.local.clear()
+    fresh_counts()
     settings.CACHES = shared  # now, for the fixtures that clear the cache after each test
 
 

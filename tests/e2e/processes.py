@@ -215,6 +215,10 @@ class RedisServer:
         """As a crash or an out-of-memory kill would: at once, open connections cut without a goodbye."""
         self.processes.kill(f"redis-{self.runs}")
 
+    def pause(self, paused: bool = True) -> None:
+        """SIGSTOP: a Redis that hangs (swapping, a network partition) accepts connections and never answers."""
+        os.kill(self.processes.started[f"redis-{self.runs}"][0].pid, signal.SIGSTOP if paused else signal.SIGCONT)
+
 
 def start_gunicorn(processes: Processes, env: dict[str, str], *, workers: int = 2) -> int:
     """gunicorn as docker-compose.yml runs it, on a free port of this machine; returns the port."""

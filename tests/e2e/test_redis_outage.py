@@ -2,10 +2,11 @@
 
 gunicorn runs with production settings (two workers) on a private redis-server: the broker in its database 0,
 the cache (the throttles' counts) in database 1, as CACHE_URL derives it. Redis is killed with SIGKILL in the
-middle of the run and started again. While it is down every request must still get its real answer (200, 302,
-401, 429; never a 500), the throttles count in each worker's memory (api.throttling), and once Redis is back
-they count in it again. Before the outage, a fresh X-Forwarded-For on each attempt does not make a guesser a
-new client: no proxy is trusted (NUM_PROXIES=0) when gunicorn is reached directly.
+middle of the run and started again, then stopped with SIGSTOP (a hung Redis). While it is down every request
+must still get its real answer (200, 302, 401, 429; never a 500), the throttles count in each worker's memory
+(api.throttling), and once Redis is back they count in it again. Before the outage, a fresh X-Forwarded-For on
+each attempt does not make a guesser a new client: no proxy is trusted (NUM_PROXIES=0) when gunicorn is
+reached directly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 import redis
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from api.throttling import RETRY_SHARED_SECONDS
 from proposals.models import User
 from tests.e2e.processes import BASE_DIR, BIN, Answer, RedisServer, http, production_env, start_gunicorn
 
@@ -30,6 +32,7 @@ LOGIN_RATE = 5  # login attempts a minute per client address
 WORKERS = 2
 PASSWORD = "outage-password-7"
 FALLBACK_WARNING = "API throttles count in this process"
+HUNG_REQUESTS = 10
 
 
 def login(port: int, username: str, password: str, **headers: str) -> Answer:
@@ -127,12 +130,26 @@ def test_the_api_and_the_sign_in_answer_while_redis_is_killed(
         assert processes.alive("gunicorn")
 
         server.start()
+        time.sleep(RETRY_SHARED_SECONDS + 1)  # each worker asks Redis again after this pause
         # Redis back: the shared count again, exactly the rate across both workers.
         statuses = [login(port, "lead", f"again-{n}").status for n in range(LOGIN_RATE + 1)]
         assert statuses == [401] * LOGIN_RATE + [429], statuses
         assert cache_db.keys("*throttle_login*")
 
+        # Redis hanging instead of refusing: each worker waits for its socket timeout once, then counts locally
+        # for RETRY_SHARED_SECONDS instead of waiting on every request.
+        server.pause()
+        try:
+            hung_started = time.monotonic()
+            statuses = [http(port, "GET", "/api/v1/proposals/", headers=auth).status for _ in range(HUNG_REQUESTS)]
+            hung_seconds = time.monotonic() - hung_started
+        finally:
+            server.pause(False)
+        assert statuses == [200] * HUNG_REQUESTS, statuses
+        assert hung_seconds < HUNG_REQUESTS * 0.5, f"{hung_seconds:.1f} s: the requests waited on Redis each time"
+
         log = processes.output("gunicorn")
         assert "Internal Server Error" not in log
         assert 1 <= log.count(FALLBACK_WARNING) <= WORKERS, "one warning a minute per worker, not one per request"
-    print(f"redis-outage: {mean_seconds:.3f} s per request on average while Redis was down")
+    print(f"redis-outage: {mean_seconds:.3f} s per request on average while Redis was killed; "
+          f"{hung_seconds / HUNG_REQUESTS:.3f} s while it hung")  # fmt: skip
