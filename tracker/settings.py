@@ -346,3 +346,22 @@ SPECTACULAR_SETTINGS = {
         "ReminderKind": "proposals.models.Reminder.Kind",
     },
 }
+
+# --- Sign-in lockout (django-axes; tracker/signin.py) ---------------------------------------------------------
+# Every authenticate() counts: the web sign-in, the admin's and the API's token endpoint. After
+# SIGNIN_FAILURE_LIMIT failures for one account, or from one client address, that account or address is refused
+# (the right password too) until SIGNIN_LOCKOUT_MINUTES have passed since its last attempt. Operators read every
+# attempt in the admin (Axes: access attempts, failures and logs) and unlock with `manage.py axes_reset`.
+INSTALLED_APPS += ["axes"]
+# Last, so that it sees the sign-in view's answer and the request's language is still active.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: per account, and per address
+# A success must not wipe an address's failures: one could then guess 4 passwords of each account between
+# sign-ins to one's own. Failures expire with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure with its address and time, not only a count per account
+AXES_LOCKOUT_CALLABLE = "tracker.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tracker.signin.client_address"

@@ -193,7 +193,7 @@ def test_successful_logins_count_too(world, login_limit):
 
 def test_a_signed_in_browser_gets_the_browsable_api(world):
     client = APIClient()
-    client.login(username="secretary", password="pw-secretary")
+    client.force_login(world.secretary)
     response = client.get(LIST, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
@@ -203,7 +203,7 @@ def test_a_signed_in_browser_gets_the_browsable_api(world):
 def test_a_session_post_without_a_csrf_token_is_refused(world):
     proposal = world.draft()
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="secretary", password="pw-secretary")
+    client.force_login(world.secretary)
     url = f"/api/v1/proposals/{proposal.pk}/transitions/"
     response = client.post(url, {"action": "comment", "note": "没有令牌"}, format="json")
     problem = assert_problem(response, 403, "permission_denied")
