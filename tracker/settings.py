@@ -9,9 +9,11 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+import rest_framework
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tracker.content_security import style_attribute_hashes
 from tracker.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -287,7 +289,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",  # DRF's, without an inline <style> (the CSP below)
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.ProposalCursorPagination",
@@ -365,3 +367,30 @@ AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure with its address and time, not only a count per account
 AXES_LOCKOUT_CALLABLE = "tracker.signin.locked_out"
 AXES_CLIENT_IP_CALLABLE = "tracker.signin.client_address"
+
+# --- Content-Security-Policy (django-csp) on every response --------------------------------------------------
+# Nothing inline runs or styles: every script and style sheet is a file served from here (the docs' start-up
+# code included, api/urls.py). Two exceptions, each allowed by hash, so only exactly that text passes:
+# - the fixed style="..." attributes of DRF's browsable API templates ('unsafe-hashes' admits these values only,
+#   not inline style at large; read from the installed DRF, see tracker/content_security.py);
+# - Redoc's own <style> elements, on its page only (api/urls.py).
+# Swagger UI and Redoc draw icons as data: images, and Redoc runs its search in a worker made from a blob.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+INSTALLED_APPS += ["csp"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            *style_attribute_hashes(Path(rest_framework.__file__).parent / "templates" / "rest_framework"),
+        ],
+        "img-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
