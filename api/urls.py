@@ -42,8 +42,8 @@ urlpatterns = [
         "redoc/",
         # Its own template: drf-spectacular's loads fonts from Google, and the docs must work offline. Redoc adds
         # <style> elements as it renders (styled-components): empty ones it fills through the CSSOM, and one of
-        # fixed text; the policy admits exactly these by hash, on this page only.
-        csp_update({"style-src": [csp_hash(""), REDOC_STYLE_HASH]})(
+        # fixed text; the policy admits exactly these by hash, on this page only, and its search's worker.
+        csp_update({"style-src": [csp_hash(""), REDOC_STYLE_HASH], "worker-src": ["'self'", "blob:"]})(
             SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **public)
         ),
         name="redoc",

@@ -373,8 +373,8 @@ AXES_CLIENT_IP_CALLABLE = "tracker.signin.client_address"
 # code included, api/urls.py). Two exceptions, each allowed by hash, so only exactly that text passes:
 # - the fixed style="..." attributes of DRF's browsable API templates ('unsafe-hashes' admits these values only,
 #   not inline style at large; read from the installed DRF, see tracker/content_security.py);
-# - Redoc's own <style> elements, on its page only (api/urls.py).
-# Swagger UI and Redoc draw icons as data: images, and Redoc runs its search in a worker made from a blob.
+# - Redoc's own <style> elements, on its page only (api/urls.py), where its search also runs in a blob: worker.
+# Swagger UI and Redoc draw icons as data: images.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 INSTALLED_APPS += ["csp"]
 CONTENT_SECURITY_POLICY = {
@@ -387,7 +387,6 @@ CONTENT_SECURITY_POLICY = {
             *style_attribute_hashes(Path(rest_framework.__file__).parent / "templates" / "rest_framework"),
         ],
         "img-src": ["'self'", "data:"],
-        "worker-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

@@ -134,6 +134,7 @@ def test_every_attempt_is_shown_to_operators_in_the_admin(world):
     sign_in(WEB, "lead", "guess", address=GUESSER)
     sign_in(API, "secretary", "guess", address="198.51.100.23")
     sign_in(WEB, "coord-city", "pw-coord-city", address=OTHER_ADDRESS)
+    sign_in(API, "coord-county", "pw-coord-county", address="198.51.100.24")
     operator = Client()
     operator.force_login(world.admin)
     failures = operator.get("/admin/axes/accessfailurelog/").content.decode()
@@ -143,6 +144,7 @@ def test_every_attempt_is_shown_to_operators_in_the_admin(world):
     assert "lead" in attempts and GUESSER in attempts
     successes = operator.get("/admin/axes/accesslog/").content.decode()
     assert "coord-city" in successes and OTHER_ADDRESS in successes
+    assert "coord-county" in successes and "198.51.100.24" in successes
 
 
 def test_an_operator_lifts_a_lockout_with_the_reset_command(world):
