@@ -158,6 +158,25 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return full_name(self.first_name, self.last_name)
 
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args, **kwargs):
+        # Every way of changing a password (admin, password forms and reset, changepassword, a script) ends in
+        # set_password() + save(), and Django keeps the new raw password in _password until that save; it clears
+        # it for a mere hash upgrade at sign-in, which changes nothing. So this save sees every change and no
+        # false one, where a signal on the stored hash would also fire on each upgrade.
+        password_changed = not self._state.adding and (
+            self._password is not None or getattr(self, "_password_disabled", False)
+        )
+        super().save(*args, **kwargs)
+        self._password_disabled = False
+        if password_changed:
+            from proposals.services import user_password_changed  # services imports this module
+
+            user_password_changed(user=self)
+
     @property
     def display_name(self) -> str:
         return person_name(self.first_name, self.last_name, self.username)

@@ -700,6 +700,17 @@ def user_update_preferences(*, user: User, reminder_mode: str, digest_hour: int,
     return user
 
 
+def user_password_changed(*, user: User) -> None:
+    """What a new password revokes (README, "What a changed password revokes"): whoever knew the old one may
+    have taken an API token, or copied the calendar address from the preferences page. Web sessions end by
+    themselves (Django checks each session against the password's hash). The signed preference links in mails
+    stay: they come from the mailbox, not the account, and only choose how reminders arrive."""
+    with transaction.atomic():
+        user.auth_token_set.all().delete()
+        User.objects.filter(pk=user.pk).update(calendar_token=None)
+        user.calendar_token = None
+
+
 # --- Calendar feed ------------------------------------------------------------------------------------
 
 

@@ -9,9 +9,11 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+import rest_framework
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tracker.content_security import style_attribute_hashes
 from tracker.env import env_bool, env_choice, env_int, env_list, env_str, redis_neighbour_database, same_redis_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -304,7 +306,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",  # DRF's, without an inline <style> (the CSP below)
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.ProposalCursorPagination",
@@ -362,4 +364,49 @@ SPECTACULAR_SETTINGS = {
         "CommentKind": "proposals.models.Comment.Kind",
         "ReminderKind": "proposals.models.Reminder.Kind",
     },
+}
+
+# --- Sign-in lockout (django-axes; tracker/signin.py) ---------------------------------------------------------
+# Every authenticate() counts: the web sign-in, the admin's and the API's token endpoint. After
+# SIGNIN_FAILURE_LIMIT failures for one account, or from one client address, that account or address is refused
+# (the right password too) until SIGNIN_LOCKOUT_MINUTES have passed since its last attempt. Operators read every
+# attempt in the admin (Axes: access attempts, failures and logs) and unlock with `manage.py axes_reset`.
+INSTALLED_APPS += ["axes"]
+# Last, so that it sees the sign-in view's answer and the request's language is still active.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: per account, and per address
+# A success must not wipe an address's failures: one could then guess 4 passwords of each account between
+# sign-ins to one's own. Failures expire with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure with its address and time, not only a count per account
+AXES_LOCKOUT_CALLABLE = "tracker.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tracker.signin.client_address"
+
+# --- Content-Security-Policy (django-csp) on every response --------------------------------------------------
+# Nothing inline runs or styles: every script and style sheet is a file served from here (the docs' start-up
+# code included, api/urls.py). Two exceptions, each allowed by hash, so only exactly that text passes:
+# - the fixed style="..." attributes of DRF's browsable API templates ('unsafe-hashes' admits these values only,
+#   not inline style at large; read from the installed DRF, see tracker/content_security.py);
+# - Redoc's own <style> elements, on its page only (api/urls.py), where its search also runs in a blob: worker.
+# Swagger UI and Redoc draw icons as data: images.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+INSTALLED_APPS += ["csp"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            *style_attribute_hashes(Path(rest_framework.__file__).parent / "templates" / "rest_framework"),
+        ],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }

@@ -208,13 +208,15 @@ def test_the_api_keeps_to_its_schema_for_every_role(requires_postgresql, process
     with fresh_database("schemathesis") as database, processes.output_on_failure():
         # The server's broker and cache are its own: a file-system queue in tmp_path and per-process memory.
         # The fuzzing fires transitions whose notices are queued; on the shared Redis another test's worker
-        # could pick them up. Throttling is raised far above what the runs send.
+        # could pick them up. Throttling and the sign-in lockout (the fuzzed logins fail, all from 127.0.0.1) are
+        # raised far above what the runs send.
         env = production_env(tmp_path, broker_url="filesystem://localhost//") | {
             "DATABASE_URL": database,
             "CACHE_URL": "",
             "API_THROTTLE_USER": "100000/minute",
             "API_THROTTLE_ANON": "100000/minute",
             "API_THROTTLE_LOGIN": "100000/minute",
+            "SIGNIN_FAILURE_LIMIT": "100000",
         }
         try:
             manage(env, "migrate", "--no-input", "-v", "0")
