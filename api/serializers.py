@@ -322,8 +322,8 @@ class FieldDiffSerializer(serializers.Serializer):
     granularity = serializers.ChoiceField(
         choices=GRANULARITIES,
         help_text="How finely the changed lines are marked: by character; by sentence or as whole lines where "
-        "marking characters would cost too much; 'field' where even matching the lines would, and the field "
-        "is shown as replaced as a whole.",
+        "marking characters would cost too much; 'field' where even matching the lines would, or the field "
+        "would need too many rows: it is then one row holding both texts whole.",
     )
     rows = DiffRowSerializer(many=True)
 

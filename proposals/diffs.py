@@ -5,8 +5,9 @@ The web UI shows it when comparing revisions and when a save meets a newer versi
 difflib's matcher costs about the square of a sequence's length when its elements repeat (characters of one
 long line, identical short lines), and any participant can ask for a comparison, so each field's comparison
 has a bounded budget of work. Where marking characters would cost more, the changed lines are marked
-sentence by sentence, then as whole lines; where even matching the lines would cost more, the field is shown
-as replaced as a whole. The field says which (`granularity`), and the page and the API's answer say so.
+sentence by sentence, then as whole lines; where even matching the lines would cost more, or the field would
+need too many rows, it is shown as replaced as a whole, in one row. The field says which (`granularity`),
+and the page and the API's answer say so.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from proposals.models import Revision
 # Units of matcher work each step of one field's comparison may spend: an upper bound of the element pairs
 # difflib looks at plus the elements it indexes.
 FIELD_WORK_BUDGET = 100_000
+# Rows one field's comparison may show (a page and an answer of bounded size); more are shown as one.
+FIELD_ROW_LIMIT = 2_000
 
 # From the finest to the coarsest; "field" means the field is shown as replaced as a whole.
 GRANULARITIES = ("character", "sentence", "line", "field")
@@ -123,28 +126,37 @@ def _changed_line_segments(pairs: list[tuple[str, str]]):
     return "line", [([(old, True)], [(new, True)]) for old, new in pairs]
 
 
+def _whole(old: str, new: str) -> list[DiffRow]:
+    """The field as a whole, unchanged or replaced: one row holding both texts, line breaks and all."""
+    if not old and not new:
+        return []
+    if old == new:
+        return [DiffRow("equal", 1, [(old, False)], 1, [(new, False)])]
+    kind = "replace" if old and new else "delete" if old else "insert"
+    return [DiffRow(kind, 1 if old else None, [(old, True)] if old else None, 1 if new else None,
+                    [(new, True)] if new else None)]  # fmt: skip
+
+
 def side_by_side(old: str, new: str) -> tuple[str, list[DiffRow]]:
     """Compare line by line; in lines that changed, mark the changed characters (or sentences, or nothing).
 
     Gives the granularity reached and the rows. Matching the lines, marking characters and marking sentences
-    each have a budget of FIELD_WORK_BUDGET."""
+    each have a budget of FIELD_WORK_BUDGET; a field that would need more than FIELD_ROW_LIMIT rows, or whose
+    lines cannot be matched within the budget, is shown as a whole."""
     a, b = old.splitlines(), new.splitlines()
     try:
         opcodes = _opcodes(a, b, _Budget(FIELD_WORK_BUDGET))
-        granularity = None
     except _OverBudget:
-        opcodes = [("replace", 0, len(a), 0, len(b))] if a or b else []
-        granularity = "field"
+        return "field", _whole(old, new)
+    if sum(max(i2 - i1, j2 - j1) for _tag, i1, i2, j1, j2 in opcodes) > FIELD_ROW_LIMIT:
+        return "field", _whole(old, new)
     pairs = [
         (a[i1 + k], b[j1 + k])
         for tag, i1, i2, j1, j2 in opcodes
         if tag == "replace"
         for k in range(min(i2 - i1, j2 - j1))
     ]
-    if granularity == "field":
-        marked = [([(old_line, True)], [(new_line, True)]) for old_line, new_line in pairs]
-    else:
-        granularity, marked = _changed_line_segments(pairs)
+    granularity, marked = _changed_line_segments(pairs)
     marked_pairs = iter(marked)
     rows: list[DiffRow] = []
     for tag, i1, i2, j1, j2 in opcodes:

@@ -58,6 +58,8 @@ WORST_CASES = {
     "many identical short lines, shifted": ("a\n" * (MAX // 2), "a\nb\n" * (MAX // 4)),
     "many short lines, 500 edits": (_short_lines, _edited(_short_lines, 500, "xyz", 10)),
     "many short lines against others": (_short_lines, _lines(MAX // 5, "abc", 11)),
+    "many distinct lines, every one changed": (_lines(MAX // 5, ASCII, 12), _lines(MAX // 5, ASCII, 13)),
+    "one change among many lines": ("a\n" * (MAX // 2), "b\n" + "a\n" * (MAX // 2 - 1)),
 }
 
 
@@ -97,18 +99,29 @@ def test_the_worst_texts_at_the_limit_compare_with_bounded_work(case, pairs_exam
     assert elapsed < 5, f"{case}: {elapsed:.1f} s"  # a sanity bound only; the work is what is bounded
     for field in compared[1:]:
         assert field.changed and field.granularity in diffs.GRANULARITIES
-        assert "".join(text for row in field.rows if row.old for text, _changed in row.old) == old.replace("\n", "")
-        assert "".join(text for row in field.rows if row.new for text, _changed in row.new) == new.replace("\n", "")
+        assert len(field.rows) <= diffs.FIELD_ROW_LIMIT  # what a page renders and an answer carries is bounded
+        for side, text in (("old", old), ("new", new)):
+            shown = "".join(piece for row in field.rows if getattr(row, side) for piece, _ in getattr(row, side))
+            assert shown.replace("\n", "") == text.replace("\n", ""), f"{case}: the {side} text is shown whole"
 
 
 def test_where_characters_would_cost_too_much_the_coarser_mode_is_chosen_and_said():
     cases = {
         "two random lines": "sentence",
         "Chinese sentences without line breaks, 50 edits": "sentence",
-        "many identical short lines, shifted": "field",
+        "many identical short lines, shifted": "field",  # matching the lines would cost too much
+        "many distinct lines, every one changed": "field",  # too many rows
+        "one change among many lines": "field",
     }
     for case, granularity in cases.items():
         assert diffs.side_by_side(*WORST_CASES[case])[0] == granularity, case
+
+
+def test_a_field_shown_as_a_whole_is_one_row_and_an_unchanged_one_is_not_marked():
+    old, new = WORST_CASES["one change among many lines"]
+    assert diffs.side_by_side(old, new)[1] == [diffs.DiffRow("replace", 1, [(old, True)], 1, [(new, True)])]
+    assert diffs.side_by_side(old, old)[1] == [diffs.DiffRow("equal", 1, [(old, False)], 1, [(old, False)])]
+    assert diffs.side_by_side(old, "")[1] == [diffs.DiffRow("delete", 1, [(old, True)], None, None)]
 
 
 def test_a_small_change_in_a_long_line_is_still_marked_by_character():
