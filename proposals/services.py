@@ -216,6 +216,9 @@ def proposal_create(
     )  # fmt: skip
     research_due = _check_due("research_due", research_due, session, errors)
     consultation_due = _check_due("consultation_due", consultation_due, session, errors)
+    for field, due in (("research_due", research_due), ("consultation_due", consultation_due)):
+        if due is not None and field not in errors:  # as deadline_set allows a secretary: no override here
+            _check_nudge(field, due, session, errors)
     if research_due is None:
         research_due = session.submission_deadline - RESEARCH_LEAD_TIME
     if consultation_due is None:
@@ -341,10 +344,11 @@ def _check_deadline_move(proposal: Proposal, roles: frozenset[Role], stage: str,
             _("The deadline must not fall after the session closes on %(date)s.")
             % {"date": proposal.session.closing_date}
         )
-    submission_deadline = proposal.session.submission_deadline
     if roles & DEADLINE_OVERRIDE_ROLES:
         overriding = (
-            stage == Deadline.Stage.ANSWER or proposal.state not in PRE_SUBMISSION or due_at > submission_deadline
+            stage == Deadline.Stage.ANSWER
+            or proposal.state not in PRE_SUBMISSION
+            or due_at > proposal.session.submission_deadline
         )
         if overriding and not reason:
             errors.setdefault("reason", []).append(_("A coordinator's override of a deadline needs a reason."))
@@ -352,10 +356,16 @@ def _check_deadline_move(proposal: Proposal, roles: frozenset[Role], stage: str,
         raise PermissionDenied(_("Only a coordinator may move the answer's due date."))
     elif proposal.state not in PRE_SUBMISSION:
         raise PermissionDenied(_("Once a proposal is submitted, only a coordinator may move its due dates."))
-    elif due_at > submission_deadline:
-        errors.setdefault("due_at", []).append(
+    else:
+        _check_nudge("due_at", due_at, proposal.session, errors)
+
+
+def _check_nudge(field: str, due_at: dt.datetime, session: Session, errors: dict[str, list[str]]) -> None:
+    """A research or consultation due date set without an override is due by the submission deadline."""
+    if due_at > session.submission_deadline:
+        errors.setdefault(field, []).append(
             _("Research and consultation are due by the session's submission deadline, %(date)s; only a "
-              "coordinator may set a later date.") % {"date": _local_minute(submission_deadline)}
+              "coordinator may set a later date.") % {"date": _local_minute(session.submission_deadline)}
         )  # fmt: skip
 
 

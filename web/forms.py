@@ -171,7 +171,11 @@ class DeadlineForm(ServiceForm):
         label=_("Stage"), choices=[(stage.value, stage.label) for stage in services.PROPOSAL_STAGES]
     )
     due_at = OfficeDateTimeField(label=_("New due date and time (Beijing time)"))
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, required=False,
+        help_text=_("Needed for a coordinator's override: the answer's due date, any due date once submitted, "
+                    "or research and consultation past the submission deadline."),
+    )  # fmt: skip
 
     @classmethod
     def starting_from(cls, proposal: Proposal) -> DeadlineForm:

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from proposals import services
-from proposals.models import Deadline, Transition
+from proposals.models import Deadline, Proposal, Transition
 from proposals.workflow import DEADLINE_MOVE_ACTION, PRE_SUBMISSION, State
+from tests.api.conftest import client_for
 from tests.proposals.arrange import bring_to
 
 STAGES = services.PROPOSAL_STAGES
@@ -153,3 +154,17 @@ def test_the_web_form_refuses_with_the_reason_in_the_users_language(client, worl
     assert due_of(proposal, Deadline.Stage.ANSWER) == later.replace(second=0, microsecond=0)
     timeline = client.get(reverse("proposal-open", args=[proposal.pk])).content.decode()
     assert "Due date moved" in timeline and "承办单位申请延期" in timeline
+
+
+@pytest.mark.parametrize("field", ["research_due", "consultation_due"])
+def test_a_new_proposal_cannot_be_due_past_the_submission_deadline(world, field):
+    late = world.npc_session.submission_deadline + dt.timedelta(minutes=1)
+    with pytest.raises(ValidationError) as refused:
+        world.draft(**{field: late})
+    assert set(refused.value.message_dict) == {field}
+
+    body = {"session": world.npc_session.pk, "kind": "suggestion", "topic": "jobs", "title": "关于青年就业的建议",
+            field: late.isoformat()}  # fmt: skip
+    response = client_for(world.secretary).post("/api/v1/proposals/", body, format="json")
+    assert response.status_code == 400 and field in response.json()["errors"]
+    assert not Proposal.objects.exists()
