@@ -11,6 +11,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, MultiPartParser
 
 from api.problems import PayloadTooLarge
+from proposals import uploads
 
 
 def _declared_length(request) -> int:
@@ -64,9 +65,13 @@ def _refuse_constant(name: str):
 
 
 class EvidenceMultiPartParser(MultiPartParser):
-    """Uploads: refused with 413 by their declared size before a byte is stored."""
+    """Uploads: refused with 413 by their declared size before a byte is read, or once the file's bytes pass
+    the limit (proposals.uploads), whatever was declared."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        # The file itself, its description and the multipart framing.
-        refuse_if_larger(parser_context["request"], settings.EVIDENCE_MAX_BYTES + 64 * 1024)
-        return super().parse(stream, media_type, parser_context)
+        request = parser_context["request"]
+        refuse_if_larger(request, settings.EVIDENCE_MAX_BYTES + uploads.MULTIPART_OVERHEAD)
+        parsed = super().parse(stream, media_type, parser_context)
+        if uploads.upload_refused(request):
+            raise PayloadTooLarge(uploads.too_large_message())
+        return parsed

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from proposals import selectors
+from proposals.diffs import GRANULARITIES
 from proposals.models import (
     Assignment,
     Comment,
@@ -318,6 +319,12 @@ class FieldDiffSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     changed = serializers.BooleanField()
+    granularity = serializers.ChoiceField(
+        choices=GRANULARITIES,
+        help_text="How finely the changed lines are marked: by character; by sentence or as whole lines where "
+        "marking characters would cost too much; 'field' where even matching the lines would, or the field "
+        "would need too many rows: it is then one row holding both texts whole.",
+    )
     rows = DiffRowSerializer(many=True)
 
 

@@ -29,7 +29,6 @@ from api.authentication import TokenAuthentication
 from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFilter
 from api.parsers import EvidenceMultiPartParser
 from api.preconditions import etag_of, expected_version, version_checked
-from api.problems import PayloadTooLarge
 from api.throttling import ScopedRateThrottle
 from proposals import documents, selectors, services
 from proposals.diffs import text_diffs
@@ -303,11 +302,7 @@ class ProposalViewSet(
         if request.method == "GET":
             return Response(s.EvidenceSerializer(selectors.evidence_of(proposal), many=True, context={
                 "request": request}).data)  # fmt: skip
-        data = self._input(s.EvidenceUploadSerializer)
-        if data["file"].size > settings.EVIDENCE_MAX_BYTES:
-            raise PayloadTooLarge(
-                _("The file may be at most %(max)d MB.") % {"max": settings.EVIDENCE_MAX_BYTES // 1048576}
-            )
+        data = self._input(s.EvidenceUploadSerializer)  # the parser refused a file over the limit
         evidence = services.evidence_add(
             proposal_id=proposal.pk, actor=request.user, upload=data["file"], description=data.get("description", "")
         )

@@ -39,6 +39,7 @@ from proposals.models import (
 )
 from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
 from proposals.workflow import (
+    DEADLINE_MOVE_ACTION,
     EDITABLE_STATES,
     IMPORT_ACTION,
     PRE_SUBMISSION,
@@ -60,6 +61,14 @@ CONSULTATION_LEAD_TIME = dt.timedelta(days=7)
 ANSWER_PERIOD = relativedelta(months=3)
 # The stages whose due date is set per proposal; submission is due at the session's deadline.
 PROPOSAL_STAGES = (Deadline.Stage.RESEARCH, Deadline.Stage.CONSULTATION, Deadline.Stage.ANSWER)
+# Who may move which due date, and how far (DESIGN §2, §5; README "Deadlines"). The organisation's secretary
+# moves its research and consultation due dates before submission, up to the session's submission deadline.
+# Anything else (the answer's due date, any due date once submitted, research or consultation after the
+# submission deadline) is an override: a coordinator's, with a reason. No due date falls before the proposal
+# was created (the answer's: before its submission day), none after the session's end (the answer's: after
+# ANSWER_LATEST_AFTER_CLOSE past it), so that no one can move a stage's reminders out of reach.
+DEADLINE_OVERRIDE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+ANSWER_LATEST_AFTER_CLOSE = relativedelta(years=1)
 
 # Evidence the office works with: documents, spreadsheets, photos. The first bytes must match the type.
 EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -207,6 +216,9 @@ def proposal_create(
     )  # fmt: skip
     research_due = _check_due("research_due", research_due, session, errors)
     consultation_due = _check_due("consultation_due", consultation_due, session, errors)
+    for field, due in (("research_due", research_due), ("consultation_due", consultation_due)):
+        if due is not None and field not in errors:  # as deadline_set allows a secretary: no override here
+            _check_nudge(field, due, session, errors)
     if research_due is None:
         research_due = session.submission_deadline - RESEARCH_LEAD_TIME
     if consultation_due is None:
@@ -303,32 +315,99 @@ def delegate_assign(
     return assignment
 
 
+def _deadline_bounds(proposal: Proposal, stage: str) -> tuple[dt.datetime, dt.datetime]:
+    """The earliest and the latest due date of a stage of this proposal, for anyone (see DEADLINE_OVERRIDE_ROLES)."""
+    session_end = _session_end(proposal.session)
+    if stage != Deadline.Stage.ANSWER:
+        return proposal.created_at, session_end
+    start = proposal.created_at
+    if proposal.submitted_on is not None:
+        start = timezone.make_aware(dt.datetime.combine(proposal.submitted_on, dt.time.min))
+    return start, session_end + ANSWER_LATEST_AFTER_CLOSE
+
+
+def _check_deadline_move(proposal: Proposal, roles: frozenset[Role], stage: str, due_at: dt.datetime, reason: str,
+                         errors: dict[str, list[str]]) -> None:  # fmt: skip
+    """Refuse a move its mover may not make (PermissionDenied) or that leaves the bounds (errors)."""
+    earliest, latest = _deadline_bounds(proposal, stage)
+    if due_at < earliest:
+        errors.setdefault("due_at", []).append(
+            _("The deadline must not fall before %(date)s.") % {"date": _local_minute(earliest)}
+        )
+    elif due_at > latest and stage == Deadline.Stage.ANSWER:
+        errors.setdefault("due_at", []).append(
+            _("The answer must not be due after %(date)s, a year after the session closes.")
+            % {"date": timezone.localdate(latest)}
+        )
+    elif due_at > latest:
+        errors.setdefault("due_at", []).append(
+            _("The deadline must not fall after the session closes on %(date)s.")
+            % {"date": proposal.session.closing_date}
+        )
+    if roles & DEADLINE_OVERRIDE_ROLES:
+        overriding = (
+            stage == Deadline.Stage.ANSWER
+            or proposal.state not in PRE_SUBMISSION
+            or due_at > proposal.session.submission_deadline
+        )
+        if overriding and not reason:
+            errors.setdefault("reason", []).append(_("A coordinator's override of a deadline needs a reason."))
+    elif stage == Deadline.Stage.ANSWER:
+        raise PermissionDenied(_("Only a coordinator may move the answer's due date."))
+    elif proposal.state not in PRE_SUBMISSION:
+        raise PermissionDenied(_("Once a proposal is submitted, only a coordinator may move its due dates."))
+    else:
+        _check_nudge("due_at", due_at, proposal.session, errors)
+
+
+def _check_nudge(field: str, due_at: dt.datetime, session: Session, errors: dict[str, list[str]]) -> None:
+    """A research or consultation due date set without an override is due by the submission deadline."""
+    if due_at > session.submission_deadline:
+        errors.setdefault(field, []).append(
+            _("Research and consultation are due by the session's submission deadline, %(date)s; only a "
+              "coordinator may set a later date.") % {"date": _local_minute(session.submission_deadline)}
+        )  # fmt: skip
+
+
 def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.datetime, reason: str = "") -> Deadline:
-    """Move a stage's due date. Each move raises the deadline's sequence so subscribed calendars update."""
+    """Move a stage's due date, within the rules of DEADLINE_OVERRIDE_ROLES, and record the move in the log.
+
+    Each move raises the deadline's sequence so subscribed calendars update."""
     errors: dict[str, list[str]] = {}
     if stage not in PROPOSAL_STAGES:
         errors["stage"] = [_("Choose a valid stage.")]
     reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors)
+    if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
+        errors["due_at"] = [_("Enter a date and time with a time zone.")]
     with transaction.atomic():
         proposal = _lock(proposal_id)
-        _require_roles(proposal, actor, STEERING)
-        if stage != Deadline.Stage.ANSWER:
-            due_at = _check_due("due_at", due_at, proposal.session, errors)
-        elif not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
-            errors["due_at"] = [_("Enter a date and time with a time zone.")]
+        roles = _require_roles(proposal, actor, STEERING)
+        _raise_if(errors)
+        _check_deadline_move(proposal, roles, stage, due_at, reason, errors)
         _raise_if(errors)
         deadline, created = Deadline.objects.select_for_update().get_or_create(
             proposal=proposal, stage=stage,
             defaults={"due_at": due_at, "set_by": actor, "reason": reason,
                       "is_current": current_stage(proposal.state) == stage},
         )  # fmt: skip
+        before = None if created else deadline.due_at
         if not created and deadline.due_at != due_at:
             deadline.due_at, deadline.set_by, deadline.reason = due_at, actor, reason
             deadline.sequence += 1
             deadline.save(update_fields=["due_at", "set_by", "reason", "sequence"])
             reminders.cancel_moved(proposal, stage, due_at)
+        if before != due_at:
+            moved = f"{Deadline.Stage(stage).label}: {_local_minute(before)} → {_local_minute(due_at)}"
+            Transition.objects.create(
+                proposal=proposal, action=DEADLINE_MOVE_ACTION, from_state=proposal.state, to_state=proposal.state,
+                actor=actor, note=f"{moved}\n{reason}".strip(), revision_number=proposal.revision_number,
+            )  # fmt: skip
         _touch(proposal, timezone.now())
     return deadline
+
+
+def _local_minute(moment: dt.datetime | None) -> str:
+    return "—" if moment is None else f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
 def evidence_add(

@@ -257,9 +257,11 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
 
 # Rows of the transition log that no action of the table writes, and nobody can fire: a past proposal brought
-# in from a spreadsheet (proposals.imports) enters the log once, in the state it had reached.
+# in from a spreadsheet (proposals.imports) enters the log once, in the state it had reached; a moved due date
+# (services.deadline_set, which has its own rules) is logged with the stage, the dates and the reason.
 IMPORT_ACTION = "import"
-LOG_ONLY_LABELS: dict[str, Promise] = {IMPORT_ACTION: _("Imported")}
+DEADLINE_MOVE_ACTION = "move_deadline"
+LOG_ONLY_LABELS: dict[str, Promise] = {IMPORT_ACTION: _("Imported"), DEADLINE_MOVE_ACTION: _("Due date moved")}
 
 
 def log_label(name: str) -> Promise | str:

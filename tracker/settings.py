@@ -148,6 +148,12 @@ STORAGES = {
 
 # Evidence uploads (DESIGN §3): size and type are checked by proposals.services.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# An upload's body is read no further than that limit (and one chunk), on the web and in the API.
+FILE_UPLOAD_HANDLERS = [
+    "proposals.uploads.EvidenceSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Text limits per field, in characters: long enough for a researched proposal, short enough to refuse junk.
 PROPOSAL_TITLE_MAX_CHARS = 200
 PROPOSAL_TEXT_MAX_CHARS = env_int("PROPOSAL_TEXT_MAX_CHARS", 50_000, minimum=1000)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals import services
+from proposals import services, uploads
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
@@ -171,7 +171,11 @@ class DeadlineForm(ServiceForm):
         label=_("Stage"), choices=[(stage.value, stage.label) for stage in services.PROPOSAL_STAGES]
     )
     due_at = OfficeDateTimeField(label=_("New due date and time (Beijing time)"))
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, required=False,
+        help_text=_("Needed for a coordinator's override: the answer's due date, any due date once submitted, "
+                    "or research and consultation past the submission deadline."),
+    )  # fmt: skip
 
     @classmethod
     def starting_from(cls, proposal: Proposal) -> DeadlineForm:
@@ -191,8 +195,20 @@ class DeadlineForm(ServiceForm):
 
 
 class EvidenceForm(ServiceForm):
-    file = forms.FileField(label=_("File"))
+    # The description comes first in the page, so in the request body: kept when the file is refused for its size.
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large  # the upload was stopped at the size limit (proposals.uploads)
+        if too_large:
+            self.fields["file"].required = False
+
+    def clean_file(self):
+        if self.too_large:
+            raise forms.ValidationError(uploads.too_large_message())
+        return self.cleaned_data["file"]
 
     def apply(self, proposal: Proposal, user: User):
         return self.run_service(

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals import selectors
+from proposals import selectors, uploads
 from proposals.diffs import text_diffs
 from proposals.forms import AssignDelegateForm
 from proposals.models import Proposal, Revision
@@ -250,7 +250,7 @@ def proposal_assign(request, pk: int):
 @require_POST
 def evidence_upload(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    form = EvidenceForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES, too_large=uploads.upload_refused(request))
     if form.is_valid() and form.apply(proposal, request.user) is not None:
         messages.success(request, _("The file is attached."))
         return redirect("proposal-open", pk=pk)

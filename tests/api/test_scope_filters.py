@@ -52,6 +52,8 @@ def office(world) -> Office:
     other = world.draft(author=world.other_secretary, organisation=world.other_branch,
                         title="关于支持青年返乡创业的建议", background="小额贷款难申请。")  # fmt: skip
     assign_all(world, jobs)
+    # Drafted a month ago, so that its research may be due, and overdue, two days ago.
+    Proposal.objects.filter(pk=mental.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     services.deadline_set(proposal_id=mental.pk, actor=world.secretary, stage="research",
                           due_at=timezone.now() - dt.timedelta(days=2), reason="调研提前")  # fmt: skip
     return Office(world, mental, jobs, cppcc, other)
