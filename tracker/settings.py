@@ -390,6 +390,7 @@ AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure with its address and time, not only a count per account
 AXES_LOCKOUT_CALLABLE = "tracker.signin.locked_out"
 AXES_CLIENT_IP_CALLABLE = "tracker.signin.client_address"
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are logged all the same
 
 # --- Content-Security-Policy (django-csp) on every response --------------------------------------------------
 # Nothing inline runs or styles: every script and style sheet is a file served from here (the docs' start-up
