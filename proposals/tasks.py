@@ -10,39 +10,51 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from proposals import exports, notifications, reminders
-from proposals.models import Reminder
+from proposals import exports, notifications, outbox, reminders
+from proposals.models import Notice, Reminder
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
-def notify_transition(transition_id: int) -> None:
-    notifications.transition_notify(transition_id)
-
-
-@shared_task(ignore_result=True)
-def sweep_reminders() -> None:
-    """Beat runs this every few minutes: plan what is due into the outbox, then hand batches to the senders."""
-    planned, batches = reminders.sweep()
-    logger.info("Reminder sweep: %d planned, %d cancelled, %d batches to send",
-                len(planned.planned), planned.cancelled, len(batches))  # fmt: skip
+def sweep_outbox() -> None:
+    """Beat runs this every few minutes: plan what is due into the reminder outbox, then hand the reminders and
+    notices that are ready to the senders. One sweep at a time; one that finds another running does nothing."""
+    with outbox.sweep_lock("sweep", settings.REMINDER_SWEEP_SECONDS) as held:
+        if not held:
+            logger.info("Outbox sweep skipped: another sweep is running")
+            return
+        planned, batches = reminders.sweep()
+        notice_batches = notifications.sweep()
+    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder batches and %d notice batches to send",
+                len(planned.planned), planned.cancelled, len(batches), len(notice_batches))  # fmt: skip
     for batch in batches:
         send_reminder_batch.delay(batch)
+    for batch in notice_batches:
+        send_notice_batch.delay(batch)
 
 
-@shared_task(ignore_result=True)
-def send_reminder_batch(reminder_ids: list[int]) -> None:
-    result = reminders.send_due(ids=reminder_ids)
+def _come_back(task, model, result) -> None:
+    """Queue the task again for its retried rows when the earliest retry is due; the sweep would find them too,
+    only later."""
     if not result.retried:
         return
-    # Come back when the earliest retry is due; the sweep would find them too, only later.
-    earliest = Reminder.objects.filter(pk__in=result.retried, status=Reminder.Status.PENDING).order_by("send_after")
+    earliest = model.objects.filter(pk__in=result.retried, status=model.Status.PENDING).order_by("send_after")
     first = earliest.values_list("send_after", flat=True).first()
     if first is None:
         return
     countdown = min(max(1.0, (first - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
-    send_reminder_batch.apply_async(args=[result.retried], countdown=countdown)
+    task.apply_async(args=[result.retried], countdown=countdown)
+
+
+@shared_task(ignore_result=True)
+def send_reminder_batch(reminder_ids: list[int]) -> None:
+    _come_back(send_reminder_batch, Reminder, reminders.send_due(ids=reminder_ids))
+
+
+@shared_task(ignore_result=True)
+def send_notice_batch(notice_ids: list[int]) -> None:
+    _come_back(send_notice_batch, Notice, notifications.send_due(ids=notice_ids))
 
 
 @shared_task(ignore_result=True)

@@ -35,7 +35,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from proposals.models import Deadline, Organisation, Proposal, Reminder, Revision, Stage, User
-from proposals.tasks import sweep_reminders
+from proposals.tasks import sweep_outbox
 from tests.e2e.mailserver import MailServer, Tally
 from tests.e2e.processes import BASE_DIR, BIN, Processes, free_port, production_env
 from tracker.celery import app as celery_app
@@ -162,7 +162,7 @@ class Rig:
         with celery_app.connection_for_write(broker_url or self.broker_url) as connection:
             producer = connection.Producer()
             for _ in range(times):
-                result = sweep_reminders.apply_async(producer=producer)
+                result = sweep_outbox.apply_async(producer=producer)
                 assert not isinstance(result, EagerResult), "the sweep ran in the test process, not in a worker"
 
     def due_ids(self) -> set[int]:
@@ -431,7 +431,7 @@ def test_e_two_beat_processes_by_mistake(rig):
         rig.record("e_two_beats", tally)
         rig.assert_exactly_once(tally)
         for name in ("beat-1", "beat-2"):
-            assert "Sending due task reminder-sweep" in rig.processes.output(name), f"{name} never swept"
+            assert "Sending due task outbox-sweep" in rig.processes.output(name), f"{name} never swept"
 
 
 @pytest.mark.parametrize("secretaries", [20])  # 100 reminders in 20 mails: each mail takes a second here
