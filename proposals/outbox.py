@@ -6,7 +6,7 @@ each mail's rows sent right after the server accepted it; a failure puts them ba
 with how long they have been failing, capped at REMINDER_RETRY_MAX_SECONDS, and only after
 REMINDER_RETRY_FOR_HOURS of failures do they end as failed. A worker that dies leaves its rows claimed; after
 the lease they go back to pending. Sweeps run one at a time (`sweep_lock`) and hand out only rows no sender
-holds or was handed recently.
+holds or was handed within the lease.
 
 Duplicates remain possible in two cases, both about one mail: a crash between the server's acceptance of a
 mail and the commit that marks it sent (the mark itself is retried over a lost database connection), and a
@@ -69,9 +69,11 @@ def recover_stale_claims(model: Outbox, now: dt.datetime) -> int:
 
 
 def due_batches(model: Outbox, now: dt.datetime) -> list[list[int]]:
-    """The ids of due pending rows not handed out within the last sweep interval, in batches for the senders
-    (a recipient's rows never split), and noted as handed out now."""
-    recently = now - dt.timedelta(seconds=settings.REMINDER_SWEEP_SECONDS)
+    """The ids of due pending rows in batches for the senders (a recipient's rows never split), noted as handed
+    out now. A row handed out within the lease is not handed out again: its task may still wait in the queue
+    behind a slow mail server (a sweep used to queue every pending row again, and the queue grew with each
+    one); a task lost with the broker is made again after the lease, as a dead worker's claim is taken back."""
+    recently = now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
     pending = model.objects.filter(status=Delivery.PENDING, send_after__lte=now).filter(
         Q(queued_at__isnull=True) | Q(queued_at__lt=recently)
     )
@@ -218,7 +220,13 @@ class Unsent(Exception):
 
 
 def _connection_lost(error: Exception) -> bool:
-    """The server closed the connection (421, a hang-up, a per-connection limit) rather than refused the mail."""
+    """The server closed the connection (421, a hang-up, a per-connection limit) rather than refused the mail.
+
+    Not a timeout (smtplib reports one as a disconnection too): a server slower than EMAIL_TIMEOUT may still
+    accept the mail, and sending it again at once would make a duplicate of it.
+    """
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        return False
     if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError):
         return True
     if isinstance(error, smtplib.SMTPResponseException):

@@ -51,6 +51,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(world, django_capture
     assert mail.outbox == []
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
     assert not Transition.objects.filter(proposal=proposal).exists()
+    assert not Notice.objects.filter(proposal=proposal).exists()  # recorded in the transition's transaction
 
 
 def test_state_cannot_be_changed_by_saving_the_model(world):
