@@ -16,6 +16,7 @@ environment's Redis, flushed before each test, or a private redis-server where t
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import os
@@ -33,7 +34,7 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Count
 from django.utils import timezone
 
-from proposals.models import Deadline, Organisation, Proposal, Reminder, Revision, Stage, User
+from proposals.models import Deadline, Notice, Organisation, Proposal, Reminder, Revision, Stage, User
 from proposals.tasks import sweep_outbox
 from tests.e2e.mailserver import MailServer, Tally
 from tests.e2e.processes import BASE_DIR, BIN, Processes, free_port, production_env
@@ -457,3 +458,172 @@ def test_f_slow_smtp_server_outlasts_the_claim_lease(rig):
 
         rig.record("f_slow_smtp_longer_than_lease", tally)
         rig.assert_exactly_once(tally)
+
+
+def assert_attempts_only_for_mails_offered(rig: Rig) -> None:
+    """Each row's attempts count the mails the server was offered for it: one each when all went through."""
+    attempts = dict(rig.drafts.outbox().values_list("attempts").annotate(n=Count("pk")).order_by())
+    assert attempts == {1: len(rig.drafts.expected)}, attempts
+
+
+def test_g_relay_that_allows_5_mails_per_connection(rig):
+    """421 to the 6th MAIL of each connection, then a hang-up: the worker reconnects and goes on."""
+    with Scenario(rig):
+        rig.mailserver.limit_per_connection(5)
+        rig.start_worker("w1")
+        rig.wait_ready("w1")
+        rig.sweep()
+        due = rig.due_ids()
+        tally = rig.drain(due)
+
+        rig.record("g_relay_5_mails_per_connection", tally, connections_closed_by_relay=rig.mailserver.closed)
+        rig.assert_exactly_once(tally)
+        assert rig.mailserver.closed >= DUE // DRAFTS_EACH // 5 - 2 * BATCH_SIZE // DRAFTS_EACH
+        assert_attempts_only_for_mails_offered(rig)
+
+
+def test_h_relay_that_drops_the_connection_after_data(rig):
+    """Every 7th mail's connection is cut after its content, before the reply to the final dot, and the relay
+    keeps nothing of it: the worker sends that mail again on a new connection, and goes on."""
+    with Scenario(rig):
+        rig.mailserver.drop_every(7)
+        rig.start_worker("w1")
+        rig.wait_ready("w1")
+        rig.sweep()
+        due = rig.due_ids()
+        tally = rig.drain(due)
+
+        rig.record("h_relay_drops_after_data", tally, connections_cut_after_data=rig.mailserver.dropped)
+        rig.assert_exactly_once(tally)
+        assert rig.mailserver.dropped >= DUE // DRAFTS_EACH // 7
+
+
+OUTAGE_SECONDS = 40
+
+
+@pytest.mark.parametrize("secretaries", [40])  # 200 reminders in 40 mails
+def test_i_smtp_outage_much_longer_than_the_old_retry_budget(rig):
+    """An outage of 40 s with retries every 1 to 2 s: 20 capped intervals, as 10 hours are at the defaults
+    (1,800 s). Six attempts (the old budget) were spent within about 9 s; the rows now wait for
+    REMINDER_RETRY_FOR_HOURS (48 by default) and all go out once when the server is back."""
+    timings = {"REMINDER_RETRY_BASE_SECONDS": "1", "REMINDER_RETRY_MAX_SECONDS": "2"}
+    with Scenario(rig):
+        rig.mailserver.refuse()  # 451 to every RCPT for the first half, then no server at all
+        rig.start_worker("w1", **timings)
+        rig.start_beat("beat", **timings)
+        rig.wait_ready("w1")
+        rig.sweep()
+        due = rig.due_ids()
+        started = time.monotonic()
+        assert rig.mailserver.wait_for(lambda: rig.mailserver.refused > 0, timeout=PLAN_TIMEOUT)
+        time.sleep(OUTAGE_SECONDS / 2)
+        rig.mailserver.stop()
+        rig.mailserver.accept()
+        time.sleep(OUTAGE_SECONDS / 2)
+        assert not rig.drafts.outbox().filter(status=Reminder.Status.FAILED).exists(), "failed during the outage"
+        most = max(rig.drafts.outbox().values_list("attempts", flat=True))
+        rig.mailserver.start()
+        outage = time.monotonic() - started
+        tally = rig.drain(due)
+
+        rig.record("i_smtp_outage_40s_at_2s_intervals", tally, seconds_outage=round(outage, 1),
+                   refused_rcpt=rig.mailserver.refused, most_attempts_during_outage=most)  # fmt: skip
+        rig.assert_exactly_once(tally)
+        assert most > 6, "fewer tries than the old budget: the outage did not outlast it"
+
+
+def queued_tasks(client: redis.Redis) -> collections.Counter[str]:
+    """The tasks waiting in the broker's default queue, by name."""
+    return collections.Counter(json.loads(raw)["headers"]["task"] for raw in client.lrange("celery", 0, -1))
+
+
+@pytest.mark.parametrize("secretaries", [40])  # 200 reminders in 40 mails, 8 batches of 5 mails
+def test_j_sweeps_behind_a_slow_server_do_not_pile_up(rig):
+    """Every RCPT waits a second: the two worker processes take 20 s over the 8 batches while beat sweeps every
+    5 s. A sweep used to queue every pending row again (the queue grew from 24 to 61 tasks); now no row is
+    handed out twice within the lease, and a sweep still queued after its interval expires."""
+    client = redis.Redis.from_url(rig.broker_url)
+    sizes = {"REMINDER_BATCH_SIZE": "25"}
+    with Scenario(rig):
+        rig.mailserver.slow_down(1.0)
+        rig.start_worker("w1", **sizes)
+        rig.start_beat("beat", **sizes)
+        rig.wait_ready("w1")
+        rig.sweep()
+        due = rig.due_ids()
+        most = collections.Counter()
+        while rig.mailserver.tally(due).missing and time.monotonic() - rig.mailserver.first_attempt < DRAIN_TIMEOUT:
+            for task, count in queued_tasks(client).items():
+                most[task] = max(most[task], count)
+            time.sleep(0.25)
+        tally = rig.drain(due)
+
+        batches = most["proposals.tasks.send_reminder_batch"]
+        rig.record("j_sweeps_behind_slow_smtp", tally, most_batch_tasks_queued=batches,
+                   most_sweep_tasks_queued=most["proposals.tasks.sweep_outbox"])  # fmt: skip
+        rig.assert_exactly_once(tally)
+        assert batches <= DUE // 5 // 25, f"{batches} batch tasks queued at once for 8 batches"
+
+
+@pytest.mark.parametrize("secretaries", [1])
+def test_k_notices_through_a_lost_broker_an_smtp_outage_and_a_killed_worker(rig, committed_world, monkeypatch):
+    """Transition notices are recorded with their transitions and go out from the outbox: 5 transitions whose
+    tasks were queued and lost with a Redis restart (no persistence), 5 made while Redis was down (queueing
+    failed), 5 made once all runs; the SMTP server refuses at first, and the worker is killed (SIGKILL) with a
+    notice in flight. 15 transitions × 4 participants = 60 notices, each delivered once."""
+    from tests.proposals.arrange import assign_all, fire
+    from tracker.celery import app
+
+    world = committed_world
+    server = RedisServer(rig.processes, rig.tmp_path)
+    server.start()
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)  # this process's transitions queue to that Redis
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    proposals = []
+    for _ in range(15):
+        proposal = world.draft()
+        assign_all(world, proposal)
+        proposals.append(proposal)
+    lease = {"REMINDER_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS)}
+    with Scenario(rig):
+        rig.mailserver.refuse()
+        for proposal in proposals[:5]:
+            fire(world, proposal, "start_research", "secretary")  # queued; nobody consumes yet
+        server.stop()  # the queued tasks are gone
+        monkeypatch.setattr(app, "_pool", None)
+        monkeypatch.setattr(app.amqp, "_producer_pool", None)
+        for proposal in proposals[5:10]:
+            fire(world, proposal, "start_research", "secretary")  # queueing fails, logged
+        server.start()
+        rig.start_worker("w1", broker_url=server.url, **lease)
+        rig.start_beat("beat", broker_url=server.url, **lease)
+        rig.wait_ready("w1")
+        monkeypatch.setattr(app, "_pool", None)
+        monkeypatch.setattr(app.amqp, "_producer_pool", None)
+        for proposal in proposals[10:]:
+            fire(world, proposal, "start_research", "secretary")
+        notices = Notice.objects.filter(proposal__in=proposals)
+        due = set(notices.values_list("pk", flat=True))
+        assert len(due) == 60
+
+        assert rig.mailserver.wait_for(lambda: rig.mailserver.refused > 0, timeout=PLAN_TIMEOUT)
+        rig.mailserver.hold_after(len(rig.mailserver.accepted) + 20)
+        rig.mailserver.accept()
+        assert rig.mailserver.hold_reached.wait(DRAIN_TIMEOUT), "the worker never reached the held mail"
+        rig.processes.kill("w1", signal.SIGKILL)
+        rig.mailserver.release()
+        rig.start_worker("w2", broker_url=server.url, **lease)
+
+        def done() -> bool:
+            return not rig.mailserver.tally(due, notices=True).missing and not notices.exclude(
+                status=Notice.Status.SENT).exists()  # fmt: skip
+
+        rig.mailserver.wait_for(done, timeout=DRAIN_TIMEOUT + LEASE_SECONDS, interval=0.2)
+        time.sleep(QUIET_SECONDS)
+        tally = rig.mailserver.tally(due, notices=True)
+
+        rig.record("k_notices_broker_lost_smtp_refusing_worker_killed", tally, refused_rcpt=rig.mailserver.refused)
+        assert tally.missing == 0, f"never delivered: {tally.missing_ids[:20]}"
+        assert tally.duplicates == 0, f"delivered more than once: {tally.duplicated_ids[:20]}"
+        assert set(notices.values_list("status", flat=True)) == {Notice.Status.SENT}
