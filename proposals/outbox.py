@@ -8,10 +8,11 @@ REMINDER_RETRY_FOR_HOURS of failures do they end as failed. A worker that dies l
 the lease they go back to pending. Sweeps run one at a time (`sweep_lock`) and hand out only rows no sender
 holds or was handed within the lease.
 
-Duplicates remain possible in two cases, both about one mail: a crash between the server's acceptance of a
-mail and the commit that marks it sent (the mark itself is retried over a lost database connection), and a
-server that accepted a mail but whose answer never arrived (a connection dropped or timed out after the final
-dot). The mail keeps its Message-ID, so a receiving system that deduplicates by it shows it once.
+Duplicates remain possible in three cases, each about one mail: a crash between the server's acceptance of a
+mail and the commit that marks it sent; a database unreachable for longer than the mark's retries (MARK_TRIES,
+about 3 s); a server that accepted a mail but whose answer never arrived (a connection cut after the final dot:
+sent again at once; an answer slower than EMAIL_TIMEOUT: sent again at the next retry). The mail keeps its
+Message-ID, so a receiving system that deduplicates by it shows it once.
 """
 
 from __future__ import annotations

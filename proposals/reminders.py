@@ -1,20 +1,16 @@
-"""Deadline reminders (DESIGN §5): what is due for whom, the outbox, and sending it exactly once.
+"""Deadline reminders (DESIGN §5): what is due for whom, the outbox, and sending it.
 
 Planning is a pure function of a due date, the moment and the policy (`reminder_offset`, `reminder_day`,
 `send_after`), applied by `plan` to the stages that are current now. Every reminder is recorded in the
 outbox (`Reminder`) before anything is sent; `plan` inserts rows under a unique key, so planning twice, or
 in two processes at once, records each reminder once.
 
-Sending follows the outbox: claim (a conditional update of rows locked with SKIP LOCKED, so two workers never
-take the same row), send one mail per recipient over one SMTP connection, and mark each recipient's rows sent
-right after the server accepted their mail. A worker that dies leaves its rows claimed; after the lease they
-go back to pending and are sent by the next worker. A live worker renews its lease (before a mail, once a tenth
-of it has passed) and sends only rows it still holds, so a slow mail server does not make its rows look
-abandoned to the next sweep. Each mail is checked against its proposals as they were at most FRESH_SECONDS
-before it: a reminder whose stage ended since the claim is cancelled, not sent. The
-only window for a duplicate is a crash between the SMTP server's acceptance of a mail and the commit that
-marks it sent (one mail, a millisecond or so), or a single mail that takes longer than the lease; the mail
-carries a stable Message-ID, so a receiving system that deduplicates by it shows it once even then.
+Sending follows the outbox with the machinery every outbox shares (proposals/outbox.py: claim with SKIP
+LOCKED, lease, SMTP reconnect, retries for REMINDER_RETRY_FOR_HOURS, mark sent; its docstring says where a
+duplicate remains possible): one mail per recipient listing all their due reminders. Each mail is checked
+against its proposals as they were at most FRESH_SECONDS before it: a reminder whose stage ended since the claim
+is cancelled, not sent. The mail carries a stable Message-ID, so a receiving system that deduplicates by it
+shows a resent one once.
 """
 
 from __future__ import annotations

@@ -34,27 +34,27 @@ def sweep_outbox() -> None:
         send_notice_batch.delay(batch)
 
 
-def _come_back(task, model, result) -> None:
-    """Queue the task again for its retried rows when the earliest retry is due; the sweep would find them too,
-    only later."""
-    if not result.retried:
+def _come_back(task, model, ids: list[int]) -> None:
+    """Queue the task again for the rows of its batch still pending (retried, or not yet due), when the earliest
+    is due: a sweep hands a row out again only after the lease."""
+    pending = model.objects.filter(pk__in=ids, status=model.Status.PENDING)
+    rows = list(pending.order_by("send_after").values_list("pk", "send_after"))
+    if not rows:
         return
-    earliest = model.objects.filter(pk__in=result.retried, status=model.Status.PENDING).order_by("send_after")
-    first = earliest.values_list("send_after", flat=True).first()
-    if first is None:
-        return
-    countdown = min(max(1.0, (first - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
-    task.apply_async(args=[result.retried], countdown=countdown)
+    countdown = min(max(1.0, (rows[0][1] - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
+    task.apply_async(args=[[pk for pk, _at in rows]], countdown=countdown)
 
 
 @shared_task(ignore_result=True)
 def send_reminder_batch(reminder_ids: list[int]) -> None:
-    _come_back(send_reminder_batch, Reminder, reminders.send_due(ids=reminder_ids))
+    reminders.send_due(ids=reminder_ids)
+    _come_back(send_reminder_batch, Reminder, reminder_ids)
 
 
 @shared_task(ignore_result=True)
 def send_notice_batch(notice_ids: list[int]) -> None:
-    _come_back(send_notice_batch, Notice, notifications.send_due(ids=notice_ids))
+    notifications.send_due(ids=notice_ids)
+    _come_back(send_notice_batch, Notice, notice_ids)
 
 
 @shared_task(ignore_result=True)
