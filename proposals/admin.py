@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from proposals import reminders
+from proposals import outbox
 from proposals.forms import AssignDelegateForm, TransitionForm
 from proposals.models import (
     Assignment,
@@ -20,6 +20,7 @@ from proposals.models import (
     Deadline,
     Delegate,
     Evidence,
+    Notice,
     Organisation,
     Proposal,
     Reminder,
@@ -239,8 +240,24 @@ class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "due_at"
 
 
+class OutboxAdminMixin(ReadOnlyAdminMixin):
+    """An outbox's list shows its health above the rows, and sends failed rows again."""
+
+    change_list_template = "admin/proposals/outbox_change_list.html"
+    actions = ["retry_failed"]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "outbox_health": outbox.health(self.model)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Send the selected failed mails again"))
+    def retry_failed(self, request, queryset):
+        count = outbox.retry_failed(self.model, queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d mail(s) will be sent again.") % {"count": count})
+
+
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(OutboxAdminMixin, admin.ModelAdmin):
     list_display = [
         "proposal",
         "stage",
@@ -256,9 +273,12 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["proposal__title", "recipient__username", "recipient__last_name", "last_error"]
     list_select_related = ["proposal", "recipient"]
     date_hierarchy = "send_after"
-    actions = ["retry_failed"]
 
-    @admin.action(description=_("Send the selected failed reminders again"))
-    def retry_failed(self, request, queryset):
-        count = reminders.retry_failed(queryset.values_list("pk", flat=True))
-        self.message_user(request, _("%(count)d reminder(s) will be sent again.") % {"count": count})
+
+@admin.register(Notice)
+class NoticeAdmin(OutboxAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "proposal", "transition", "recipient", "status", "attempts", "send_after", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["proposal__title", "recipient__username", "recipient__last_name", "last_error"]
+    list_select_related = ["proposal", "transition", "recipient"]
+    date_hierarchy = "created_at"

@@ -642,21 +642,48 @@ class Deadline(models.Model):
         return f"{self.get_stage_display()}: {self.due_at:%Y-%m-%d}"
 
 
-class Reminder(models.Model):
-    """The reminder outbox: every reminder is recorded here before it is sent, and sent from here.
+class Delivery(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
-    One row per (proposal, stage, due date, offset, recipient): planning twice inserts nothing new. A row
-    goes pending → sending (claimed by one worker) → sent, or back to pending with a later send_after on a
-    failure, or failed after settings.REMINDER_MAX_ATTEMPTS, or cancelled when its stage ended or its due
-    date moved before it went out.
+
+class OutboxRow(models.Model):
+    """A mail recorded before it is sent, and sent from here by proposals.outbox (reminders and notices alike).
+
+    A row goes pending → sending (claimed by one worker) → sent, or back to pending with a later send_after on
+    a failure, or failed once it has failed for settings.REMINDER_RETRY_FOR_HOURS, or cancelled when what it
+    tells of no longer holds.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = Delivery
+
+    send_after = models.DateTimeField(_("send after"))
+    status = models.CharField(_("status"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
+    # Times the mail was offered to a mail server; a mail never offered (no connection) is not counted.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # When the failures began: the retry budget is a duration from here (REMINDER_RETRY_FOR_HOURS).
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    # When a sweep last handed the row to a sender task: a later sweep does not hand it out again meanwhile.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    message_id = models.CharField(_("message ID"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(OutboxRow):
+    """The reminder outbox: every reminder is recorded here before it is sent, and sent from here.
+
+    One row per (proposal, stage, due date, offset, recipient): planning twice inserts nothing new. A reminder
+    is cancelled when its stage ended or its due date moved before it went out.
+    """
 
     class Kind(models.TextChoices):
         BEFORE = "before", _("Before the due date")
@@ -672,14 +699,6 @@ class Reminder(models.Model):
     offset_days = models.SmallIntegerField(_("offset in days"))
     recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    send_after = models.DateTimeField(_("send after"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(_("message ID"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("planned"), default=timezone.now)
 
     class Meta:
@@ -714,6 +733,52 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.offset_days:+d} → {self.recipient}"
+
+
+class Notice(OutboxRow):
+    """The notice outbox: one row per participant told of a state change, written in the transition's own
+    transaction, so that a notice exists exactly when its transition does (a later in-app inbox reads these)."""
+
+    transition = models.ForeignKey(
+        Transition, verbose_name=_("transition"), on_delete=models.PROTECT, related_name="notices"
+    )
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notices")
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transition", "recipient"], name="notice_once"),
+            models.CheckConstraint(
+                name="notice_status_valid",
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+            ),
+            models.CheckConstraint(
+                name="notice_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["send_after"], condition=Q(status="pending"), name="notice_pending"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="notice_sending"),
+            models.Index(fields=["recipient", "status"], name="notice_by_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transition} → {self.recipient}"
+
+
+class OutboxLock(models.Model):
+    """A named lock with an expiry, taken by one conditional UPDATE (PostgreSQL and SQLite alike): one sweep at
+    a time, and a sweeper that died frees it when its time is up."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    held_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def export_upload_to(instance: DocumentExport, filename: str) -> str:

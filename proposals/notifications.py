@@ -1,32 +1,54 @@
-"""Side effects of a committed transition: tell the people who take part in a proposal that it moved.
+"""Notices of a committed transition: tell the people who take part in a proposal that it moved.
 
-Runs after the transaction commits (queued by proposals.services.transition_apply), in a Celery worker.
-Deadline reminders, with their outbox and exactly-once delivery, are a separate piece (DESIGN §5).
+Each notice is recorded in the notice outbox (`Notice`, one row per participant) in the transition's own
+transaction (proposals.services.transition_apply), and delivered from there as reminders are
+(proposals.outbox): a send task is queued after the commit, and the periodic sweep sends whatever that task
+never got to (a broker that was down, a worker that died, a mail server that refused).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from proposals.models import Transition, User
+from proposals import outbox
+from proposals.models import Notice, Transition, User
+from proposals.outbox import SendResult
 
 logger = logging.getLogger(__name__)
 
 
-def transition_committed(transition_id: int) -> None:
-    """Queue the notice. A broker that is down must not fail the request whose change already committed."""
-    from proposals.tasks import notify_transition
+def record_notices(transition: Transition) -> list[int]:
+    """Record a notice for each participant; call inside the transition's transaction. Returns their ids."""
+    if transition.from_state == transition.to_state:
+        return []
+    notices = Notice.objects.bulk_create(
+        Notice(transition=transition, proposal_id=transition.proposal_id, recipient=user,
+               send_after=transition.created_at, created_at=transition.created_at)
+        for user in participants(transition)
+    )  # fmt: skip
+    return [notice.pk for notice in notices]
 
+
+def queue_delivery(notice_ids: list[int]) -> None:
+    """After the commit: hand the notices to a worker. A broker that is down must not fail the request whose
+    change already committed; the sweep sends them."""
+    from proposals.tasks import send_notice_batch
+
+    if not notice_ids:
+        return
     try:
-        notify_transition.delay(transition_id)
+        send_notice_batch.delay(notice_ids)
     except Exception:
-        logger.exception("Could not queue the notice for transition %s", transition_id)
+        logger.exception("Could not queue notices %s; the next sweep sends them", notice_ids)
 
 
 def participants(transition: Transition) -> list[User]:
@@ -47,26 +69,59 @@ def _address(user: User) -> str:
     return (profile.contact_email if profile else "") or user.email
 
 
-def transition_notify(transition_id: int) -> int:
-    """Mail a notice of a state change to each participant, in their language. Returns the mails sent."""
-    transition = Transition.objects.select_related("proposal__session", "actor").get(pk=transition_id)
-    if transition.from_state == transition.to_state:
-        return 0
+def message_id(notice: Notice) -> str:
+    """Stable per notice: a mail sent again can be recognised as the same one."""
+    return f"<notice-{notice.pk}@{outbox.mail_domain()}>"
+
+
+def build_mail(notice: Notice) -> EmailMultiAlternatives:
+    """The notice's mail, in its recipient's language, with HTML and plain text."""
+    transition, user = notice.transition, notice.recipient
     link = settings.SITE_URL + reverse("proposal-open", args=[transition.proposal_id])
-    messages = []
-    for user in participants(transition):
-        address = _address(user)
-        if not address:
-            continue
-        with translation.override(user.language):
-            context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link}
-            subject = render_to_string("proposals/mail/transition_subject.txt", context).strip()
-            message = EmailMultiAlternatives(
-                subject, render_to_string("proposals/mail/transition.txt", context), to=[address]
-            )
-            message.attach_alternative(render_to_string("proposals/mail/transition.html", context), "text/html")
-        messages.append(message)
-    if messages:
-        with get_connection() as connection:
-            connection.send_messages(messages)
-    return len(messages)
+    with translation.override(user.language):
+        context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link}
+        subject = render_to_string("proposals/mail/transition_subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject, render_to_string("proposals/mail/transition.txt", context), to=[_address(user)],
+            headers={"Message-ID": message_id(notice), "X-Tracker-Notices": str(notice.pk)},
+        )  # fmt: skip
+        message.attach_alternative(render_to_string("proposals/mail/transition.html", context), "text/html")
+    return message
+
+
+def claim(now: dt.datetime, *, ids: Iterable[int] | None = None) -> tuple[uuid.UUID, list[Notice]]:
+    token, claimed = outbox.claim(Notice, now, ids=ids)
+    claimed = claimed.select_related("transition__proposal__session", "transition__actor", "recipient__delegate")
+    return token, list(claimed.order_by("recipient_id", "id"))
+
+
+def send_claimed(token: uuid.UUID, notices: list[Notice], now: dt.datetime) -> SendResult:
+    """Send the claimed notices over one SMTP connection (reopened when the server closes it), each marked sent
+    as soon as the server accepted it."""
+    result = SendResult()
+    lease = outbox.Lease(Notice, [notice.pk for notice in notices], token)
+    with outbox.Mailer() as mailer:
+        for notice in notices:
+            if notice.pk not in lease.hold([notice.pk]):
+                continue
+            if not _address(notice.recipient):  # nowhere to send it: an operator sees it failed, with why
+                outbox.finish(Notice, [notice.pk], token, status=Notice.Status.FAILED, claim_token=None,
+                              last_error="The recipient has no email address.")  # fmt: skip
+                result.failed.append(notice.pk)
+                continue
+            mail = build_mail(notice)
+            if not outbox.deliver(mailer, mail, Notice, [notice], token, result, now, lease):
+                break
+    return result
+
+
+def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:
+    """Recover dead workers' claims, then claim and send due notices batch by batch until none is left."""
+    return outbox.drain(Notice, now or timezone.now(), claim=lambda now: claim(now, ids=ids), send=send_claimed)
+
+
+def sweep(now: dt.datetime | None = None) -> list[list[int]]:
+    """The periodic job's part for notices: recover dead workers' claims, batch what is ready to send."""
+    now = now or timezone.now()
+    outbox.recover_stale_claims(Notice, now)
+    return outbox.due_batches(Notice, now)

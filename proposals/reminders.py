@@ -1,31 +1,24 @@
-"""Deadline reminders (DESIGN §5): what is due for whom, the outbox, and sending it exactly once.
+"""Deadline reminders (DESIGN §5): what is due for whom, the outbox, and sending it.
 
 Planning is a pure function of a due date, the moment and the policy (`reminder_offset`, `reminder_day`,
 `send_after`), applied by `plan` to the stages that are current now. Every reminder is recorded in the
 outbox (`Reminder`) before anything is sent; `plan` inserts rows under a unique key, so planning twice, or
 in two processes at once, records each reminder once.
 
-Sending follows the outbox: claim (a conditional update of rows locked with SKIP LOCKED, so two workers never
-take the same row), send one mail per recipient over one SMTP connection, and mark each recipient's rows sent
-right after the server accepted their mail. A worker that dies leaves its rows claimed; after the lease they
-go back to pending and are sent by the next worker. A live worker renews its lease (before a mail, once a tenth
-of it has passed) and sends only rows it still holds, so a slow mail server does not make its rows look
-abandoned to the next sweep. Each mail is checked against its proposals as they were at most FRESH_SECONDS
-before it: a reminder whose stage ended since the claim is cancelled, not sent. The
-only window for a duplicate is a crash between the SMTP server's acceptance of a mail and the commit that
-marks it sent (one mail, a millisecond or so), or a single mail that takes longer than the lease; the mail
-carries a stable Message-ID, so a receiving system that deduplicates by it shows it once even then.
+Sending follows the outbox with the machinery every outbox shares (proposals/outbox.py: claim with SKIP
+LOCKED, lease, SMTP reconnect, retries for REMINDER_RETRY_FOR_HOURS, mark sent; its docstring says where a
+duplicate remains possible): one mail per recipient listing all their due reminders. Each mail is checked
+against its proposals as they were at most FRESH_SECONDS before it: a reminder whose stage ended since the claim
+is cancelled, not sent. The mail carries a stable Message-ID, so a receiving system that deduplicates by it
+shows a resent one once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import logging
 import math
-import random
-import smtplib
 import time
 import uuid
 from collections import defaultdict
@@ -34,14 +27,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from proposals import outbox
 from proposals.models import Assignment, Deadline, Organisation, Proposal, Reminder, Session, Stage, User
+from proposals.outbox import SendResult
 from proposals.selectors import current_due_dates, proposals_with_workflow_data
 from proposals.workflow import STAGE_STATES, current_stage
 
@@ -331,120 +324,16 @@ def reschedule_for(user: User, now: dt.datetime) -> None:
 # --- Sending ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SendResult:
-    sent: list[int] = field(default_factory=list)  # reminder ids
-    mails: int = 0
-    retried: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    cancelled: list[int] = field(default_factory=list)
-
-    def merge(self, other: SendResult) -> None:
-        self.sent += other.sent
-        self.mails += other.mails
-        self.retried += other.retried
-        self.failed += other.failed
-        self.cancelled += other.cancelled
-
-
 def retry_failed(ids: Iterable[int]) -> int:
-    """An operator sends failed reminders again (after fixing the mail server, say): a fresh set of attempts."""
-    return Reminder.objects.filter(pk__in=list(ids), status=Reminder.Status.FAILED).update(
-        status=Reminder.Status.PENDING, attempts=0, send_after=timezone.now()
-    )
-
-
-def recover_stale_claims(now: dt.datetime) -> int:
-    """Rows claimed by a worker that died (claim older than the lease) go back to pending."""
-    expired = now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
-    return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=expired).update(
-        status=Reminder.Status.PENDING, claim_token=None, claimed_at=None
-    )
-
-
-def due_batches(now: dt.datetime) -> list[list[int]]:
-    """The ids of due pending reminders in batches for the senders, never splitting one recipient's rows."""
-    pending = Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
-    batches: list[list[int]] = [[]]
-    previous = None
-    for pk, recipient in pending.order_by("recipient_id", "send_after", "id").values_list("pk", "recipient_id"):
-        if recipient != previous and len(batches[-1]) >= settings.REMINDER_BATCH_SIZE:
-            batches.append([])
-        batches[-1].append(pk)
-        previous = recipient
-    return [batch for batch in batches if batch]
+    """An operator sends failed reminders again (after fixing the mail server, say): a fresh retry budget."""
+    return outbox.retry_failed(Reminder, ids)
 
 
 def claim(now: dt.datetime, *, ids: Iterable[int] | None = None, limit: int | None = None) -> tuple[uuid.UUID, list]:
-    """Take due pending reminders for this worker alone. Rows another worker holds are skipped, not waited for.
-
-    A recipient's reminders are claimed together (ordered by recipient; a recipient cut off by the limit is
-    left for the next claim) so that one mail lists all of them.
-    """
-    limit = limit or settings.REMINDER_BATCH_SIZE
-    token = uuid.uuid4()
-    with transaction.atomic():
-        rows = Reminder.objects.select_for_update(skip_locked=True).filter(
-            status=Reminder.Status.PENDING, send_after__lte=now
-        )
-        if ids is not None:
-            rows = rows.filter(pk__in=list(ids))
-        picked = list(rows.order_by("recipient_id", "send_after", "id").values_list("pk", "recipient_id")[: limit + 1])
-        if len(picked) > limit:
-            last = picked[-1][1]
-            kept = [row for row in picked[:limit] if row[1] != last]
-            picked = kept or picked[:limit]
-        chosen = [pk for pk, _recipient in picked]
-        Reminder.objects.filter(pk__in=chosen, status=Reminder.Status.PENDING).update(
-            status=Reminder.Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-        )
-    claimed = Reminder.objects.filter(claim_token=token, status=Reminder.Status.SENDING)
+    """Take due pending reminders for this worker alone, a recipient's together (proposals.outbox.claim)."""
+    token, claimed = outbox.claim(Reminder, now, ids=ids, limit=limit)
     claimed = claimed.select_related("recipient__delegate", "proposal__session", "proposal__organisation")
     return token, list(claimed.prefetch_related("proposal__deadlines").order_by("recipient_id", "due_at", "id"))
-
-
-def retry_delay(attempts: int) -> float:
-    """Exponential backoff with jitter, capped below the broker's visibility timeout."""
-    ceiling = min(settings.REMINDER_RETRY_MAX_SECONDS, settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)  # jitter, not security
-
-
-def _finish(ids: list[int], token: uuid.UUID, **values) -> int:
-    return Reminder.objects.filter(pk__in=ids, claim_token=token, status=Reminder.Status.SENDING).update(**values)
-
-
-def _renew(ids: list[int], token: uuid.UUID) -> set[int]:
-    """Extend this worker's lease on the claimed rows `ids`; the ids it still holds (a sweep takes back rows
-    whose lease ran out, and another worker sends those)."""
-    renewed = _finish(ids, token, claimed_at=timezone.now())
-    if renewed == len(ids):
-        return set(ids)
-    logger.warning("%d reminders of claim %s were taken back after the lease", len(ids) - renewed, token)
-    held = Reminder.objects.filter(pk__in=ids, claim_token=token, status=Reminder.Status.SENDING)
-    return set(held.values_list("pk", flat=True))
-
-
-def _give_back(
-    reminders: list[Reminder], token: uuid.UUID, error: Exception, result: SendResult, now: dt.datetime
-) -> None:
-    """A failed send: back to pending after a backoff, or failed for good after the last attempt.
-
-    The backoff counts from the moment of the sweep that claimed the rows, so that its own claim loop (which
-    takes what is due at that moment) never takes them again at once, whatever the clock says.
-    """
-    message = f"{type(error).__name__}: {error}"[:2000]
-    retry_at: dict[int, dt.datetime] = {}  # one time per recipient, so that their items come back in one mail
-    for reminder in reminders:
-        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            _finish([reminder.pk], token, status=Reminder.Status.FAILED, last_error=message, claim_token=None)
-            result.failed.append(reminder.pk)
-        else:
-            if reminder.recipient_id not in retry_at:
-                retry_at[reminder.recipient_id] = now + dt.timedelta(seconds=retry_delay(reminder.attempts))
-            later = retry_at[reminder.recipient_id]
-            _finish([reminder.pk], token, status=Reminder.Status.PENDING, send_after=later, last_error=message,
-                    claim_token=None, claimed_at=None)  # fmt: skip
-            result.retried.append(reminder.pk)
 
 
 def preferences_url(user: User) -> str:
@@ -455,7 +344,7 @@ def preferences_url(user: User) -> str:
 def message_id(reminders: list[Reminder]) -> str:
     """The same reminders make the same Message-ID, so a resent mail can be recognised as the same one."""
     digest = hashlib.sha256(",".join(str(r.pk) for r in sorted(reminders, key=lambda r: r.pk)).encode()).hexdigest()
-    return f"<reminders-{digest[:32]}@{settings.SITE_URL.split('://', 1)[-1].split('/')[0].split(':')[0]}>"
+    return f"<reminders-{digest[:32]}@{outbox.mail_domain()}>"
 
 
 def _address(user: User) -> str:
@@ -546,7 +435,8 @@ def _still_wanted(reminder: Reminder, proposal: Proposal | None, directory: Peop
 
 
 def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime | None = None) -> SendResult:
-    """Send the claimed reminders: one mail per recipient over one SMTP connection, each marked sent at once.
+    """Send the claimed reminders: one mail per recipient over one SMTP connection (reopened when the server
+    closes it), each marked sent at once.
 
     `now` is the moment of the sweep: the mails count days from it, and retries wait from it.
     """
@@ -555,82 +445,48 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime |
     by_recipient: dict[int, list[Reminder]] = defaultdict(list)
     for reminder in reminders:
         by_recipient[reminder.recipient_id].append(reminder)
-    connection = get_connection()
-    try:
-        connection.open()
-    except (smtplib.SMTPException, OSError) as error:
-        logger.warning("Cannot reach the mail server: %s", error)
-        _give_back(reminders, token, error, result, now)
-        return result
-    try:
-        unsent = [r.pk for r in reminders]
-        renewed_at = read_at = -math.inf
+    lease = outbox.Lease(Reminder, [r.pk for r in reminders], token)
+    read_at = -math.inf
+    with outbox.Mailer() as mailer:
         for group in by_recipient.values():
-            # Before a mail, when the lease was last renewed a tenth of it ago: keep the claim alive, and leave
-            # alone what a sweep took back meanwhile (it takes back only claims older than the lease).
-            if time.monotonic() - renewed_at >= settings.REMINDER_CLAIM_LEASE_SECONDS / 10:
-                held = _renew(unsent, token)
-                renewed_at = time.monotonic()
-            mine = {r.pk for r in group}
+            waiting = set(lease.unsent)
+            held = lease.hold(r.pk for r in group)
             group = [r for r in group if r.pk in held]
             if group and time.monotonic() - read_at >= FRESH_SECONDS:
                 # The unsent rows' proposals as they are now: a stage may have ended since the claim.
-                waiting = set(unsent)
                 proposals, directory = _fresh_proposals([r for r in reminders if r.pk in waiting]), People()
                 read_at = time.monotonic()
-            unsent = [pk for pk in unsent if pk not in mine]
             if not group:
                 continue
             stale = [r.pk for r in group if not _still_wanted(r, proposals.get(r.proposal_id), directory)]
             if stale:  # the stage ended, the date moved or the recipient acted since planning: never send it
-                _finish(stale, token, status=Reminder.Status.CANCELLED, claim_token=None)
+                outbox.finish(Reminder, stale, token, status=Reminder.Status.CANCELLED, claim_token=None)
                 result.cancelled += stale
             group = [r for r in group if r.pk not in stale]
             if not group:
                 continue
             if not _address(group[0].recipient):  # nowhere to send it: an operator sees it failed, with why
                 ids = [r.pk for r in group]
-                _finish(ids, token, status=Reminder.Status.FAILED, claim_token=None,
-                        last_error="The recipient has no email address.")  # fmt: skip
+                outbox.finish(Reminder, ids, token, status=Reminder.Status.FAILED, claim_token=None,
+                              last_error="The recipient has no email address.")  # fmt: skip
                 result.failed += ids
                 continue
             for reminder in group:  # the mail shows the proposal as it is now (its latest revision, say)
                 reminder.proposal = proposals[reminder.proposal_id]
             mail = build_mail(group[0].recipient, group, now)
-            try:
-                connection.send_messages([mail])
-            except (smtplib.SMTPException, OSError) as error:
-                logger.warning("Mail to %s failed: %s", mail.to, error)
-                _give_back(group, token, error, result, now)
-                continue
-            # Marked right after the server accepted the mail: the duplicate window is this one statement.
-            ids = [r.pk for r in group]
-            sent = {"sent_at": timezone.now(), "message_id": mail.extra_headers["Message-ID"], "last_error": ""}
-            if _finish(ids, token, status=Reminder.Status.SENT, claim_token=None, **sent) < len(ids):
-                logger.warning("Mail %s outlasted the claim lease: it may go out twice", sent["message_id"])
-            result.sent += ids
-            result.mails += 1
-    finally:
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
+            if not outbox.deliver(mailer, mail, Reminder, group, token, result, now, lease):
+                break
     return result
 
 
 def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:
     """Recover dead workers' claims, then claim and send due reminders batch by batch until none is left."""
-    now = now or timezone.now()
-    recover_stale_claims(now)
-    total = SendResult()
-    while True:
-        token, claimed = claim(now, ids=ids)
-        if not claimed:
-            return total
-        total.merge(send_claimed(token, claimed, now))
+    return outbox.drain(Reminder, now or timezone.now(), claim=lambda now: claim(now, ids=ids), send=send_claimed)
 
 
 def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
     """The periodic job: plan what is due, recover dead workers' claims, and batch what is ready to send."""
     now = now or timezone.now()
     planned = plan(now)
-    recover_stale_claims(now)
-    return planned, due_batches(now)
+    outbox.recover_stale_claims(Reminder, now)
+    return planned, outbox.due_batches(Reminder, now)

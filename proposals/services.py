@@ -645,7 +645,8 @@ def transition_apply(
                 note=note, revision_number=proposal.revision_number, created_at=now,
             )  # fmt: skip
             if notify:
-                transaction.on_commit(lambda: notifications.transition_committed(transition.pk))
+                notice_ids = notifications.record_notices(transition)
+                transaction.on_commit(lambda: notifications.queue_delivery(notice_ids))
     except IntegrityError as error:
         if "reference" not in str(error):  # PostgreSQL names the constraint, SQLite the column
             raise

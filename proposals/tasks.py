@@ -10,39 +10,51 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from proposals import exports, notifications, reminders
-from proposals.models import Reminder
+from proposals import exports, notifications, outbox, reminders
+from proposals.models import Notice, Reminder
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
-def notify_transition(transition_id: int) -> None:
-    notifications.transition_notify(transition_id)
-
-
-@shared_task(ignore_result=True)
-def sweep_reminders() -> None:
-    """Beat runs this every few minutes: plan what is due into the outbox, then hand batches to the senders."""
-    planned, batches = reminders.sweep()
-    logger.info("Reminder sweep: %d planned, %d cancelled, %d batches to send",
-                len(planned.planned), planned.cancelled, len(batches))  # fmt: skip
+def sweep_outbox() -> None:
+    """Beat runs this every few minutes: plan what is due into the reminder outbox, then hand the reminders and
+    notices that are ready to the senders. One sweep at a time; one that finds another running does nothing."""
+    with outbox.sweep_lock("sweep", settings.REMINDER_SWEEP_SECONDS) as held:
+        if not held:
+            logger.info("Outbox sweep skipped: another sweep is running")
+            return
+        planned, batches = reminders.sweep()
+        notice_batches = notifications.sweep()
+    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder batches and %d notice batches to send",
+                len(planned.planned), planned.cancelled, len(batches), len(notice_batches))  # fmt: skip
     for batch in batches:
         send_reminder_batch.delay(batch)
+    for batch in notice_batches:
+        send_notice_batch.delay(batch)
+
+
+def _come_back(task, model, ids: list[int]) -> None:
+    """Queue the task again for the rows of its batch still pending (retried, or not yet due), when the earliest
+    is due: a sweep hands a row out again only after the lease."""
+    pending = model.objects.filter(pk__in=ids, status=model.Status.PENDING)
+    rows = list(pending.order_by("send_after").values_list("pk", "send_after"))
+    if not rows:
+        return
+    countdown = min(max(1.0, (rows[0][1] - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
+    task.apply_async(args=[[pk for pk, _at in rows]], countdown=countdown)
 
 
 @shared_task(ignore_result=True)
 def send_reminder_batch(reminder_ids: list[int]) -> None:
-    result = reminders.send_due(ids=reminder_ids)
-    if not result.retried:
-        return
-    # Come back when the earliest retry is due; the sweep would find them too, only later.
-    earliest = Reminder.objects.filter(pk__in=result.retried, status=Reminder.Status.PENDING).order_by("send_after")
-    first = earliest.values_list("send_after", flat=True).first()
-    if first is None:
-        return
-    countdown = min(max(1.0, (first - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
-    send_reminder_batch.apply_async(args=[result.retried], countdown=countdown)
+    reminders.send_due(ids=reminder_ids)
+    _come_back(send_reminder_batch, Reminder, reminder_ids)
+
+
+@shared_task(ignore_result=True)
+def send_notice_batch(notice_ids: list[int]) -> None:
+    notifications.send_due(ids=notice_ids)
+    _come_back(send_notice_batch, Notice, notice_ids)
 
 
 @shared_task(ignore_result=True)

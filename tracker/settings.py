@@ -236,16 +236,32 @@ REMINDER_POLICY = {
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 8, minimum=0)
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300, minimum=5)
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200, minimum=1)
-REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
 REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 1800, minimum=1)
+# A mail that keeps failing is retried (every REMINDER_RETRY_MAX_SECONDS at most) for this long, then fails for
+# good: an office's mail server can be down for an afternoon, or a weekend.
+REMINDER_RETRY_FOR_HOURS = env_int("REMINDER_RETRY_FOR_HOURS", 48, minimum=24)
 # A claim older than this belongs to a worker that died; its reminders go back to pending. A live worker renews
-# its claim before each mail, so the lease only has to outlast one mail (a few EMAIL_TIMEOUTs at worst).
+# its claim before each mail, so the lease only has to outlast one mail.
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 600, minimum=1)
+# One mail waits at most this many EMAIL_TIMEOUTs: connect, EHLO, MAIL, RCPT, DATA and the final dot, on two
+# connections (a mail whose connection the server closed is sent again on a new one). A lease shorter than that
+# hands a live worker's mail to another worker: the same mail twice.
+REMINDER_MAIL_TIMEOUTS = 12
+if REMINDER_CLAIM_LEASE_SECONDS <= REMINDER_MAIL_TIMEOUTS * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"REMINDER_CLAIM_LEASE_SECONDS ({REMINDER_CLAIM_LEASE_SECONDS}) must exceed {REMINDER_MAIL_TIMEOUTS} × "
+        f"EMAIL_TIMEOUT ({EMAIL_TIMEOUT}), the longest one mail can take."
+    )
 if REMINDER_RETRY_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay below CELERY_VISIBILITY_TIMEOUT.")
 CELERY_BEAT_SCHEDULE = {
-    "reminder-sweep": {"task": "proposals.tasks.sweep_reminders", "schedule": REMINDER_SWEEP_SECONDS},
+    # A sweep still queued when the next one is due is dropped: behind a slow worker, sweeps would pile up.
+    "outbox-sweep": {
+        "task": "proposals.tasks.sweep_outbox",
+        "schedule": REMINDER_SWEEP_SECONDS,
+        "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
 }
 
 # API throttling counts in the cache, so every web worker must share it: Redis where there is one. Never in the

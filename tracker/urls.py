@@ -5,11 +5,13 @@ from django.urls import include, path
 
 from tracker.errors import page_not_found, server_error
 from tracker.health import healthz
+from tracker.outbox_health import outbox_health
 
 admin.site.site_header = admin.site.site_title = "青年提案助手 Youth proposal tracker"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/outbox", outbox_health, name="healthz-outbox"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

@@ -10,7 +10,13 @@ Faults it can play, at the test's command:
 - `stop()` / `start()`: no server at all, connections are refused, then the same port again;
 - `slow_down(seconds)`: every RCPT waits that long before its answer (a tarpitting or overloaded server);
 - `hold_after(n)`: once n mails were accepted, every further RCPT waits (the mail is in flight, before its
-  DATA and final dot) until `release()`, so a test can act at a known point.
+  DATA and final dot) until `release()`, so a test can act at a known point;
+- `limit_per_connection(n)`: after n mails on one connection, the next MAIL is answered 421 and the server
+  hangs up (a relay's per-connection limit);
+- `drop_every(k)`: every k-th mail is received in full, then the connection is cut before the reply to its
+  final dot, and the mail is not kept (a relay that crashes after DATA);
+- `after_data(callback)`: call callback() once a mail's content arrived, before it is accepted (a test acts at
+  the moment the client waits for the server's acceptance).
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from aiosmtpd.controller import Controller
 from tests.e2e.processes import free_port
 
 TEMPORARY_FAILURE = "451 4.3.0 Mail server busy, try again later"
+CLOSING = "421 4.7.0 Too many messages on this connection, closing"
 REMINDERS_HEADER = "X-Tracker-Reminders"
+NOTICES_HEADER = "X-Tracker-Notices"
 
 # aiosmtpd logs every command at INFO: thousands of lines per test, and nothing a failure report needs.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
@@ -39,6 +47,7 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 @dataclass(frozen=True)
 class Accepted:
     reminder_ids: tuple[int, ...]
+    notice_ids: tuple[int, ...]
     message_id: str
     recipients: tuple[str, ...]
     subject: str
@@ -78,6 +87,16 @@ class _Handler:
     def __init__(self, server: MailServer) -> None:
         self.server = server
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        limit = self.server._per_connection
+        if limit is not None and getattr(session, "mails_accepted", 0) >= limit:
+            self.server._count("closed")
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)  # once the 421 is written
+            return CLOSING
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         owner = self.server
         owner._note_attempt()
@@ -101,11 +120,20 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        owner = self.server
+        if owner._after_data is not None:
+            await asyncio.get_running_loop().run_in_executor(None, owner._after_data)
+        if owner._drop_every and owner._next_received() % owner._drop_every == 0:
+            owner._count("dropped")
+            server.transport.abort()  # no reply to the final dot; the mail is not kept
+            return "451 never written"
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        header = message.get(REMINDERS_HEADER)
-        self.server._record(
+        reminders, notices = message.get(REMINDERS_HEADER), message.get(NOTICES_HEADER)
+        session.mails_accepted = getattr(session, "mails_accepted", 0) + 1
+        owner._record(
             Accepted(
-                reminder_ids=parse_ids(str(header)) if header is not None else (),
+                reminder_ids=parse_ids(str(reminders)) if reminders is not None else (),
+                notice_ids=parse_ids(str(notices)) if notices is not None else (),
                 message_id=str(message.get("Message-ID", "")).strip(),
                 recipients=tuple(envelope.rcpt_tos),
                 subject=str(message.get("Subject", "")),
@@ -128,6 +156,9 @@ class MailServer:
         self._refusal: str | None = None
         self._delay = 0.0
         self._hold_after: int | None = None
+        self._per_connection: int | None = None
+        self._drop_every = 0
+        self._after_data: Callable[[], None] | None = None
         self._released = threading.Event()
         self.hold_reached = threading.Event()
         self._controller: Controller | None = None
@@ -182,6 +213,18 @@ class MailServer:
         self._hold_after = None
         self._released.set()
 
+    def limit_per_connection(self, mails: int | None) -> None:
+        """After `mails` mails on one connection, answer the next MAIL with 421 and hang up (None: no limit)."""
+        self._per_connection = mails
+
+    def drop_every(self, k: int) -> None:
+        """Cut the connection after the content of every k-th mail, before accepting it (0: never)."""
+        self._drop_every = k
+
+    def after_data(self, callback: Callable[[], None] | None) -> None:
+        """Run callback() (in a thread) once each mail's content arrived, before the server accepts it."""
+        self._after_data = callback
+
     # --- Reading ------------------------------------------------------------------------------------
 
     @property
@@ -194,6 +237,16 @@ class MailServer:
         return self._counters["refused"]
 
     @property
+    def closed(self) -> int:
+        """Connections closed with a 421 for the per-connection limit."""
+        return self._counters["closed"]
+
+    @property
+    def dropped(self) -> int:
+        """Mails whose connection was cut after their content."""
+        return self._counters["dropped"]
+
+    @property
     def held(self) -> int:
         """How many mails wait in RCPT right now."""
         return self._counters["held"]
@@ -203,10 +256,11 @@ class MailServer:
         """time.monotonic() of the first RCPT this server saw, accepted or not: when sending started."""
         return self._first_attempt
 
-    def tally(self, due: Iterable[int]) -> Tally:
+    def tally(self, due: Iterable[int], *, notices: bool = False) -> Tally:
+        """Delivered, duplicated and missing among `due`: reminder ids, or notice ids with notices=True."""
         due = set(due)
-        mails = self.accepted
-        seen = collections.Counter(pk for mail in mails for pk in mail.reminder_ids)
+        mails = [mail for mail in self.accepted if (mail.notice_ids if notices else mail.reminder_ids)]
+        seen = collections.Counter(pk for mail in mails for pk in (mail.notice_ids if notices else mail.reminder_ids))
         duplicated = sorted(pk for pk, count in seen.items() if count > 1)
         return Tally(
             due=len(due),
@@ -245,6 +299,11 @@ class MailServer:
     def _must_hold(self) -> bool:
         with self._lock:
             return self._hold_after is not None and len(self._accepted) >= self._hold_after
+
+    def _next_received(self) -> int:
+        with self._lock:
+            self._counters["received"] += 1
+            return self._counters["received"]
 
     def _record(self, mail: Accepted) -> None:
         with self._lock:

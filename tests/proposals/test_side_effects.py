@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from proposals import services
-from proposals.models import Proposal, StateChangeForbidden, Transition
+from proposals import notifications, services
+from proposals.models import Notice, Proposal, StateChangeForbidden, Transition
 from proposals.workflow import State
 from tests.proposals.arrange import assign_all, fire
 
@@ -51,6 +51,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(world, django_capture
     assert mail.outbox == []
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
     assert not Transition.objects.filter(proposal=proposal).exists()
+    assert not Notice.objects.filter(proposal=proposal).exists()  # recorded in the transition's transaction
 
 
 def test_state_cannot_be_changed_by_saving_the_model(world):
@@ -111,7 +112,7 @@ def test_saving_unchanged_text_makes_no_revision(world):
 def test_a_broker_that_is_down_does_not_fail_the_users_request(
     world, monkeypatch, django_capture_on_commit_callbacks, caplog, eager_off
 ):
-    """The change commits; the notice is logged as lost to the broker, and the request goes on."""
+    """The change commits with its notices recorded; queueing them fails (logged), the request goes on."""
     from tracker.celery import app
 
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens there
@@ -123,4 +124,9 @@ def test_a_broker_that_is_down_does_not_fail_the_users_request(
     with django_capture_on_commit_callbacks(execute=True):
         fire(world, proposal, "start_research", "secretary")
     assert Proposal.objects.get(pk=proposal.pk).state == State.RESEARCH
-    assert "Could not queue the notice" in caplog.text
+    assert "Could not queue notices" in caplog.text
+    # The notices wait in the outbox, and go out from there.
+    assert set(Notice.objects.values_list("status", flat=True)) == {Notice.Status.PENDING}
+    notifications.send_due()
+    assert len(mail.outbox) == Notice.objects.count() == 4
+    assert set(Notice.objects.values_list("status", flat=True)) == {Notice.Status.SENT}

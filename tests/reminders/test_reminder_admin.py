@@ -74,7 +74,7 @@ def test_send_again_turns_failed_rows_pending(client, world, outbox_rows):
         follow=True,
     )  # fmt: skip
     assert response.status_code == 200
-    assert "将重新发送2条提醒。" in [str(message) for message in response.context["messages"]]
+    assert "将重新发送2封邮件。" in [str(message) for message in response.context["messages"]]
     for row in Reminder.objects.filter(pk__in=[r.pk for r in failed]):
         assert (row.status, row.attempts) == (Reminder.Status.PENDING, 0)
         assert row.send_after <= timezone.now()

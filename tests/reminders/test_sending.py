@@ -11,7 +11,7 @@ from django.core import mail, signing
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from proposals import reminders
+from proposals import outbox, reminders
 from proposals.models import Reminder, Stage, User
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to
@@ -241,48 +241,56 @@ def test_the_message_id_is_the_same_for_the_same_reminders(world):
 # --- A failing mail server ------------------------------------------------------------------------------
 
 
-def test_a_failing_mail_server_puts_the_rows_back_with_backoff_then_fails_them_for_good(
+def test_a_failing_mail_server_is_retried_with_capped_backoff_for_the_whole_budget_then_fails(
     world, settings, failing_server
 ):
-    settings.REMINDER_MAX_ATTEMPTS = 3
+    """Retries go on for REMINDER_RETRY_FOR_HOURS (a duration, not a count: 6 attempts used to end after
+    15 to 31 minutes), each wait as long as the failures have lasted, between the base and the cap."""
+    settings.REMINDER_RETRY_FOR_HOURS = 24
     settings.REMINDER_RETRY_BASE_SECONDS = 60
     settings.REMINDER_RETRY_MAX_SECONDS = 1800
     _proposals, due = research_due_for(world, TITLES[:2])
-    now = the_day_before(due)
+    start = now = the_day_before(due)
     reminders.plan(now)
 
-    for attempt, (low, high) in enumerate([(30, 60), (60, 120)], start=1):
+    tries = 0
+    while True:
         result = reminders.send_due(now)
-        assert len(result.retried) == 2, f"attempt {attempt}"
-        assert result.sent == result.failed == []
+        tries += 1
+        if result.failed:
+            break
+        assert len(result.retried) == 2 and result.sent == [], f"try {tries}"
+        failing_for = (now - start).total_seconds()
+        assert failing_for < 24 * 3600, "still retried after the budget"
+        ceiling = min(1800, max(60, failing_for))
         for row in Reminder.objects.all():
-            assert row.status == Reminder.Status.PENDING
-            assert row.attempts == attempt
-            assert row.claim_token is None
+            assert (row.status, row.attempts, row.claim_token) == (Reminder.Status.PENDING, tries, None)
+            assert row.failing_since == start
             assert row.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
-            assert low <= (row.send_after - now).total_seconds() <= high
+            assert ceiling / 2 <= (row.send_after - now).total_seconds() <= ceiling
         # Not due again before the backoff has passed.
-        assert reminders.send_due(now + dt.timedelta(seconds=low - 1)).retried == []
+        assert reminders.send_due(now + dt.timedelta(seconds=ceiling / 2 - 1)).retried == []
         now = max(Reminder.objects.values_list("send_after", flat=True))
 
-    result = reminders.send_due(now)
+    assert dt.timedelta(hours=24) <= now - start < dt.timedelta(hours=24, seconds=1800)
     assert len(result.failed) == 2
-    assert set(Reminder.objects.values_list("status", "attempts")) == {(Reminder.Status.FAILED, 3)}
+    assert set(Reminder.objects.values_list("status", "attempts")) == {(Reminder.Status.FAILED, tries)}
     assert set(Reminder.objects.values_list("last_error", flat=True)) == {
         "SMTPServerDisconnected: Connection unexpectedly closed"
     }
-    assert len(failing_server.attempted) == 3  # one mail (two items) per attempt
+    # One mail (two items) per try, sent again once on a new connection after the hang-up.
+    assert len(failing_server.attempted) == 2 * tries
     assert mail.outbox == []
     # Failed rows stay failed until an operator sends them again.
     assert reminders.send_due(now + dt.timedelta(days=1)).failed == []
 
 
-def test_the_backoff_doubles_with_jitter_and_is_capped(settings):
+def test_the_backoff_grows_with_the_failures_age_with_jitter_and_is_capped(settings):
     settings.REMINDER_RETRY_BASE_SECONDS = 60
     settings.REMINDER_RETRY_MAX_SECONDS = 1800
-    for attempts, ceiling in [(1, 60), (2, 120), (3, 240), (5, 960), (6, 1800), (12, 1800)]:
-        delays = [reminders.retry_delay(attempts) for _ in range(200)]
-        assert all(ceiling / 2 <= delay <= ceiling for delay in delays), attempts
+    for failing_for, ceiling in [(0, 60), (30, 60), (120, 120), (900, 900), (1800, 1800), (86_000, 1800)]:
+        delays = [outbox.retry_delay(failing_for) for _ in range(200)]
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays), failing_for
         assert len(set(delays)) > 1  # jitter: workers that failed together do not come back together
 
 
@@ -308,7 +316,7 @@ def test_an_unreachable_mail_server_puts_the_rows_back(world, settings):
     result = reminders.send_due(now)
     assert len(result.retried) == 1
     row = Reminder.objects.get()
-    assert (row.status, row.attempts) == (Reminder.Status.PENDING, 1)
+    assert (row.status, row.attempts) == (Reminder.Status.PENDING, 0)  # never offered to a server: not counted
     assert row.last_error.startswith("ConnectionRefusedError")
     assert row.send_after > now
 
@@ -326,9 +334,9 @@ def test_claims_of_a_dead_worker_go_back_to_pending_after_the_lease(world, setti
     assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.SENDING}
     # Another worker finds nothing to take while the lease runs.
     assert reminders.send_due(now + dt.timedelta(seconds=599)).sent == []
-    assert reminders.recover_stale_claims(now + dt.timedelta(seconds=599)) == 0
+    assert outbox.recover_stale_claims(Reminder, now + dt.timedelta(seconds=599)) == 0
 
-    assert reminders.recover_stale_claims(now + dt.timedelta(seconds=601)) == 2
+    assert outbox.recover_stale_claims(Reminder, now + dt.timedelta(seconds=601)) == 2
     assert set(Reminder.objects.values_list("status", "claim_token", "claimed_at")) == {
         (Reminder.Status.PENDING, None, None)
     }
@@ -349,18 +357,18 @@ def test_the_next_sweep_recovers_a_dead_workers_claims_itself(world):
 
 
 def test_retry_failed_sends_failed_reminders_again_with_fresh_attempts(world, settings, failing_server):
-    settings.REMINDER_MAX_ATTEMPTS = 1
     _proposals, due = research_due_for(world, TITLES[:2])
     now = the_day_before(due)
     reminders.plan(now)
-    failed = reminders.send_due(now).failed
+    reminders.send_due(now)
+    failed = reminders.send_due(now + dt.timedelta(hours=django_settings.REMINDER_RETRY_FOR_HOURS)).failed
     assert len(failed) == 2
     sent_already = Reminder.objects.filter(pk=failed[0])
     sent_already.update(status=Reminder.Status.SENT)
 
     assert reminders.retry_failed([*failed, 999_999]) == 1
     row = Reminder.objects.get(pk=failed[1])
-    assert (row.status, row.attempts) == (Reminder.Status.PENDING, 0)
+    assert (row.status, row.attempts, row.failing_since) == (Reminder.Status.PENDING, 0, None)
     assert sent_already.get().status == Reminder.Status.SENT  # only failed rows go back
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
