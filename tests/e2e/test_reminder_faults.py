@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import os
 import signal
 import time
 from collections.abc import Iterator
