@@ -86,7 +86,8 @@ def due_batches(model: Outbox, now: dt.datetime) -> list[list[int]]:
         batches[-1].append(pk)
         previous = recipient
     batches = [batch for batch in batches if batch]
-    model.objects.filter(pk__in=[pk for batch in batches for pk in batch]).update(queued_at=now)
+    for batch in batches:  # a batch at a time: one statement for thousands of ids passes SQLite's variable limit
+        model.objects.filter(pk__in=batch).update(queued_at=now)
     return batches
 
 
