@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +30,7 @@ from proposals.models import (
     User,
     person_name,
 )
+from proposals.validators import storable_moment
 from proposals.workflow import ACTIONS, ActionOption, State
 
 # --- Input --------------------------------------------------------------------------------------------
@@ -59,20 +61,49 @@ class StrictInputSchema(OpenApiSerializerExtension):
         return {**schema, "additionalProperties": False}
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: DRF's own takes 1.5 or 1e3 with a zero fraction, "1" and true's text
+    apart, and a lookup by pk would even read 1.5 as 1."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An object named by its id as a JSON integer: 1.5, "1", true and 1e3 are refused, not read as an id."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class MomentField(serializers.DateTimeField):
+    """An ISO 8601 moment the database can store and read back (proposals.validators.storable_moment)."""
+
+    def to_internal_value(self, value):
+        try:
+            return storable_moment(super().to_internal_value(value))
+        except DjangoValidationError as invalid:
+            raise serializers.ValidationError(invalid.messages, code="invalid") from None
+
+
 def _text(max_length: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, allow_blank=True, trim_whitespace=False, **kwargs)
 
 
 class ProposalCreateSerializer(StrictInputSerializer):
-    session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
+    session = StrictPrimaryKeyRelatedField(queryset=Session.objects.all())
     kind = serializers.ChoiceField(choices=Proposal.Kind.choices)
     topic = serializers.ChoiceField(choices=Proposal.Topic.choices)
     title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
     background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
-    research_due = serializers.DateTimeField(required=False, help_text=_("Defaults to 28 days before submission."))
-    consultation_due = serializers.DateTimeField(required=False, help_text=_("Defaults to 7 days before submission."))
+    research_due = MomentField(required=False, help_text=_("Defaults to 28 days before submission."))
+    consultation_due = MomentField(required=False, help_text=_("Defaults to 7 days before submission."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,7 +145,7 @@ class EvidenceUploadSerializer(StrictInputSerializer):
 class PreferencesSerializer(StrictInputSerializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     reminder_mode = serializers.ChoiceField(choices=User.ReminderMode.choices, required=False)
-    digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+    digest_hour = StrictIntegerField(min_value=0, max_value=23, required=False)
 
 
 class LoginSerializer(StrictInputSerializer):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from proposals.models import Transition, User
+from proposals.validators import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def transition_notify(transition_id: int) -> int:
             continue
         with translation.override(user.language):
             context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link}
-            subject = render_to_string("proposals/mail/transition_subject.txt", context).strip()
+            subject = one_line(render_to_string("proposals/mail/transition_subject.txt", context))
             message = EmailMultiAlternatives(
                 subject, render_to_string("proposals/mail/transition.txt", context), to=[address]
             )

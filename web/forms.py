@@ -12,6 +12,7 @@ from proposals import services
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
+from proposals.validators import LATEST_MOMENT, storable_moment
 from proposals.workflow import ProposalChanged, State
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
@@ -36,7 +37,8 @@ class ProposalFilterForm(forms.Form):
     )
     below = forms.BooleanField(label=_("With the organisations below it"), required=False)
     # The year review's figures link here with a year and a milestone (proposals.selectors.milestone_filter).
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=9999)
+    # The year's end must be a moment too (selectors.year_bounds).
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=LATEST_MOMENT.year - 1)
     milestone = forms.ChoiceField(
         label=_("Reached in the year"), choices=_blank(Milestone.choices), required=False,
         help_text=_("Drafted, submitted, registered, answered or rated satisfied in the year chosen."),
@@ -159,7 +161,8 @@ class OfficeDateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         with timezone.override(timezone.get_default_timezone()):
-            return super().to_python(value)
+            moment = super().to_python(value)
+        return storable_moment(moment) if moment is not None else None
 
     def prepare_value(self, value):
         with timezone.override(timezone.get_default_timezone()):

@@ -1,0 +1,70 @@
+"""Rules every input path shares (model fields, services, API serializers and filters, web forms, the import,
+management commands): what a moment and a one-line text may be."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+# --- Moments ------------------------------------------------------------------------------------------
+
+# Python's datetime ends at the years 1 and 9999, and the database hands back what it stores as a datetime:
+# a moment beyond them in UTC, or in the local time it is shown in, cannot be read back. A day's margin on both
+# sides keeps every time zone's local time inside the calendar.
+EARLIEST_MOMENT = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+LATEST_MOMENT = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+MOMENT_MESSAGE = _("Enter a date and time between the years 1 and 9999, in ISO 8601, e.g. 2026-12-01T08:00+08:00.")
+
+
+def storable_moment(value: dt.datetime) -> dt.datetime:
+    """The moment in UTC, which every database stores whatever offset it came with (PostgreSQL refuses offsets
+    beyond ±15:59); ValidationError when it lies outside what can be stored and read back."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    try:
+        moment = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(MOMENT_MESSAGE, code="invalid_moment") from None
+    if not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
+        raise ValidationError(MOMENT_MESSAGE, code="invalid_moment")
+    return moment
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """An ISO 8601 date and time (without an offset: Beijing time), as storable_moment; ValidationError else."""
+    try:
+        value = parse_datetime(text.strip())
+    except (ValueError, TypeError, OverflowError):  # an offset of 24 hours or more, a 31 February, ...
+        value = None
+    if value is None:
+        raise ValidationError(MOMENT_MESSAGE, code="invalid_moment")
+    return storable_moment(value)
+
+
+# --- One-line texts -----------------------------------------------------------------------------------
+
+# Line and paragraph separators are not control characters in Unicode's categories, but they break lines too.
+_LINE_BREAKS = {"\u2028", "\u2029"}
+SINGLE_LINE_MESSAGE = _("Write it on one line: line breaks, tabs and other control characters are not allowed.")
+
+
+def _breaks_a_line(character: str) -> bool:
+    # Cc: controls (newline, tab, NUL, ...); Cf: invisible format characters (bidi overrides, zero-width ones).
+    return character in _LINE_BREAKS or unicodedata.category(character) in ("Cc", "Cf")
+
+
+def validate_single_line(value: str) -> None:
+    """Titles, names and references go into mail subjects, file names and spreadsheet cells: one line."""
+    if isinstance(value, str) and any(_breaks_a_line(character) for character in value):
+        raise ValidationError(SINGLE_LINE_MESSAGE, code="not_single_line")
+
+
+def one_line(text: str) -> str:
+    """The text with every line break or control character made a space: for mail subjects, whose header a
+    line break would end (Django refuses such a header), whatever the data holds."""
+    return " ".join("".join(" " if _breaks_a_line(character) else character for character in text).split())
