@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from proposals import spreadsheets
+from proposals import services, spreadsheets
 from proposals.models import Deadline, Proposal
 from proposals.validators import MOMENT_MESSAGE
 from tests.api.test_datetime_inputs import MALFORMED_MOMENTS
@@ -91,8 +91,6 @@ def test_a_malformed_year_of_the_year_review_is_400(coordinator, world, page, ye
 
 @pytest.mark.parametrize("query", [{"year": "9999"}, {"x": "0001-01-01T00:00+05:00"}, {"due_before": "+99:00"}])
 def test_the_calendar_feed_ignores_its_query(client, world, query):
-    from proposals import services
-
     token = services.calendar_token_for(user=world.secretary)
     response = client.get(reverse("calendar-feed", args=[token]), query)
     assert response.status_code == 200
@@ -104,5 +102,5 @@ def test_an_export_whose_query_the_database_refuses_fails_before_its_first_byte(
     # PostgreSQL refuses an offset beyond ±15:59: the query fails when it runs, not when it is built.
     beyond = dt.datetime(2026, 12, 1, tzinfo=dt.timezone(-dt.timedelta(hours=17, minutes=34)))
     proposals = Proposal.objects.filter(created_at__lt=beyond)
-    with pytest.raises(Exception, match="displacement|out of range"):
+    with pytest.raises(Exception, match=r"displacement|out of range"):
         export(proposals)
