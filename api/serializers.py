@@ -30,7 +30,7 @@ from proposals.models import (
     User,
     person_name,
 )
-from proposals.validators import storable_moment
+from proposals.validators import storable_moment, validate_single_line
 from proposals.workflow import ACTIONS, ActionOption, State
 
 # --- Input --------------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class ProposalCreateSerializer(StrictInputSerializer):
     session = StrictPrimaryKeyRelatedField(queryset=Session.objects.all())
     kind = serializers.ChoiceField(choices=Proposal.Kind.choices)
     topic = serializers.ChoiceField(choices=Proposal.Topic.choices)
-    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS, validators=[validate_single_line])
     background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
@@ -113,7 +113,9 @@ class ProposalCreateSerializer(StrictInputSerializer):
 
 
 class ProposalTextSerializer(StrictInputSerializer):
-    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS, required=False)
+    title = serializers.CharField(
+        max_length=settings.PROPOSAL_TITLE_MAX_CHARS, required=False, validators=[validate_single_line]
+    )
     background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
@@ -122,9 +124,13 @@ class ProposalTextSerializer(StrictInputSerializer):
 class TransitionRequestSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=[action.name for action in ACTIONS])
     note = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False, help_text=_("The comment, reason or decision."))
-    reference_number = serializers.CharField(max_length=50, required=False, help_text=_("For “submit”."))
+    reference_number = serializers.CharField(
+        max_length=50, required=False, validators=[validate_single_line], help_text=_("For “submit”.")
+    )
     submitted_on = serializers.DateField(required=False, help_text=_("For “submit”; defaults to today."))
-    handling_units = serializers.CharField(max_length=300, required=False, help_text=_("For “record_answer”."))
+    handling_units = serializers.CharField(
+        max_length=300, required=False, validators=[validate_single_line], help_text=_("For “record_answer”.")
+    )
     answer = serializers.CharField(max_length=settings.PROPOSAL_TEXT_MAX_CHARS, required=False,
                                    help_text=_("For “record_answer”."))  # fmt: skip
     answered_on = serializers.DateField(required=False, help_text=_("For “record_answer”; defaults to today."))
@@ -139,7 +145,9 @@ class CommentCreateSerializer(StrictInputSerializer):
 
 class EvidenceUploadSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text=_("PDF, Word, Excel, PowerPoint, JPEG, PNG, text or CSV."))
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[validate_single_line]
+    )
 
 
 class PreferencesSerializer(StrictInputSerializer):

@@ -38,6 +38,7 @@ from proposals.models import (
     state_change_allowed,
 )
 from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
+from proposals.validators import validate_single_line
 from proposals.workflow import (
     EDITABLE_STATES,
     IMPORT_ACTION,
@@ -80,7 +81,9 @@ EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 # --- Input checks -------------------------------------------------------------------------------------
 
 
-def _clean_text(field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]]) -> str:
+def _clean_text(
+    field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]], single_line: bool = False
+) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -90,6 +93,11 @@ def _clean_text(field: str, value: Any, *, max_chars: int, required: bool, error
         errors.setdefault(field, []).append(_("The text contains a NUL character, which is not allowed."))
         return ""
     value = value.replace("\r\n", "\n").strip()
+    if single_line:
+        try:
+            validate_single_line(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
     if required and not value:
         errors.setdefault(field, []).append(_("This field is required."))
     if len(value) > max_chars:
@@ -105,8 +113,9 @@ def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) 
         if field in changes:
             limit = settings.PROPOSAL_TITLE_MAX_CHARS if field == "title" else settings.PROPOSAL_TEXT_MAX_CHARS
             cleaned[field] = _clean_text(
-                field, changes[field], max_chars=limit, required=field == "title", errors=errors
-            )
+                field, changes[field], max_chars=limit, required=field == "title", errors=errors,
+                single_line=field == "title",
+            )  # fmt: skip
     return cleaned
 
 
@@ -308,7 +317,7 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
     errors: dict[str, list[str]] = {}
     if stage not in PROPOSAL_STAGES:
         errors["stage"] = [_("Choose a valid stage.")]
-    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors)
+    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors, single_line=True)
     with transaction.atomic():
         proposal = _lock(proposal_id)
         _require_roles(proposal, actor, STEERING)
@@ -336,7 +345,8 @@ def evidence_add(
 ) -> Evidence:
     """Attach research evidence after checking its size and that its content matches its type."""
     errors: dict[str, list[str]] = {}
-    description = _clean_text("description", description, max_chars=200, required=False, errors=errors)
+    description = _clean_text("description", description, max_chars=200, required=False, errors=errors,
+                              single_line=True)  # fmt: skip
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
     if upload.size is None or upload.size == 0:
@@ -414,11 +424,11 @@ def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dic
     cleaned: dict[str, Any] = {}
     if "reference_number" in action.inputs:
         cleaned["reference_number"] = _clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
-                                                  required=True, errors=errors)  # fmt: skip
+                                                  required=True, errors=errors, single_line=True)  # fmt: skip
         cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
     if "answer" in action.inputs:
         cleaned["handling_units"] = _clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
-                                                required=True, errors=errors)  # fmt: skip
+                                                required=True, errors=errors, single_line=True)  # fmt: skip
         cleaned["answer"] = _clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
                                         required=True, errors=errors)  # fmt: skip
         cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)

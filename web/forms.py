@@ -12,7 +12,7 @@ from proposals import services
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
-from proposals.validators import LATEST_MOMENT, storable_moment
+from proposals.validators import LATEST_MOMENT, storable_moment, validate_single_line
 from proposals.workflow import ProposalChanged, State
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
@@ -89,7 +89,7 @@ class ProposalFilterForm(forms.Form):
 class ProposalCreateForm(ServiceForm):
     """A new draft. Lengths and the kind's match with the session are checked by services.proposal_create."""
 
-    title = forms.CharField(label=_("Title"), strip=False)
+    title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices)
     topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
     session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.all())
@@ -111,7 +111,7 @@ class ProposalCreateForm(ServiceForm):
 class ProposalTextForm(ServiceForm):
     """The text of a proposal, with the version and the revision the user started from."""
 
-    title = forms.CharField(label=_("Title"), strip=False)
+    title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
@@ -174,7 +174,7 @@ class DeadlineForm(ServiceForm):
         label=_("Stage"), choices=[(stage.value, stage.label) for stage in services.PROPOSAL_STAGES]
     )
     due_at = OfficeDateTimeField(label=_("New due date and time (Beijing time)"))
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False, validators=[validate_single_line])
 
     @classmethod
     def starting_from(cls, proposal: Proposal) -> DeadlineForm:
@@ -195,7 +195,9 @@ class DeadlineForm(ServiceForm):
 
 class EvidenceForm(ServiceForm):
     file = forms.FileField(label=_("File"))
-    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=200, required=False, validators=[validate_single_line]
+    )
 
     def apply(self, proposal: Proposal, user: User):
         return self.run_service(
