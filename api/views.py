@@ -135,8 +135,8 @@ ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The propos
                 request_only=True,
                 value={
                     "session": 1,
-                    "kind": "suggestion",
-                    "topic": "employment",
+                    "kind": Proposal.Kind.SUGGESTION.value,
+                    "topic": Proposal.Topic.JOBS.value,  # from the choices: a hand-written one went stale
                     "title": "关于支持青年返乡创业的建议",
                     "background": "我市返乡青年创业面临融资难、场地贵等问题。",
                 },
