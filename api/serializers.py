@@ -418,11 +418,12 @@ class MeSerializer(serializers.ModelSerializer):
     delegate = DelegateProfileSerializer(source="delegate_profile", allow_null=True)
     links = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
+    calendar_made = serializers.SerializerMethodField(help_text=_("Whether I have a calendar feed address."))
 
     class Meta:
         model = User
         fields = ("id", "username", "name", "email", "role", "organisation", "delegate", "language",
-                  "reminder_mode", "digest_hour", "calendar_url", "links")  # fmt: skip
+                  "reminder_mode", "digest_hour", "calendar_url", "calendar_made", "links")  # fmt: skip
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_links(self, user: User) -> dict[str, str]:
@@ -431,12 +432,17 @@ class MeSerializer(serializers.ModelSerializer):
     @extend_schema_field({
         "type": "string", "format": "uri", "nullable": True,
         "description": "The iCalendar feed of the deadlines you must act on, for your calendar app to subscribe "
-        "to. Secret: anyone with it reads the feed; POST me/calendar/regenerate/ replaces it.",
+        "to. Secret: anyone with it reads the feed. Only in the answer of POST me/calendar/regenerate/, which "
+        "makes it (the old one stops working); null elsewhere, since only its hash is kept.",
     })  # fmt: skip
     def get_calendar_url(self, user: User) -> str | None:
-        if not user.calendar_token:
+        token = self.context.get("calendar_token")
+        if token is None:
             return None
-        return reverse("calendar-feed", args=[user.calendar_token], request=self.context.get("request"))
+        return reverse("calendar-feed", args=[token], request=self.context.get("request"))
+
+    def get_calendar_made(self, user: User) -> bool:
+        return bool(user.calendar_token_hash)
 
 
 class ProposalRefSerializer(serializers.Serializer):

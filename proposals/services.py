@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from proposals import notifications, reminders
+from proposals.calendar_feed import calendar_token_hash
 from proposals.models import (
     Assignment,
     Comment,
@@ -713,23 +714,10 @@ def user_update_preferences(*, user: User, reminder_mode: str, digest_hour: int,
 # --- Calendar feed ------------------------------------------------------------------------------------
 
 
-def _new_calendar_token() -> str:
-    return secrets.token_urlsafe(32)  # 43 characters, 256 bits
-
-
-def calendar_token_for(*, user: User) -> str:
-    """The secret in the address of the person's calendar feed, made the first time it is shown."""
-    if user.calendar_token:
-        return user.calendar_token
-    # Conditional: two first views at once keep one token; the slower one reads the faster one's.
-    User.objects.filter(pk=user.pk, calendar_token__isnull=True).update(calendar_token=_new_calendar_token())
-    user.calendar_token = User.objects.values_list("calendar_token", flat=True).get(pk=user.pk)
-    return user.calendar_token
-
-
 def calendar_token_regenerate(*, user: User) -> str:
-    """A new feed address; the old one answers 404 from now on (a lost phone, a shared link)."""
-    token = _new_calendar_token()
-    User.objects.filter(pk=user.pk).update(calendar_token=token)
-    user.calendar_token = token
+    """A new secret for the person's feed address, returned this once: only its hash is kept. The old address
+    answers 404 from now on (a lost phone, a shared link)."""
+    token = secrets.token_urlsafe(32)  # 43 characters, 256 bits
+    user.calendar_token_hash = calendar_token_hash(token)
+    User.objects.filter(pk=user.pk).update(calendar_token_hash=user.calendar_token_hash)
     return token
