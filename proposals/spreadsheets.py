@@ -125,6 +125,7 @@ def _csv_lines(values_of_rows: Iterator[list[Any]]) -> Iterator[bytes]:
 
 def write_xlsx(proposals: QuerySet[Proposal], file) -> None:
     """The XLSX, written to `file` without holding the rows in memory; dates in the project's time zone."""
+    values_of_rows = rows(proposals)  # the query first: a refused one leaves no half-made workbook behind
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_("Proposals"))[:31])
     sheet.freeze_panes = "A2"
@@ -132,7 +133,7 @@ def write_xlsx(proposals: QuerySet[Proposal], file) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     bold = Font(bold=True)
     sheet.append([_xlsx_cell(sheet, header, font=bold) for header in headers()])
-    for values in rows(proposals):
+    for values in values_of_rows:
         sheet.append([_xlsx_cell(sheet, value) for value in values])
     workbook.save(file)
 
