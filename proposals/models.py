@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from proposals.validators import validate_single_line
+from proposals.validators import validate_moment, validate_single_line
 from proposals.workflow import State
 
 
@@ -215,7 +215,7 @@ class Session(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
     opening_date = models.DateField(_("opening date"))
     closing_date = models.DateField(_("closing date"))
-    submission_deadline = models.DateTimeField(_("submission deadline"))
+    submission_deadline = models.DateTimeField(_("submission deadline"), validators=[validate_moment])
     required_motion_cosigners = models.PositiveSmallIntegerField(
         _("co-signers a motion needs"), default=10, help_text=_("Deputies who must co-sign a motion (议案).")
     )

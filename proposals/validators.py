@@ -35,6 +35,11 @@ def storable_moment(value: dt.datetime) -> dt.datetime:
     return moment
 
 
+def validate_moment(value: dt.datetime) -> None:
+    """storable_moment as a model field's validator, for the admin's forms."""
+    storable_moment(value)
+
+
 def parse_moment(text: str) -> dt.datetime:
     """An ISO 8601 date and time (without an offset: Beijing time), as storable_moment; ValidationError else."""
     try:

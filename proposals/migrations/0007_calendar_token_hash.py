@@ -18,7 +18,7 @@ def forget_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("proposals", "0006_single_line_texts")]
+    dependencies = [("proposals", "0006_input_validators")]
 
     operations = [
         migrations.RenameField(model_name="user", old_name="calendar_token", new_name="calendar_token_hash"),

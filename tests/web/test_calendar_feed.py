@@ -110,7 +110,7 @@ def test_the_migration_hashes_stored_secrets_in_place_so_subscribed_addresses_ke
 
     from proposals.calendar_feed import user_by_calendar_token
 
-    before, after = [("proposals", "0006_single_line_texts")], [("proposals", "0007_calendar_token_hash")]
+    before, after = [("proposals", "0006_input_validators")], [("proposals", "0007_calendar_token_hash")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_user = executor.loader.project_state(before).apps.get_model("proposals", "User")

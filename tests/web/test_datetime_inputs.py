@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from proposals import services, spreadsheets
-from proposals.models import Deadline, Proposal
+from proposals.models import Deadline, Proposal, Session
 from proposals.validators import MOMENT_MESSAGE
 from tests.api.test_datetime_inputs import MALFORMED_MOMENTS
 
@@ -104,3 +104,18 @@ def test_an_export_whose_query_the_database_refuses_fails_before_its_first_byte(
     proposals = Proposal.objects.filter(created_at__lt=beyond)
     with pytest.raises(Exception, match=r"displacement|out of range"):
         export(proposals)
+
+
+@pytest.mark.parametrize(
+    ("day", "time"), [("0001-01-01", "00:00:00"), ("9999-12-31", "23:59:59"), ("10000-01-01", "00:00")]
+)
+def test_the_admins_session_form_refuses_a_deadline_it_cannot_store(client, world, day, time):
+    client.force_login(world.admin)
+    client.raise_request_exception = False
+    data = {"body": "npc", "level": "city", "region": "朔州市", "name": "朔州市第五届人民代表大会第五次会议",
+            "opening_date": "2027-01-10", "closing_date": "2027-01-15", "submission_deadline_0": day,
+            "submission_deadline_1": time, "required_motion_cosigners": "10"}  # fmt: skip
+    response = client.post(reverse("admin:proposals_session_add"), data)
+    assert response.status_code == 200, response.status_code  # the form again, with its error
+    assert response.context["adminform"].form.errors["submission_deadline"]
+    assert not Session.objects.filter(name=data["name"]).exists()

@@ -51,4 +51,9 @@ class Migration(migrations.Migration):
             name='name',
             field=models.CharField(max_length=100, unique=True, validators=[proposals.validators.validate_single_line], verbose_name='name'),
         ),
+        migrations.AlterField(
+            model_name='session',
+            name='submission_deadline',
+            field=models.DateTimeField(validators=[proposals.validators.validate_moment], verbose_name='submission deadline'),
+        ),
     ]
