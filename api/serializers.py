@@ -37,17 +37,31 @@ from proposals.workflow import ACTIONS, ActionOption, State
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """Refuses fields it does not know, and read-only ones, instead of ignoring them (no mass assignment)."""
+    """Refuses fields it does not know, and read-only ones, instead of ignoring them (no mass assignment); and a
+    number where text is due (DRF's CharField would read 0 as "0")."""
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(name) for name in data if name not in writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("There is no such field, or it cannot be set here.")] for name in unknown}
-                )
-        return super().to_internal_value(data)
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(str(name) for name in data if name not in writable)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("There is no such field, or it cannot be set here.")] for name in unknown}
+            )
+        not_text = {
+            name: [field.error_messages["invalid"]]
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField) and data.get(name) is not None
+            and not isinstance(data.get(name), str)
+        }  # fmt: skip
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            raise serializers.ValidationError({**invalid.detail, **not_text}) from None
+        if not_text:
+            raise serializers.ValidationError(not_text)
+        return value
 
 
 class StrictInputSchema(OpenApiSerializerExtension):

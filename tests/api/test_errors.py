@@ -244,6 +244,20 @@ def test_an_integer_of_a_body_must_be_a_json_integer(world, secretary, method, u
     assert world.secretary.digest_hour != 7
 
 
+@pytest.mark.parametrize("value", ["0", "1.5", "true", '["题"]', '{"text": "题"}'])
+@pytest.mark.parametrize("field", ["title", "background", "recommendations"])
+def test_text_of_a_body_must_be_a_json_string(world, secretary, field, value):
+    body = {"session": world.npc_session.pk, "kind": "suggestion", "topic": "jobs", "title": "题"}
+    raw = (
+        json.dumps(body)[:-1] + f', "{field}": {value}}}'
+        if field != "title"
+        else json.dumps(body).replace('"title": "\\u9898"', f'"title": {value}')
+    )
+    response = secretary.generic("POST", LIST, raw, content_type="application/json")
+    assert field in assert_problem(response, 400, "validation_error")["errors"], raw
+    assert not Proposal.objects.exists()
+
+
 def test_every_integer_of_every_body_is_strict():
     """The class, not the two fields above: every input serializer's integer and id fields refuse non-integers."""
     from api import serializers as s

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import sys
+import unicodedata
 
 import pytest
 from django.core import mail
@@ -17,7 +20,7 @@ from django.utils import timezone
 
 from proposals import reminders, services
 from proposals.models import Evidence, Organisation, Proposal, Session, Stage
-from proposals.validators import SINGLE_LINE_MESSAGE, one_line, validate_single_line
+from proposals.validators import LINE_BREAKERS, SINGLE_LINE_MESSAGE, one_line, validate_single_line
 from proposals.workflow import State
 from tests.api.test_errors import assert_problem, client_for, etag, transitions_url
 from tests.proposals.arrange import assign_all, bring_to, fire
@@ -40,6 +43,19 @@ def test_the_validator_refuses_every_breaker(breaker):
     with pytest.raises(ValidationError):
         validate_single_line(within(TITLE, breaker))
     assert "\n" not in one_line(within(TITLE, breaker)) and "\r" not in one_line(within(TITLE, breaker))
+
+
+def test_the_breakers_are_unicodes_cc_and_cf_and_the_two_separators():
+    every = [chr(code) for code in range(sys.maxunicode + 1)]
+    expected = {c for c in every if unicodedata.category(c) in ("Cc", "Cf")} | {"\u2028", "\u2029"}
+    breaker = re.compile(f"[{LINE_BREAKERS}]")
+    assert {c for c in every if breaker.fullmatch(c)} == expected
+
+
+def test_the_schema_states_the_rule_as_the_fields_pattern(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    title = schema["components"]["schemas"]["ProposalCreateRequest"]["properties"]["title"]
+    assert title["pattern"].startswith("^[^") and title["pattern"].endswith("]*$"), title
 
 
 @pytest.mark.parametrize("text", [TITLE, "朔人大建〔2027〕第12号", "Café – “quotes” 😀 ⅱ", "a b"])
