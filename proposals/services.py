@@ -94,7 +94,7 @@ def _clean_text(
         errors.setdefault(field, []).append(_("The text contains a NUL character, which is not allowed."))
         return ""
     value = value.replace("\r\n", "\n").strip()
-    if single_line:
+    if single_line and value:
         try:
             validate_single_line(value)
         except ValidationError as error:
