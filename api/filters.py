@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -18,6 +16,7 @@ from rest_framework.filters import OrderingFilter
 
 from proposals import selectors
 from proposals.models import Assignment, Proposal
+from proposals.validators import MOMENT_MESSAGE, storable_moment
 from proposals.workflow import State
 
 
@@ -33,27 +32,19 @@ def _sessions(request):
     return selectors.sessions_visible_to(request.user) if request else selectors.Session.objects.none()
 
 
-class UtcIsoDateTimeField(IsoDateTimeField):
-    """A moment with any UTC offset ISO 8601 allows, handed to the database in UTC.
+class MomentField(IsoDateTimeField):
+    """A moment in ISO 8601 with any UTC offset Python reads, handed to the database in UTC; one it cannot
+    store or read back (offsets of a day or more, years beyond 1 to 9999 once in UTC) is invalid."""
 
-    PostgreSQL refuses offsets beyond ±15:59 ("-17:34" is valid ISO 8601); a moment that leaves the calendar
-    once in UTC (9999-12-31T23:00-10:00) stands for the end of it, since the filters only compare.
-    """
+    default_error_messages = {"invalid": MOMENT_MESSAGE}
 
-    def strptime(self, value, format):
-        moment = super().strptime(value, format)
-        if moment.tzinfo is None:
-            return moment
-        try:
-            return moment.astimezone(dt.UTC)
-        except OverflowError:
-            if moment.year > 1:
-                return dt.datetime.max.replace(tzinfo=dt.UTC)
-            return dt.datetime.min.replace(tzinfo=dt.UTC)
+    def to_python(self, value):
+        moment = super().to_python(value)
+        return storable_moment(moment) if moment is not None else None
 
 
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UtcIsoDateTimeField
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class StrictBooleanField(forms.TypedChoiceField):
@@ -93,10 +84,10 @@ class ProposalFilter(django_filters.FilterSet):
     assigned_to_me = StrictBooleanFilter(
         method="filter_assigned_to_me", help_text=_("Proposals on which I am the lead delegate or a co-signer.")
     )
-    due_before = UtcIsoDateTimeFilter(
+    due_before = MomentFilter(
         field_name="current_due_at", lookup_expr="lt", help_text=_("The current stage is due before this moment.")
     )
-    due_after = UtcIsoDateTimeFilter(
+    due_after = MomentFilter(
         field_name="current_due_at", lookup_expr="gte", help_text=_("The current stage is due at or after it.")
     )
     overdue = StrictBooleanFilter(method="filter_overdue", help_text=_("The current stage's due date passed."))

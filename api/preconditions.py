@@ -26,8 +26,10 @@ def expected_version(request, proposal: Proposal, *, required: bool) -> int | No
         return None
     versions = set()
     for tag in header.split(","):
-        tag = tag.strip().removeprefix("W/").strip('"')
-        pk, _sep, version = tag.partition("-")
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            continue  # If-Match compares strongly (RFC 9110, 13.1.1): a weak tag matches nothing
+        pk, _sep, version = tag.strip('"').partition("-")
         if pk == str(proposal.pk) and version.isascii() and version.isdigit():  # not "²", which int() refuses
             versions.add(int(version))
     if proposal.version in versions:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -30,23 +31,38 @@ from proposals.models import (
     User,
     person_name,
 )
+from proposals.validators import storable_moment, validate_single_line
 from proposals.workflow import ACTIONS, ActionOption, State
 
 # --- Input --------------------------------------------------------------------------------------------
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """Refuses fields it does not know, and read-only ones, instead of ignoring them (no mass assignment)."""
+    """Refuses fields it does not know, and read-only ones, instead of ignoring them (no mass assignment); and a
+    number where text is due (DRF's CharField would read 0 as "0")."""
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(name) for name in data if name not in writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("There is no such field, or it cannot be set here.")] for name in unknown}
-                )
-        return super().to_internal_value(data)
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(str(name) for name in data if name not in writable)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("There is no such field, or it cannot be set here.")] for name in unknown}
+            )
+        not_text = {
+            name: [field.error_messages["invalid"]]
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField) and data.get(name) is not None
+            and not isinstance(data.get(name), str)
+        }  # fmt: skip
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            raise serializers.ValidationError({**invalid.detail, **not_text}) from None
+        if not_text:
+            raise serializers.ValidationError(not_text)
+        return value
 
 
 class StrictInputSchema(OpenApiSerializerExtension):
@@ -60,20 +76,49 @@ class StrictInputSchema(OpenApiSerializerExtension):
         return {**schema, "additionalProperties": False}
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: DRF's own takes 1.5 or 1e3 with a zero fraction, "1" and true's text
+    apart, and a lookup by pk would even read 1.5 as 1."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An object named by its id as a JSON integer: 1.5, "1", true and 1e3 are refused, not read as an id."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class MomentField(serializers.DateTimeField):
+    """An ISO 8601 moment the database can store and read back (proposals.validators.storable_moment)."""
+
+    def to_internal_value(self, value):
+        try:
+            return storable_moment(super().to_internal_value(value))
+        except DjangoValidationError as invalid:
+            raise serializers.ValidationError(invalid.messages, code="invalid") from None
+
+
 def _text(max_length: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, allow_blank=True, trim_whitespace=False, **kwargs)
 
 
 class ProposalCreateSerializer(StrictInputSerializer):
-    session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
+    session = StrictPrimaryKeyRelatedField(queryset=Session.objects.all())
     kind = serializers.ChoiceField(choices=Proposal.Kind.choices)
     topic = serializers.ChoiceField(choices=Proposal.Topic.choices)
-    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS, validators=[validate_single_line])
     background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
-    research_due = serializers.DateTimeField(required=False, help_text=_("Defaults to 28 days before submission."))
-    consultation_due = serializers.DateTimeField(required=False, help_text=_("Defaults to 7 days before submission."))
+    research_due = MomentField(required=False, help_text=_("Defaults to 28 days before submission."))
+    consultation_due = MomentField(required=False, help_text=_("Defaults to 7 days before submission."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +128,9 @@ class ProposalCreateSerializer(StrictInputSerializer):
 
 
 class ProposalTextSerializer(StrictInputSerializer):
-    title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS, required=False)
+    title = serializers.CharField(
+        max_length=settings.PROPOSAL_TITLE_MAX_CHARS, required=False, validators=[validate_single_line]
+    )
     background = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     research_findings = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
     recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
@@ -92,9 +139,13 @@ class ProposalTextSerializer(StrictInputSerializer):
 class TransitionRequestSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=[action.name for action in ACTIONS])
     note = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False, help_text=_("The comment, reason or decision."))
-    reference_number = serializers.CharField(max_length=50, required=False, help_text=_("For “submit”."))
+    reference_number = serializers.CharField(
+        max_length=50, required=False, validators=[validate_single_line], help_text=_("For “submit”.")
+    )
     submitted_on = serializers.DateField(required=False, help_text=_("For “submit”; defaults to today."))
-    handling_units = serializers.CharField(max_length=300, required=False, help_text=_("For “record_answer”."))
+    handling_units = serializers.CharField(
+        max_length=300, required=False, validators=[validate_single_line], help_text=_("For “record_answer”.")
+    )
     answer = serializers.CharField(max_length=settings.PROPOSAL_TEXT_MAX_CHARS, required=False,
                                    help_text=_("For “record_answer”."))  # fmt: skip
     answered_on = serializers.DateField(required=False, help_text=_("For “record_answer”; defaults to today."))
@@ -109,13 +160,15 @@ class CommentCreateSerializer(StrictInputSerializer):
 
 class EvidenceUploadSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text=_("PDF, Word, Excel, PowerPoint, JPEG, PNG, text or CSV."))
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[validate_single_line]
+    )
 
 
 class PreferencesSerializer(StrictInputSerializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     reminder_mode = serializers.ChoiceField(choices=User.ReminderMode.choices, required=False)
-    digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+    digest_hour = StrictIntegerField(min_value=0, max_value=23, required=False)
 
 
 class LoginSerializer(StrictInputSerializer):
@@ -386,11 +439,12 @@ class MeSerializer(serializers.ModelSerializer):
     delegate = DelegateProfileSerializer(source="delegate_profile", allow_null=True)
     links = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
+    calendar_made = serializers.SerializerMethodField(help_text=_("Whether I have a calendar feed address."))
 
     class Meta:
         model = User
         fields = ("id", "username", "name", "email", "role", "organisation", "delegate", "language",
-                  "reminder_mode", "digest_hour", "calendar_url", "links")  # fmt: skip
+                  "reminder_mode", "digest_hour", "calendar_url", "calendar_made", "links")  # fmt: skip
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_links(self, user: User) -> dict[str, str]:
@@ -399,12 +453,17 @@ class MeSerializer(serializers.ModelSerializer):
     @extend_schema_field({
         "type": "string", "format": "uri", "nullable": True,
         "description": "The iCalendar feed of the deadlines you must act on, for your calendar app to subscribe "
-        "to. Secret: anyone with it reads the feed; POST me/calendar/regenerate/ replaces it.",
+        "to. Secret: anyone with it reads the feed. Only in the answer of POST me/calendar/regenerate/, which "
+        "makes it (the old one stops working); null elsewhere, since only its hash is kept.",
     })  # fmt: skip
     def get_calendar_url(self, user: User) -> str | None:
-        if not user.calendar_token:
+        token = self.context.get("calendar_token")
+        if token is None:
             return None
-        return reverse("calendar-feed", args=[user.calendar_token], request=self.context.get("request"))
+        return reverse("calendar-feed", args=[token], request=self.context.get("request"))
+
+    def get_calendar_made(self, user: User) -> bool:
+        return bool(user.calendar_token_hash)
 
 
 class ProposalRefSerializer(serializers.Serializer):

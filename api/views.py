@@ -134,8 +134,8 @@ ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The propos
                 request_only=True,
                 value={
                     "session": 1,
-                    "kind": "suggestion",
-                    "topic": "employment",
+                    "kind": Proposal.Kind.SUGGESTION.value,
+                    "topic": Proposal.Topic.JOBS.value,  # from the choices: a hand-written one went stale
                     "title": "关于支持青年返乡创业的建议",
                     "background": "我市返乡青年创业面临融资难、场地贵等问题。",
                 },
@@ -372,7 +372,6 @@ class OrganisationViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
 class MeView(LanguageMixin, APIView):
     @extend_schema(summary="My profile and preferences", responses=s.MeSerializer)
     def get(self, request):
-        services.calendar_token_for(user=request.user)  # the feed's address is made when first shown
         return Response(s.MeSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(
@@ -387,19 +386,21 @@ class MeView(LanguageMixin, APIView):
         user = request.user
         current = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
         services.user_update_preferences(user=user, **(current | serializer.validated_data))
-        services.calendar_token_for(user=user)
         return Response(s.MeSerializer(user, context={"request": request}).data)
 
 
 class MyCalendarRegenerateView(LanguageMixin, APIView):
     @extend_schema(
-        summary="Replace my calendar feed's address", request=None, responses=s.MeSerializer,
-        description="A new secret `calendar_url`; the old address answers 404 from now on. Subscribe again with "
-        "the new one.",
+        summary="Make my calendar feed's address", request=None, responses=s.MeSerializer,
+        description="A new secret `calendar_url`, in this answer only (only its hash is kept); the old address "
+        "answers 404 from now on. Subscribe with the new one.",
     )  # fmt: skip
     def post(self, request):
-        services.calendar_token_regenerate(user=request.user)
-        return Response(s.MeSerializer(request.user, context={"request": request}).data)
+        token = services.calendar_token_regenerate(user=request.user)
+        context = {"request": request, "calendar_token": token}
+        response = Response(s.MeSerializer(request.user, context=context).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @extend_schema(summary="My reminders", description="Every reminder planned for me or sent to me, newest first.")

@@ -7,13 +7,15 @@ An event keeps its UID for as long as the stage runs, whatever happens to its da
 back under the same UID with a higher SEQUENCE (Deadline.sequence), so the calendar moves the event instead of
 adding a second one. When the stage ends the event is no longer in the feed, and the calendar drops it.
 
-The feed's address holds a secret (User.calendar_token, made and replaced by proposals.services); whoever has
-the address reads the titles and due dates, so the preferences page lets the person replace it.
+The feed's address holds a secret (made and replaced by proposals.services; the database keeps only its hash,
+User.calendar_token_hash, so the address is shown once, when it is made); whoever has the address reads the
+titles and due dates, so the preferences page lets the person replace it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -57,9 +59,16 @@ def _uid(proposal: Proposal, stage: str, deadline_pk: int | None) -> str:
     return f"deadline-{deadline_pk}@{_uid_domain()}"
 
 
+def calendar_token_hash(token: str) -> str:
+    """What is stored of a feed's secret. A secret of 256 random bits needs no salt nor slow hash to stay unknown."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def user_by_calendar_token(token: str) -> User | None:
     """The active person whose feed this secret opens; None for an unknown or replaced one."""
-    return User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+    if not token:
+        return None
+    return User.objects.filter(calendar_token_hash=calendar_token_hash(token), is_active=True).first()
 
 
 def feed_items(user: User, now: dt.datetime) -> list[FeedItem]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals import services
 from proposals.models import Assignment, Delegate, Proposal, Transition, User
+from proposals.validators import validate_single_line
 from proposals.workflow import ActionOption, TransitionRefused, get_action
 
 
@@ -32,11 +33,15 @@ class ActionInputsForm(ServiceForm):
     """The note and the inputs a workflow action may take, and firing it through the service."""
 
     note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    reference_number = forms.CharField(label=_("Reference number"), max_length=50, required=False)
+    reference_number = forms.CharField(
+        label=_("Reference number"), max_length=50, required=False, validators=[validate_single_line]
+    )
     submitted_on = forms.DateField(
         label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    handling_units = forms.CharField(label=_("Handling units"), max_length=300, required=False)
+    handling_units = forms.CharField(
+        label=_("Handling units"), max_length=300, required=False, validators=[validate_single_line]
+    )
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     answered_on = forms.DateField(
         label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

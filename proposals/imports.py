@@ -231,7 +231,9 @@ class Checker:
     def error(self, row: int, key: str, message: str) -> None:
         self.errors.append(RowError(row, self.column_name(key), message, list(COLUMNS_BY_KEY).index(key)))
 
-    def text(self, row: int, values: dict, key: str, *, max_chars: int, required: bool = False) -> str:
+    def text(
+        self, row: int, values: dict, key: str, *, max_chars: int, required: bool = False, single_line: bool = False
+    ) -> str:
         value = values.get(key)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -241,7 +243,9 @@ class Checker:
             self.error(row, key, _("Enter text, not a date."))
             return ""
         field_errors: dict[str, list[str]] = {}
-        cleaned = services._clean_text(key, value, max_chars=max_chars, required=required, errors=field_errors)
+        cleaned = services._clean_text(
+            key, value, max_chars=max_chars, required=required, errors=field_errors, single_line=single_line
+        )
         for message in field_errors.get(key, []):
             self.error(row, key, message)
         return cleaned
@@ -276,7 +280,9 @@ class Checker:
 
     def check(self, row: int, values: dict) -> services.ImportedProposal | None:
         before = len(self.errors)
-        title = self.text(row, values, "title", max_chars=settings.PROPOSAL_TITLE_MAX_CHARS, required=True)
+        title = self.text(
+            row, values, "title", max_chars=settings.PROPOSAL_TITLE_MAX_CHARS, required=True, single_line=True
+        )
         kind = self.choice(row, values, "kind", self.kinds)
         topic = self.choice(row, values, "topic", self.topics)
         state = self.choice(row, values, "state", self.states)
@@ -354,8 +360,12 @@ class Checker:
         submitted = bool(state) and reached(state, State.SUBMITTED)
         answered = bool(state) and reached(state, State.ANSWERED)
         outcome = {
-            "reference_number": self.text(row, values, "reference_number", max_chars=50, required=submitted),
-            "handling_units": self.text(row, values, "handling_units", max_chars=300, required=answered),
+            "reference_number": self.text(
+                row, values, "reference_number", max_chars=50, required=submitted, single_line=True
+            ),
+            "handling_units": self.text(
+                row, values, "handling_units", max_chars=300, required=answered, single_line=True
+            ),
             "answer": self.text(row, values, "answer", max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=answered),
             "rating": self.choice(row, values, "rating", self.ratings, required=state == State.CLOSED),
         }

@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from proposals.validators import validate_moment, validate_single_line
 from proposals.workflow import State
 
 
@@ -30,7 +31,7 @@ class Organisation(models.Model):
         COUNTY = "county", _("County or district committee")
         BRANCH = "branch", _("Branch")
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -126,8 +127,9 @@ class User(AbstractUser):
     digest_hour = models.PositiveSmallIntegerField(
         _("digest hour"), default=8, validators=[MaxValueValidator(23)], help_text=_("Hour of the day, 0 to 23.")
     )
-    # The secret in the address of the person's deadline calendar feed; set when first shown, replaced to revoke.
-    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # The SHA-256 of the secret in the address of the person's deadline calendar feed (proposals.calendar_feed):
+    # a copy of the database opens no feed. Replaced to revoke; None until the person makes an address.
+    calendar_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -229,10 +231,10 @@ class Session(models.Model):
     body = models.CharField(_("body"), max_length=5, choices=Body.choices)
     level = models.CharField(_("level"), max_length=6, choices=SessionLevel.choices)
     region = models.CharField(_("region"), max_length=50)
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
     opening_date = models.DateField(_("opening date"))
     closing_date = models.DateField(_("closing date"))
-    submission_deadline = models.DateTimeField(_("submission deadline"))
+    submission_deadline = models.DateTimeField(_("submission deadline"), validators=[validate_moment])
     required_motion_cosigners = models.PositiveSmallIntegerField(
         _("co-signers a motion needs"), default=10, help_text=_("Deputies who must co-sign a motion (议案).")
     )
@@ -317,7 +319,9 @@ class Proposal(models.Model):
         UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
     # The text (revisioned: every saved change is a Revision).
-    title = models.CharField(_("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    title = models.CharField(
+        _("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS, validators=[validate_single_line]
+    )
     background = models.TextField(_("background"), blank=True)
     research_findings = models.TextField(_("research findings"), blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
@@ -335,10 +339,14 @@ class Proposal(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     # Outcome (DESIGN §3), filled in after submission by the actions that record it.
-    reference_number = models.CharField(_("reference number"), max_length=50, blank=True, editable=False)
+    reference_number = models.CharField(
+        _("reference number"), max_length=50, blank=True, editable=False, validators=[validate_single_line]
+    )
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
     decision_note = models.TextField(_("decision note"), blank=True, editable=False)
-    handling_units = models.CharField(_("handling units"), max_length=300, blank=True, editable=False)
+    handling_units = models.CharField(
+        _("handling units"), max_length=300, blank=True, editable=False, validators=[validate_single_line]
+    )
     answer = models.TextField(_("answer"), blank=True, editable=False)
     answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True, editable=False)
@@ -469,7 +477,9 @@ class Revision(models.Model):
         Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="revisions"
     )
     number = models.PositiveIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS)
+    title = models.CharField(
+        _("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS, validators=[validate_single_line]
+    )
     background = models.TextField(_("background"), blank=True)
     research_findings = models.TextField(_("research findings"), blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
@@ -539,7 +549,7 @@ class Evidence(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True, validators=[validate_single_line])
     uploaded_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
@@ -621,7 +631,7 @@ class Deadline(models.Model):
     set_by = models.ForeignKey(
         User, verbose_name=_("set by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True, validators=[validate_single_line])
 
     class Meta:
         verbose_name = _("deadline")

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from proposals import outbox
 from proposals.models import Notice, Transition, User
 from proposals.outbox import SendResult
+from proposals.validators import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def build_mail(notice: Notice) -> EmailMultiAlternatives:
     link = settings.SITE_URL + reverse("proposal-open", args=[transition.proposal_id])
     with translation.override(user.language):
         context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link}
-        subject = render_to_string("proposals/mail/transition_subject.txt", context).strip()
+        subject = one_line(render_to_string("proposals/mail/transition_subject.txt", context))
         message = EmailMultiAlternatives(
             subject, render_to_string("proposals/mail/transition.txt", context), to=[_address(user)],
             headers={"Message-ID": message_id(notice), "X-Tracker-Notices": str(notice.pk)},

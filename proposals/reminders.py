@@ -36,6 +36,7 @@ from proposals import outbox
 from proposals.models import Assignment, Deadline, Organisation, Proposal, Reminder, Session, Stage, User
 from proposals.outbox import SendResult
 from proposals.selectors import current_due_dates, proposals_with_workflow_data
+from proposals.validators import one_line
 from proposals.workflow import STAGE_STATES, current_stage
 
 logger = logging.getLogger(__name__)
@@ -360,7 +361,7 @@ def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> 
             "recipient": recipient, "items": items, "preferences_url": preferences_url(recipient),
             "overdue": sum(1 for item in items if item.overdue),
         }  # fmt: skip
-        subject = " ".join(render_to_string("proposals/mail/reminder_subject.txt", context).split())
+        subject = one_line(render_to_string("proposals/mail/reminder_subject.txt", context))
         mail = EmailMultiAlternatives(
             subject,
             render_to_string("proposals/mail/reminder.txt", context),

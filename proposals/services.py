@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from proposals import notifications, reminders
+from proposals.calendar_feed import calendar_token_hash
 from proposals.models import (
     Assignment,
     Comment,
@@ -38,6 +39,7 @@ from proposals.models import (
     state_change_allowed,
 )
 from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
+from proposals.validators import validate_single_line
 from proposals.workflow import (
     DEADLINE_MOVE_ACTION,
     EDITABLE_STATES,
@@ -89,7 +91,9 @@ EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 # --- Input checks -------------------------------------------------------------------------------------
 
 
-def _clean_text(field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]]) -> str:
+def _clean_text(
+    field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]], single_line: bool = False
+) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -99,6 +103,11 @@ def _clean_text(field: str, value: Any, *, max_chars: int, required: bool, error
         errors.setdefault(field, []).append(_("The text contains a NUL character, which is not allowed."))
         return ""
     value = value.replace("\r\n", "\n").strip()
+    if single_line and value:
+        try:
+            validate_single_line(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
     if required and not value:
         errors.setdefault(field, []).append(_("This field is required."))
     if len(value) > max_chars:
@@ -114,8 +123,9 @@ def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) 
         if field in changes:
             limit = settings.PROPOSAL_TITLE_MAX_CHARS if field == "title" else settings.PROPOSAL_TEXT_MAX_CHARS
             cleaned[field] = _clean_text(
-                field, changes[field], max_chars=limit, required=field == "title", errors=errors
-            )
+                field, changes[field], max_chars=limit, required=field == "title", errors=errors,
+                single_line=field == "title",
+            )  # fmt: skip
     return cleaned
 
 
@@ -376,7 +386,7 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
     errors: dict[str, list[str]] = {}
     if stage not in PROPOSAL_STAGES:
         errors["stage"] = [_("Choose a valid stage.")]
-    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors)
+    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors, single_line=True)
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         errors["due_at"] = [_("Enter a date and time with a time zone.")]
     with transaction.atomic():
@@ -415,7 +425,8 @@ def evidence_add(
 ) -> Evidence:
     """Attach research evidence after checking its size and that its content matches its type."""
     errors: dict[str, list[str]] = {}
-    description = _clean_text("description", description, max_chars=200, required=False, errors=errors)
+    description = _clean_text("description", description, max_chars=200, required=False, errors=errors,
+                              single_line=True)  # fmt: skip
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
     if upload.size is None or upload.size == 0:
@@ -493,11 +504,11 @@ def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dic
     cleaned: dict[str, Any] = {}
     if "reference_number" in action.inputs:
         cleaned["reference_number"] = _clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
-                                                  required=True, errors=errors)  # fmt: skip
+                                                  required=True, errors=errors, single_line=True)  # fmt: skip
         cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
     if "answer" in action.inputs:
         cleaned["handling_units"] = _clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
-                                                required=True, errors=errors)  # fmt: skip
+                                                required=True, errors=errors, single_line=True)  # fmt: skip
         cleaned["answer"] = _clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
                                         required=True, errors=errors)  # fmt: skip
         cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)
@@ -787,30 +798,17 @@ def user_password_changed(*, user: User) -> None:
     stay: they come from the mailbox, not the account, and only choose how reminders arrive."""
     with transaction.atomic():
         user.auth_token_set.all().delete()
-        User.objects.filter(pk=user.pk).update(calendar_token=None)
-        user.calendar_token = None
+        User.objects.filter(pk=user.pk).update(calendar_token_hash=None)
+        user.calendar_token_hash = None
 
 
 # --- Calendar feed ------------------------------------------------------------------------------------
 
 
-def _new_calendar_token() -> str:
-    return secrets.token_urlsafe(32)  # 43 characters, 256 bits
-
-
-def calendar_token_for(*, user: User) -> str:
-    """The secret in the address of the person's calendar feed, made the first time it is shown."""
-    if user.calendar_token:
-        return user.calendar_token
-    # Conditional: two first views at once keep one token; the slower one reads the faster one's.
-    User.objects.filter(pk=user.pk, calendar_token__isnull=True).update(calendar_token=_new_calendar_token())
-    user.calendar_token = User.objects.values_list("calendar_token", flat=True).get(pk=user.pk)
-    return user.calendar_token
-
-
 def calendar_token_regenerate(*, user: User) -> str:
-    """A new feed address; the old one answers 404 from now on (a lost phone, a shared link)."""
-    token = _new_calendar_token()
-    User.objects.filter(pk=user.pk).update(calendar_token=token)
-    user.calendar_token = token
+    """A new secret for the person's feed address, returned this once: only its hash is kept. The old address
+    answers 404 from now on (a lost phone, a shared link)."""
+    token = secrets.token_urlsafe(32)  # 43 characters, 256 bits
+    user.calendar_token_hash = calendar_token_hash(token)
+    User.objects.filter(pk=user.pk).update(calendar_token_hash=user.calendar_token_hash)
     return token

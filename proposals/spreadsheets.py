@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,8 +74,20 @@ def headers() -> list[str]:
 
 
 def rows(proposals: QuerySet[Proposal]) -> Iterator[list[Any]]:
-    """The values of each proposal, in COLUMNS order, read CHUNK_SIZE rows at a time."""
-    for proposal in proposals_for_export(proposals).iterator(chunk_size=CHUNK_SIZE):
+    """The values of each proposal, in COLUMNS order, read CHUNK_SIZE rows at a time.
+
+    The query runs here, before the first row is handed out: a query the database refuses fails the call, not
+    a response already under way (a client would take a CSV cut after its header for a complete, empty list).
+    """
+    proposals = proposals_for_export(proposals).iterator(chunk_size=CHUNK_SIZE)
+    first = next(proposals, None)
+    return _values(first, proposals)
+
+
+def _values(first: Proposal | None, rest: Iterator[Proposal]) -> Iterator[list[Any]]:
+    if first is None:
+        return
+    for proposal in itertools.chain([first], rest):
         yield [column.value(proposal) for column in COLUMNS]
 
 
@@ -98,15 +111,21 @@ class _Line:
 
 
 def csv_lines(proposals: QuerySet[Proposal]) -> Iterator[bytes]:
-    """The CSV, line by line, UTF-8 with a byte order mark; dates in the project's time zone."""
+    """The CSV, line by line, UTF-8 with a byte order mark; dates in the project's time zone. The query runs
+    in this call (see rows), the lines are made as they are read."""
+    return _csv_lines(rows(proposals))
+
+
+def _csv_lines(values_of_rows: Iterator[list[Any]]) -> Iterator[bytes]:
     writer = csv.writer(_Line())
     yield (BOM + writer.writerow(headers())).encode()
-    for values in rows(proposals):
+    for values in values_of_rows:
         yield writer.writerow([_csv_value(value) for value in values]).encode()
 
 
 def write_xlsx(proposals: QuerySet[Proposal], file) -> None:
     """The XLSX, written to `file` without holding the rows in memory; dates in the project's time zone."""
+    values_of_rows = rows(proposals)  # the query first: a refused one leaves no half-made workbook behind
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_("Proposals"))[:31])
     sheet.freeze_panes = "A2"
@@ -114,7 +133,7 @@ def write_xlsx(proposals: QuerySet[Proposal], file) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     bold = Font(bold=True)
     sheet.append([_xlsx_cell(sheet, header, font=bold) for header in headers()])
-    for values in rows(proposals):
+    for values in values_of_rows:
         sheet.append([_xlsx_cell(sheet, value) for value in values])
     workbook.save(file)
 

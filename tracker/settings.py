@@ -300,10 +300,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"calendar_secrets": {"()": "tracker.log_redaction.CalendarSecretFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Django gives its own logger a console handler too; without this every Django line would print twice.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    # Its request loggers name the path, which for the calendar feed holds a secret.
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["calendar_secrets"]},
+        "django.server": {"filters": ["calendar_secrets"]},
+    },
 }
 
 # Demo data: the password of the demo logins that `manage.py seed_demo` creates.

@@ -5,18 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from proposals import services
 from proposals.calendar_feed import calendar_for, user_by_calendar_token
-
-
-def calendar_url(request, user) -> str:
-    """The feed's address for this person (made the first time it is shown), as their calendar reaches it."""
-    return request.build_absolute_uri(reverse("calendar-feed", args=[services.calendar_token_for(user=user)]))
+from web.views import preferences_page
 
 
 @require_safe
@@ -36,8 +31,13 @@ def calendar_feed(request, token: str):
 @login_required
 @require_POST
 def calendar_regenerate(request):
-    services.calendar_token_regenerate(user=request.user)
+    """Makes the address and shows it on this answer, the one time it can be shown (only its hash is kept);
+    a redirect would have to carry the secret through the session."""
+    token = services.calendar_token_regenerate(user=request.user)
     messages.success(
         request, _("Your calendar has a new address. The old one no longer works: subscribe again with this one.")
     )
-    return redirect(reverse("preferences") + "#calendar")
+    url = request.build_absolute_uri(reverse("calendar-feed", args=[token]))
+    response = preferences_page(request, request.user, None, calendar=True, calendar_url=url)[0]
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -12,6 +12,7 @@ from proposals import services, uploads
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
+from proposals.validators import LATEST_MOMENT, storable_moment, validate_single_line
 from proposals.workflow import ProposalChanged, State
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
@@ -36,7 +37,8 @@ class ProposalFilterForm(forms.Form):
     )
     below = forms.BooleanField(label=_("With the organisations below it"), required=False)
     # The year review's figures link here with a year and a milestone (proposals.selectors.milestone_filter).
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=9999)
+    # The year's end must be a moment too (selectors.year_bounds).
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=LATEST_MOMENT.year - 1)
     milestone = forms.ChoiceField(
         label=_("Reached in the year"), choices=_blank(Milestone.choices), required=False,
         help_text=_("Drafted, submitted, registered, answered or rated satisfied in the year chosen."),
@@ -87,7 +89,7 @@ class ProposalFilterForm(forms.Form):
 class ProposalCreateForm(ServiceForm):
     """A new draft. Lengths and the kind's match with the session are checked by services.proposal_create."""
 
-    title = forms.CharField(label=_("Title"), strip=False)
+    title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices)
     topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
     session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.all())
@@ -109,7 +111,7 @@ class ProposalCreateForm(ServiceForm):
 class ProposalTextForm(ServiceForm):
     """The text of a proposal, with the version and the revision the user started from."""
 
-    title = forms.CharField(label=_("Title"), strip=False)
+    title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
@@ -159,7 +161,8 @@ class OfficeDateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         with timezone.override(timezone.get_default_timezone()):
-            return super().to_python(value)
+            moment = super().to_python(value)
+        return storable_moment(moment) if moment is not None else None
 
     def prepare_value(self, value):
         with timezone.override(timezone.get_default_timezone()):
@@ -172,7 +175,7 @@ class DeadlineForm(ServiceForm):
     )
     due_at = OfficeDateTimeField(label=_("New due date and time (Beijing time)"))
     reason = forms.CharField(
-        label=_("Reason"), max_length=300, required=False,
+        label=_("Reason"), max_length=300, required=False, validators=[validate_single_line],
         help_text=_("Needed for a coordinator's override: the answer's due date, any due date once submitted, "
                     "or research and consultation past the submission deadline."),
     )  # fmt: skip
@@ -196,7 +199,9 @@ class DeadlineForm(ServiceForm):
 
 class EvidenceForm(ServiceForm):
     # The description comes first in the page, so in the request body: kept when the file is refused for its size.
-    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=200, required=False, validators=[validate_single_line]
+    )
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args, too_large: bool = False, **kwargs):

@@ -66,7 +66,8 @@ def proposal_list(request):
         "query": query.urlencode(),
         "may_create": selectors.organisations_in_scope(request.user).exists(),
     }
-    return render(request, "web/proposal_list.html", context)
+    # Invalid filters list nothing: 400 says so to anything that reads the status, not only to a person.
+    return render(request, "web/proposal_list.html", context, status=400 if form.errors else 200)
 
 
 @login_required

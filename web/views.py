@@ -14,7 +14,6 @@ from proposals import services
 from proposals.forms import PreferencesForm
 from proposals.models import User
 from proposals.reminders import PREFERENCES_SALT
-from web import feed_views
 
 # A preferences link in a mail stays valid this long; the next reminder brings a fresh one.
 PREFERENCES_LINK_MAX_AGE = 60 * 60 * 24 * 90
@@ -28,34 +27,37 @@ def reminder_preferences(request, token: str):
     except signing.BadSignature:
         raise Http404 from None
     user = get_object_or_404(User, pk=user_id, is_active=True)
-    return _preferences_page(request, user)[0]
+    return preferences_page(request, user, request.POST or None)[0]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    """The same settings as the mail-linked page, for the signed-in person, and their deadline calendar's address.
+    """The same settings as the mail-linked page, for the signed-in person, and their deadline calendar.
 
-    The address is shown only here, behind the sign-in: a forwarded reminder mail must not hand it on.
+    The calendar is offered only here, behind the sign-in: a forwarded reminder mail must not hand it on.
     """
-    response, saved = _preferences_page(
-        request, request.user, calendar_url=feed_views.calendar_url(request, request.user)
-    )
+    response, saved = preferences_page(request, request.user, request.POST or None, calendar=True)
     if saved:
         # The language chosen here is the site's language too, in this browser and (through the profile) others.
         _remember_language(response, request.user.language)
     return response
 
 
-def _preferences_page(request, user: User, *, calendar_url: str | None = None):
-    """The preferences form: shown, or saved through the service. Returns the page and whether it saved."""
-    form = PreferencesForm(request.POST or None, user=user)
+def preferences_page(request, user: User, data, *, calendar: bool = False, calendar_url: str | None = None):
+    """The preferences form: shown, or saved through the service when `data` is given. With `calendar`, the
+    deadline calendar's section: its address only when just made (calendar_url), since only its hash is kept.
+    Returns the page and whether it saved."""
+    form = PreferencesForm(data, user=user)
     saved = False
-    if request.method == "POST" and form.is_valid():
+    if data is not None and form.is_valid():
         saved = form.run_service(lambda: services.user_update_preferences(user=user, **form.cleaned_data)) is not None
     # Once saved, the page already speaks the language just chosen.
     with translation.override(user.language if saved else translation.get_language()):
-        context = {"form": form, "person": user, "saved": saved, "calendar_url": calendar_url}
+        context = {
+            "form": form, "person": user, "saved": saved, "calendar": calendar, "calendar_url": calendar_url,
+            "calendar_made": bool(user.calendar_token_hash),
+        }  # fmt: skip
         response = render(request, "web/preferences.html", context)
     return response, saved
 

@@ -224,6 +224,55 @@ def test_wrong_types_when_drafting_are_400(secretary, world):
     assert not Proposal.objects.exists()
 
 
+# A number that is not a JSON integer is no id, nor any other integer of a body (as raw JSON: 1e3 stays 1e3).
+NOT_INTEGERS = ["{n}.5", "{n}.0", "{n}e0", "1e3", '"{n}"', '" {n}"', "true", "false", "[{n}]", '{{"id": {n}}}']
+BODY_INTEGERS = [
+    ("POST", LIST, "session", '{{"kind": "suggestion", "topic": "jobs", "title": "题", "session": {value}}}'),
+    ("PATCH", "/api/v1/me/", "digest_hour", '{{"digest_hour": {value}}}'),
+]
+
+
+@pytest.mark.parametrize("value", NOT_INTEGERS)
+@pytest.mark.parametrize(("method", "url", "field", "template"), BODY_INTEGERS, ids=[b[2] for b in BODY_INTEGERS])
+def test_an_integer_of_a_body_must_be_a_json_integer(world, secretary, method, url, field, template, value):
+    number = world.npc_session.pk if field == "session" else 7
+    body = template.format(value=value.format(n=number))
+    response = secretary.generic(method, url, body, content_type="application/json")
+    assert field in assert_problem(response, 400, "validation_error")["errors"], body
+    assert not Proposal.objects.exists()
+    world.secretary.refresh_from_db()
+    assert world.secretary.digest_hour != 7
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "true", '["题"]', '{"text": "题"}'])
+@pytest.mark.parametrize("field", ["title", "background", "recommendations"])
+def test_text_of_a_body_must_be_a_json_string(world, secretary, field, value):
+    body = {"session": world.npc_session.pk, "kind": "suggestion", "topic": "jobs", "title": "题"}
+    raw = (
+        json.dumps(body)[:-1] + f', "{field}": {value}}}'
+        if field != "title"
+        else json.dumps(body).replace('"title": "\\u9898"', f'"title": {value}')
+    )
+    response = secretary.generic("POST", LIST, raw, content_type="application/json")
+    assert field in assert_problem(response, 400, "validation_error")["errors"], raw
+    assert not Proposal.objects.exists()
+
+
+def test_every_integer_of_every_body_is_strict():
+    """The class, not the two fields above: every input serializer's integer and id fields refuse non-integers."""
+    from api import serializers as s
+
+    reading_query_strings = {s.RevisionDiffQuerySerializer}  # a query string's numbers are text
+    for serializer in s.StrictInputSerializer.__subclasses__():
+        if serializer in reading_query_strings:
+            continue
+        for name, field in serializer().fields.items():
+            if isinstance(field, s.serializers.IntegerField):
+                assert isinstance(field, s.StrictIntegerField), (serializer, name)
+            if isinstance(field, s.serializers.RelatedField):
+                assert isinstance(field, s.StrictPrimaryKeyRelatedField), (serializer, name)
+
+
 @pytest.mark.parametrize("size", ["0", "-1", "101", "abc", "1.5", "99999999999999999999999", "", " 5", "５"])
 def test_absurd_page_sizes_are_400(secretary, draft, size):
     problem = assert_problem(secretary.get(LIST, {"page_size": size}), 400, "validation_error")
@@ -424,6 +473,20 @@ def test_a_stale_if_match_is_412_on_transitions_and_edits(world, secretary, draf
             transitions_url(draft), {"action": "start_research"}, format="json", HTTP_IF_MATCH=header
         )
         assert_problem(response, 412, "precondition_failed")
+
+
+def test_a_weak_tag_never_matches_if_match_compares_strongly(secretary, draft):
+    current = etag(draft)
+    for header in (f"W/{current}", f" W/{current} ", f'W/{current}, "garbage"'):
+        response = secretary.post(transitions_url(draft), {"action": "comment", "note": "x"}, format="json",
+                                  HTTP_IF_MATCH=header)  # fmt: skip
+        assert_problem(response, 412, "precondition_failed")
+        response = secretary.patch(detail_url(draft), {"background": "新"}, format="json", HTTP_IF_MATCH=header)
+        assert_problem(response, 412, "precondition_failed")
+    assert Proposal.objects.get(pk=draft.pk).background == "全市中小学心理健康教师配备不足。"
+    response = secretary.patch(detail_url(draft), {"background": "新"}, format="json",
+                               HTTP_IF_MATCH=f"W/{current}, {current}")  # fmt: skip
+    assert response.status_code == 200, response.content
 
 
 def test_patching_the_text_without_if_match_is_428(secretary, draft):

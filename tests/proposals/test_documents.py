@@ -155,11 +155,13 @@ def test_20000_characters_of_chinese_with_emoji_and_control_characters_make_a_va
     chunk = "青年就业创业服务😀需要加强🚀，\x07" + "调研发现👩‍🎓返乡青年创业难\x1b。\n"
     long_text = (chunk * (20_000 // len(chunk) + 1))[:20_000]
     proposal = world.draft(
-        title="关于😀青年\x0c发展的建议",
+        title="关于😀青年发展的建议",
         background=long_text,
         research_findings="\x01\x08问卷\ufffe结果" + long_text[:5000],
         recommendations=long_text,
     )
+    # Titles are one line now (proposals.validators); one saved before the rule may still hold a control.
+    Proposal.objects.filter(pk=proposal.pk).update(title="关于😀青年\x0c发展的建议")
     proposal = loaded(world, proposal)
     assert len(proposal.background) == 20_000 and "\x07" in proposal.background
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from proposals import reminders
 from proposals.models import Reminder, Stage
+from tests.api.test_datetime_inputs import MALFORMED_MOMENTS
 from tests.reminders.conftest import day_at, in_days, set_due
 
 
@@ -89,8 +90,8 @@ def test_a_moment_without_a_time_zone_is_beijing_time(due_tomorrow):
     assert "Planned 2," in out
 
 
-@pytest.mark.parametrize("at", ["tomorrow", "2026-13-45T08:00", "2026-12-01 25:00", "08:00"])
+@pytest.mark.parametrize("at", ["tomorrow", "2026-13-45T08:00", "2026-12-01 25:00", "08:00", *MALFORMED_MOMENTS])
 def test_a_bad_moment_is_a_command_error(db, at):
     with pytest.raises(CommandError, match="is not an ISO 8601 date and time"):
-        run("--at", at)
+        run(f"--at={at}")  # one argument: a value starting with "-" is not an option
     assert not Reminder.objects.exists()

@@ -2,12 +2,13 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from proposals import reminders
 from proposals.models import Reminder
+from proposals.validators import parse_moment
 
 
 class Command(BaseCommand):
@@ -50,9 +51,9 @@ class Command(BaseCommand):
         if not at:
             return timezone.now()
         try:
-            moment = parse_datetime(at)
-        except ValueError:
-            moment = None
-        if moment is None:
-            raise CommandError(f"--at {at!r} is not an ISO 8601 date and time, e.g. 2026-12-01T08:00+08:00.")
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+            return parse_moment(at)
+        except ValidationError:
+            raise CommandError(
+                f"--at {at!r} is not an ISO 8601 date and time between the years 1 and 9999, "
+                "e.g. 2026-12-01T08:00+08:00."
+            ) from None
