@@ -547,7 +547,10 @@ def test_j_sweeps_behind_a_slow_server_do_not_pile_up(rig):
         rig.record("j_sweeps_behind_slow_smtp", tally, most_batch_tasks_held=batches,
                    most_sweep_tasks_held=most["proposals.tasks.sweep_outbox"])  # fmt: skip
         rig.assert_exactly_once(tally)
-        assert batches <= DUE // 5 // 25, f"{batches} batch tasks held at once for 8 batches"
+        # A row is handed out once per lease (25 s); the slow spell (30 s) outlasts one lease, so a sweep may hand a
+        # batch out once more while its first task still holds it: at most two tasks per batch (the old code: 29).
+        needed = len(due) // 25
+        assert batches <= 2 * needed, f"{batches} batch tasks held at once for {needed} batches"
 
 
 @pytest.mark.parametrize("secretaries", [1])
