@@ -190,6 +190,12 @@ class User(AbstractUser):
         except Delegate.DoesNotExist:
             return None
 
+    @property
+    def mail_address(self) -> str:
+        """Where mail to this person goes: a delegate's contact address if given, else the account's; may be ""."""
+        profile = self.delegate_profile
+        return (profile.contact_email if profile else "") or self.email
+
 
 class Body(models.TextChoices):
     NPC = "npc", _("People's congress (NPC)")
@@ -415,13 +421,17 @@ class Proposal(models.Model):
     def assignment_of(self, user: User) -> Assignment | None:
         return next((a for a in self.assignments_list() if a.delegate.user_id == user.pk), None)
 
-    def cosigned_count(self) -> int:
-        """Co-signers who signed, of the session's body (only deputies count towards a motion)."""
-        return sum(
-            1
+    def cosigned_assignments(self) -> list[Assignment]:
+        """The co-signers who signed and did not decline, in the order they were assigned. Whom a motion may count
+        is settled when they are assigned: a delegate must sit in the session's body."""
+        return [
+            a
             for a in self.assignments_list()
-            if a.role == Assignment.Role.COSIGNER and a.cosigned_at and a.declined_at is None
-        )
+            if a.role == Assignment.Role.COSIGNER and a.cosigned_at is not None and a.declined_at is None
+        ]
+
+    def cosigned_count(self) -> int:
+        return len(self.cosigned_assignments())
 
     def late_submission_allowed(self) -> bool:
         return self.transitions.filter(action="allow_late_submission").exists()

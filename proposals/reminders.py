@@ -348,11 +348,6 @@ def message_id(reminders: list[Reminder]) -> str:
     return f"<reminders-{digest[:32]}@{outbox.mail_domain()}>"
 
 
-def _address(user: User) -> str:
-    profile = user.delegate_profile
-    return (profile.contact_email if profile else "") or user.email
-
-
 def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> EmailMultiAlternatives:
     """One mail listing every reminder of this recipient, in their language, with HTML and plain text."""
     with translation.override(recipient.language):
@@ -365,7 +360,7 @@ def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> 
         mail = EmailMultiAlternatives(
             subject,
             render_to_string("proposals/mail/reminder.txt", context),
-            to=[_address(recipient)],
+            to=[recipient.mail_address],
             headers={
                 "Message-ID": message_id(reminders),
                 "X-Tracker-Reminders": ",".join(str(r.pk) for r in reminders),
@@ -466,7 +461,7 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime |
             group = [r for r in group if r.pk not in stale]
             if not group:
                 continue
-            if not _address(group[0].recipient):  # nowhere to send it: an operator sees it failed, with why
+            if not group[0].recipient.mail_address:  # nowhere to send it: an operator sees it failed, with why
                 ids = [r.pk for r in group]
                 outbox.finish(Reminder, ids, token, status=Reminder.Status.FAILED, claim_token=None,
                               last_error="The recipient has no email address.")  # fmt: skip
