@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from proposals import services
 from proposals.models import Delegate, Organisation, Proposal, Session, User
 from proposals.selectors import organisations_in_scope
+from proposals.validators import clean_text
 from proposals.workflow import PRE_SUBMISSION, State
 
 # The road of a proposal; "reached X" reads it. not_registered was submitted; withdrawn reached nothing further.
@@ -243,7 +244,7 @@ class Checker:
             self.error(row, key, _("Enter text, not a date."))
             return ""
         field_errors: dict[str, list[str]] = {}
-        cleaned = services._clean_text(
+        cleaned = clean_text(
             key, value, max_chars=max_chars, required=required, errors=field_errors, single_line=single_line
         )
         for message in field_errors.get(key, []):
@@ -464,19 +465,6 @@ def check_rows(
     if checker.errors:
         raise ImportRefused(sorted(checker.errors, key=lambda error: (error.row, error.order)))
     return list(checked.values())
-
-
-def import_file(
-    path: str | Path,
-    *,
-    actor: User,
-    now: dt.datetime | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> list[Proposal]:
-    """Read, check and import a file: everything, or (ImportRefused) nothing."""
-    now = now or timezone.now()
-    items = check_rows(read_sheet(path), actor=actor, now=now)
-    return services.proposals_import(actor=actor, items=items, source=Path(path).name, now=now, progress=progress)
 
 
 # --- The template -------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from proposals.models import (
     state_change_allowed,
 )
 from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
-from proposals.validators import validate_single_line
+from proposals.validators import clean_text
 from proposals.workflow import (
     DEADLINE_MOVE_ACTION,
     EDITABLE_STATES,
@@ -91,38 +91,12 @@ EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 # --- Input checks -------------------------------------------------------------------------------------
 
 
-def _clean_text(
-    field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]], single_line: bool = False
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(_("Enter text."))
-        return ""
-    if "\x00" in value:
-        errors.setdefault(field, []).append(_("The text contains a NUL character, which is not allowed."))
-        return ""
-    value = value.replace("\r\n", "\n").strip()
-    if single_line and value:
-        try:
-            validate_single_line(value)
-        except ValidationError as error:
-            errors.setdefault(field, []).extend(error.messages)
-    if required and not value:
-        errors.setdefault(field, []).append(_("This field is required."))
-    if len(value) > max_chars:
-        errors.setdefault(field, []).append(
-            _("At most %(max)d characters, not %(count)d.") % {"max": max_chars, "count": len(value)}
-        )
-    return value
-
-
 def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
     cleaned = {}
     for field in Revision.TEXT_FIELDS:
         if field in changes:
             limit = settings.PROPOSAL_TITLE_MAX_CHARS if field == "title" else settings.PROPOSAL_TEXT_MAX_CHARS
-            cleaned[field] = _clean_text(
+            cleaned[field] = clean_text(
                 field, changes[field], max_chars=limit, required=field == "title", errors=errors,
                 single_line=field == "title",
             )  # fmt: skip
@@ -386,7 +360,7 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
     errors: dict[str, list[str]] = {}
     if stage not in PROPOSAL_STAGES:
         errors["stage"] = [_("Choose a valid stage.")]
-    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors, single_line=True)
+    reason = clean_text("reason", reason, max_chars=300, required=False, errors=errors, single_line=True)
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         errors["due_at"] = [_("Enter a date and time with a time zone.")]
     with transaction.atomic():
@@ -425,7 +399,7 @@ def evidence_add(
 ) -> Evidence:
     """Attach research evidence after checking its size and that its content matches its type."""
     errors: dict[str, list[str]] = {}
-    description = _clean_text("description", description, max_chars=200, required=False, errors=errors,
+    description = clean_text("description", description, max_chars=200, required=False, errors=errors,
                               single_line=True)  # fmt: skip
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
@@ -503,13 +477,13 @@ def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dic
             errors.setdefault(name, []).append(_("This field is required."))
     cleaned: dict[str, Any] = {}
     if "reference_number" in action.inputs:
-        cleaned["reference_number"] = _clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
+        cleaned["reference_number"] = clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
                                                   required=True, errors=errors, single_line=True)  # fmt: skip
         cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
     if "answer" in action.inputs:
-        cleaned["handling_units"] = _clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
+        cleaned["handling_units"] = clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
                                                 required=True, errors=errors, single_line=True)  # fmt: skip
-        cleaned["answer"] = _clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
+        cleaned["answer"] = clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
                                         required=True, errors=errors)  # fmt: skip
         cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)
     if "rating" in action.inputs:
@@ -628,7 +602,7 @@ def transition_apply(
     spec = get_action(action)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    note = _clean_text("note", note, max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=spec.note_required,
+    note = clean_text("note", note, max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=spec.note_required,
                        errors=errors)  # fmt: skip
     _raise_if(errors)
     cleaned = _clean_inputs(spec, inputs or {}, timezone.localdate(now))

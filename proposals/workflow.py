@@ -177,7 +177,7 @@ def _not_yet_cosigned(proposal: Proposal, ctx: GuardContext) -> str | None:
     return str(_("You have already co-signed this proposal."))
 
 
-def _late_submission_needed(proposal: Proposal, ctx: GuardContext) -> str | None:
+def _late_submission_not_yet_allowed(proposal: Proposal, ctx: GuardContext) -> str | None:
     if proposal.late_submission_allowed():
         return str(_("A late submission has already been allowed."))
     return None
@@ -193,7 +193,7 @@ SUBMISSION_DEADLINE = Guard("submission_deadline_passed", _before_submission_dea
 NOT_YET_ENDORSED = Guard("already_endorsed", _not_yet_endorsed)
 ASSIGNMENT_ACTIVE = Guard("assignment_declined", _actor_assignment_active)
 NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned)
-LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_needed)
+LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_not_yet_allowed)
 
 
 # --- Actions ------------------------------------------------------------------------------------------
