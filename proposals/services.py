@@ -640,6 +640,17 @@ def transition_apply(
     return transition
 
 
+def comment_add(*, proposal_id: int, actor: User, body: str, expected_version: int | None = None) -> Comment:
+    """Comment on the proposal's current revision: the workflow's "comment" action, checked, logged and notified
+    as any other. Returns the comment written."""
+    with transaction.atomic():
+        transition_apply(
+            proposal_id=proposal_id, actor=actor, action="comment", note=body, expected_version=expected_version
+        )
+        # The proposal stays locked until this commits, so its newest comment is the one just written.
+        return Comment.objects.select_related("author", "revision").filter(proposal_id=proposal_id).latest("pk")
+
+
 # --- Imports ------------------------------------------------------------------------------------------
 
 
