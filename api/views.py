@@ -382,8 +382,7 @@ class MeView(LanguageMixin, APIView):
         serializer = s.PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
-        current = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
-        services.user_update_preferences(user=user, **(current | serializer.validated_data))
+        services.user_update_preferences(user=user, **serializer.validated_data)
         return Response(s.MeSerializer(user, context={"request": request}).data)
 
 

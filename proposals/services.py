@@ -759,19 +759,28 @@ def proposals_import(
 # --- People -------------------------------------------------------------------------------------------
 
 
-def user_update_preferences(*, user: User, reminder_mode: str, digest_hour: int, language: str) -> User:
-    """Reminders at once or in one daily digest at the user's hour, in their language."""
+def user_update_preferences(
+    *, user: User, reminder_mode: str | None = None, digest_hour: int | None = None, language: str | None = None
+) -> User:
+    """Reminders at once or in one daily digest at the user's hour, in their language. Each preference changes
+    only when given."""
+    changes = {
+        name: value
+        for name, value in {"reminder_mode": reminder_mode, "digest_hour": digest_hour, "language": language}.items()
+        if value is not None
+    }
     errors: dict[str, list[str]] = {}
-    if reminder_mode not in User.ReminderMode.values:
+    if "reminder_mode" in changes and reminder_mode not in User.ReminderMode.values:
         errors["reminder_mode"] = [_("Choose immediate mails or a daily digest.")]
-    if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
+    if "digest_hour" in changes and (not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23):
         errors["digest_hour"] = [_("Choose an hour from 0 to 23.")]
-    if language not in dict(settings.LANGUAGES):
+    if "language" in changes and language not in dict(settings.LANGUAGES):
         errors["language"] = [_("Choose a language.")]
     _raise_if(errors)
     with transaction.atomic():
-        user.reminder_mode, user.digest_hour, user.language = reminder_mode, digest_hour, language
-        user.save(update_fields=["reminder_mode", "digest_hour", "language"])
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
         reminders.reschedule_for(user, timezone.now())
     return user
 
