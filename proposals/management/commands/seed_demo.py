@@ -577,10 +577,12 @@ class Command(BaseCommand):
         counts = Counter(Proposal.objects.values_list("state", flat=True))
         write("")
         write(f"提案 / Proposals: {sum(counts.values())}")
-        with translation.override("en"):
-            for state in State:
-                label = f"{data.STATE_LABELS_ZH[state.value]} / {state.label}"
-                write(f"  {pad(label, 32)}{counts.get(state.value, 0):>3}")
+        for state in State:
+            with translation.override("zh-hans"):
+                chinese = str(state.label)
+            with translation.override("en"):
+                label = f"{chinese} / {state.label}"
+            write(f"  {pad(label, 32)}{counts.get(state.value, 0):>3}")
         write("")
         write(f"演示账号 / Demo logins (密码 / password: {password})")
         for login in data.LOGINS:
