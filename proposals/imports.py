@@ -31,11 +31,8 @@ from proposals import services
 from proposals.models import Delegate, Organisation, Proposal, Session, User
 from proposals.selectors import organisations_in_scope
 from proposals.validators import clean_text
-from proposals.workflow import PRE_SUBMISSION, State
+from proposals.workflow import PRE_SUBMISSION, State, reached
 
-# The road of a proposal; "reached X" reads it. not_registered was submitted; withdrawn reached nothing further.
-PATH = (State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY, State.SUBMITTED, State.REGISTERED,
-        State.ANSWERED, State.CLOSED)  # fmt: skip
 KIND_WORDS = {"议案": Proposal.Kind.MOTION, "建议": Proposal.Kind.SUGGESTION, "提案": Proposal.Kind.CPPCC_PROPOSAL}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
@@ -180,15 +177,6 @@ def _choices(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
     for word, value in (extra or {}).items():
         names[_normal(word)] = value
     return names
-
-
-def reached(state: str, milestone: str) -> bool:
-    """Whether a proposal in `state` got as far as `milestone` on the road (PATH)."""
-    if state == State.WITHDRAWN:
-        return milestone == State.DRAFT
-    if state == State.NOT_REGISTERED:
-        state = State.SUBMITTED
-    return PATH.index(milestone) <= PATH.index(state)
 
 
 class Checker:

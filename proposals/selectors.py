@@ -43,7 +43,7 @@ from proposals.models import (
     Transition,
     User,
 )
-from proposals.workflow import ActionOption, GuardContext, Role, State, action_options
+from proposals.workflow import ActionOption, GuardContext, Role, State, action_options, main_path_from
 
 
 def organisations_in_scope(user: User) -> QuerySet[Organisation]:
@@ -176,8 +176,8 @@ class Milestone(models.TextChoices):
 
 
 # Reached registration, an answer, a rating: the states a proposal is in once it got that far.
-REGISTERED_OR_LATER = (State.REGISTERED, State.ANSWERED, State.CLOSED)
-ANSWERED_OR_LATER = (State.ANSWERED, State.CLOSED)
+REGISTERED_OR_LATER = main_path_from(State.REGISTERED)
+ANSWERED_OR_LATER = main_path_from(State.ANSWERED)
 SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
 
 

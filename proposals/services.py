@@ -53,6 +53,7 @@ from proposals.workflow import (
     TransitionRefused,
     current_stage,
     get_action,
+    reached,
     refusal,
 )
 
@@ -680,8 +681,7 @@ class ImportedProposal:
 
 
 # From "ready" on, the lead delegate endorsed the text that was tabled (the finalise guard asks for it).
-_ENDORSED_STATES = frozenset({State.READY, State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.ANSWERED,
-                              State.CLOSED})  # fmt: skip
+_ENDORSED_STATES = frozenset(state for state in State if reached(state, State.READY))
 
 
 def proposals_import(

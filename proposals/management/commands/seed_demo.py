@@ -37,12 +37,10 @@ from django.utils import timezone, translation
 from proposals import demo_data as data
 from proposals import services
 from proposals.models import Delegate, Organisation, Proposal, Session, User
-from proposals.workflow import State
+from proposals.workflow import State, reached
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NUMERALS = "一二三四五六七八九十"
-# The stages a proposal passes on its way, in order (not_registered and withdrawn branch off).
-PATH = ("draft", "research", "consultation", "ready", "submitted", "registered", "answered", "closed")
 REFERENCE_PREFIX = {"motion": "议案", "suggestion": "建议", "cppcc_proposal": "提案"}
 REFERENCE_START = {"motion": 3, "suggestion": 100, "cppcc_proposal": 40}
 
@@ -333,7 +331,7 @@ class DemoSeeder:
         final = spec.withdraw_from or ("submitted" if spec.state == State.NOT_REGISTERED else spec.state)
 
         def reaches(stage: str) -> bool:
-            return PATH.index(stage) <= PATH.index(final)
+            return reached(final, stage)
 
         created: dict[str, int] = {}
         steps: list[Step] = []
