@@ -696,6 +696,22 @@ class OutboxRow(models.Model):
 
     class Meta:
         abstract = True
+        # What every outbox holds and what its sender reads; each outbox lists these among its own, and
+        # %(class)s names them after it (reminder_pending, notice_pending).
+        constraints = [
+            models.CheckConstraint(
+                name="%(class)s_status_valid",
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+            ),
+            models.CheckConstraint(
+                name="%(class)s_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
+            ),
+        ]
+        indexes = [
+            # What the sender claims, and what the recovery of dead workers' claims reads.
+            models.Index(fields=["send_after"], condition=Q(status="pending"), name="%(class)s_pending"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="%(class)s_sending"),
+        ]
 
 
 class Reminder(OutboxRow):
@@ -726,12 +742,9 @@ class Reminder(OutboxRow):
         verbose_name_plural = _("reminders")
         ordering = ["-send_after", "-id"]
         constraints = [
+            *OutboxRow.Meta.constraints,
             models.UniqueConstraint(
                 fields=["proposal", "stage", "due_at", "offset_days", "recipient"], name="reminder_once"
-            ),
-            models.CheckConstraint(
-                name="reminder_status_valid",
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
             ),
             models.CheckConstraint(
                 name="reminder_stage_valid",
@@ -740,14 +753,9 @@ class Reminder(OutboxRow):
             models.CheckConstraint(
                 name="reminder_kind_valid", condition=Q(kind__in=["before", "overdue", "escalation"])
             ),
-            models.CheckConstraint(
-                name="reminder_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
-            ),
         ]
         indexes = [
-            # What the sender claims, and what the recovery of dead workers' claims reads.
-            models.Index(fields=["send_after"], condition=Q(status="pending"), name="reminder_pending"),
-            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_sending"),
+            *OutboxRow.Meta.indexes,
             models.Index(fields=["recipient", "status"], name="reminder_by_recipient"),
         ]
 
@@ -771,18 +779,11 @@ class Notice(OutboxRow):
         verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         constraints = [
+            *OutboxRow.Meta.constraints,
             models.UniqueConstraint(fields=["transition", "recipient"], name="notice_once"),
-            models.CheckConstraint(
-                name="notice_status_valid",
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
-            ),
-            models.CheckConstraint(
-                name="notice_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
-            ),
         ]
         indexes = [
-            models.Index(fields=["send_after"], condition=Q(status="pending"), name="notice_pending"),
-            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="notice_sending"),
+            *OutboxRow.Meta.indexes,
             models.Index(fields=["recipient", "status"], name="notice_by_recipient"),
         ]
 
