@@ -42,7 +42,7 @@ class _ProposalExport(LanguageMixin, GenericAPIView):
 
     def get_queryset(self):
         # The due-date filters read current_due_at.
-        return selectors.with_current_due(selectors.proposals_visible_to(self.request.user))
+        return selectors.with_current_due_at(selectors.proposals_visible_to(self.request.user))
 
     def proposals(self):
         return self.filter_queryset(self.get_queryset())

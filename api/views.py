@@ -251,11 +251,9 @@ class ProposalViewSet(
         expected = expected_version(request, proposal, required=False)
         data = self._input(s.CommentCreateSerializer)
         with version_checked(expected):
-            transition = services.transition_apply(
-                proposal_id=proposal.pk, actor=request.user, action="comment", note=data["body"],
-                expected_version=expected,
-            )  # fmt: skip
-        comment = selectors.comments_of(proposal).get(created_at=transition.created_at, author=request.user)
+            comment = services.comment_add(
+                proposal_id=proposal.pk, actor=request.user, body=data["body"], expected_version=expected
+            )
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Revisions of the text", responses=s.RevisionSerializer(many=True))
@@ -384,8 +382,7 @@ class MeView(LanguageMixin, APIView):
         serializer = s.PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
-        current = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
-        services.user_update_preferences(user=user, **(current | serializer.validated_data))
+        services.user_update_preferences(user=user, **serializer.validated_data)
         return Response(s.MeSerializer(user, context={"request": request}).data)
 
 

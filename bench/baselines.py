@@ -176,7 +176,7 @@ class NaiveProposalList(ListAPIView):
     filterset_class = ProposalFilter
 
     def get_queryset(self):
-        return selectors.with_current_due(selectors.proposals_visible_to(self.request.user)).order_by("-id")
+        return selectors.with_current_due_at(selectors.proposals_visible_to(self.request.user)).order_by("-id")
 
 
 def hello(request):

@@ -80,7 +80,9 @@ def feed_items(user: User, now: dt.datetime) -> list[FeedItem]:
     """
     directory = reminders.People()
     items = []
-    for proposal, stage, due_at, deadline in selectors.current_deadlines(selectors.proposals_visible_to(user)):
+    for proposal, stage, due_at, deadline in selectors.current_due_dates_with_rule_data(
+        selectors.proposals_visible_to(user)
+    ):
         policy = reminders.policy_for(proposal.session)
         days_left = (timezone.localdate(due_at) - timezone.localdate(now)).days
         kinds = {person.pk: kind for person, kind in reminders.recipients(proposal, stage, 0, policy, directory)}

@@ -1165,18 +1165,3 @@ SURVEYS: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
     "other": ("您每周参加文化活动的次数是？",
               (("3次以上", 0.12), ("1-2次", 0.35), ("偶尔", 0.38), ("从不", 0.15))),
 }  # fmt: skip
-
-# --- Labels for the summary ---------------------------------------------------------------------------
-
-STATE_LABELS_ZH = {
-    "draft": "草拟",
-    "research": "调研",
-    "consultation": "协商",
-    "ready": "定稿",
-    "submitted": "已提交",
-    "registered": "已立案",
-    "not_registered": "不予立案",
-    "answered": "已答复",
-    "closed": "办结",
-    "withdrawn": "已撤回",
-}

@@ -89,10 +89,16 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def file_name_part(text: str, *, separator: str = "_") -> str:
+    """The text as part of a file name, safe in a zip and in a Content-Disposition header: what XML, a zip or
+    Windows cannot hold is dropped or, with runs of white space, becomes the separator."""
+    return _NOT_IN_FILE_NAME.sub(separator, xml_safe(text))
+
+
 def document_filename(proposal: Proposal) -> str:
-    """`<reference number or id>-<title, shortened>.docx`, safe in a zip and in a Content-Disposition header."""
-    prefix = _NOT_IN_FILE_NAME.sub("", xml_safe(proposal.reference_number)) or str(proposal.pk)
-    title = _NOT_IN_FILE_NAME.sub("_", xml_safe(proposal.title)).strip("._")[:FILE_NAME_TITLE_CHARS].rstrip("._")
+    """`<reference number or id>-<title, shortened>.docx`."""
+    prefix = file_name_part(proposal.reference_number, separator="") or str(proposal.pk)
+    title = file_name_part(proposal.title).strip("._")[:FILE_NAME_TITLE_CHARS].rstrip("._")
     return f"{prefix}-{title}.docx" if title else f"{prefix}.docx"
 
 
@@ -301,19 +307,10 @@ def _person(assignment: Assignment) -> str:
     return f"{name}（{constituency}）" if constituency else name
 
 
-def cosigners_of(proposal: Proposal) -> list[Assignment]:
-    """The co-signers who signed and did not decline, in the order they were assigned."""
-    return [
-        a
-        for a in proposal.assignments_list()
-        if a.role == Assignment.Role.COSIGNER and a.cosigned_at is not None and a.declined_at is None
-    ]
-
-
 def header_rows(proposal: Proposal) -> list[tuple[str, str]]:
     """The form at the top of the document: category, session, number, proposers, organisation and subject."""
     lead = proposal.lead_assignment()
-    cosigners = cosigners_of(proposal)
+    cosigners = proposal.cosigned_assignments()
     rows = [("类别", CATEGORY.get(proposal.kind, "")), ("会议", xml_safe(proposal.session.name))]
     if proposal.reference_number:
         rows.append(("编号", xml_safe(proposal.reference_number)))

@@ -12,7 +12,6 @@ import csv
 import gc
 import io
 import logging
-import re
 import tempfile
 import zipfile
 
@@ -40,7 +39,6 @@ INDEX_NAME = "index.csv"
 ERROR_MAX_CHARS = 2000
 # A spreadsheet would run a cell that starts like this as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NOT_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def document_export_request(*, actor: User, session: Session, organisation: Organisation) -> DocumentExport:
@@ -124,7 +122,7 @@ def export_filename(export: DocumentExport) -> str:
     """The name the download carries: the session, the organisation and the day."""
     day = timezone.localdate(export.finished_at or export.created_at)
     name = f"{export.session.name}-{export.organisation.name}-{day:%Y%m%d}"
-    return _NOT_IN_FILE_NAME.sub("_", documents.xml_safe(name)) + ".zip"
+    return documents.file_name_part(name) + ".zip"
 
 
 def write_export_zip(export: DocumentExport, out, *, on_progress=None) -> int:

@@ -30,11 +30,9 @@ from django.utils.translation import gettext as _
 from proposals import services
 from proposals.models import Delegate, Organisation, Proposal, Session, User
 from proposals.selectors import organisations_in_scope
-from proposals.workflow import PRE_SUBMISSION, State
+from proposals.validators import clean_text
+from proposals.workflow import PRE_SUBMISSION, State, reached
 
-# The road of a proposal; "reached X" reads it. not_registered was submitted; withdrawn reached nothing further.
-PATH = (State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY, State.SUBMITTED, State.REGISTERED,
-        State.ANSWERED, State.CLOSED)  # fmt: skip
 KIND_WORDS = {"议案": Proposal.Kind.MOTION, "建议": Proposal.Kind.SUGGESTION, "提案": Proposal.Kind.CPPCC_PROPOSAL}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
@@ -181,15 +179,6 @@ def _choices(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
     return names
 
 
-def reached(state: str, milestone: str) -> bool:
-    """Whether a proposal in `state` got as far as `milestone` on the road (PATH)."""
-    if state == State.WITHDRAWN:
-        return milestone == State.DRAFT
-    if state == State.NOT_REGISTERED:
-        state = State.SUBMITTED
-    return PATH.index(milestone) <= PATH.index(state)
-
-
 class Checker:
     """Checks rows against the database, read once for all rows."""
 
@@ -243,7 +232,7 @@ class Checker:
             self.error(row, key, _("Enter text, not a date."))
             return ""
         field_errors: dict[str, list[str]] = {}
-        cleaned = services._clean_text(
+        cleaned = clean_text(
             key, value, max_chars=max_chars, required=required, errors=field_errors, single_line=single_line
         )
         for message in field_errors.get(key, []):
@@ -464,19 +453,6 @@ def check_rows(
     if checker.errors:
         raise ImportRefused(sorted(checker.errors, key=lambda error: (error.row, error.order)))
     return list(checked.values())
-
-
-def import_file(
-    path: str | Path,
-    *,
-    actor: User,
-    now: dt.datetime | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> list[Proposal]:
-    """Read, check and import a file: everything, or (ImportRefused) nothing."""
-    now = now or timezone.now()
-    items = check_rows(read_sheet(path), actor=actor, now=now)
-    return services.proposals_import(actor=actor, items=items, source=Path(path).name, now=now, progress=progress)
 
 
 # --- The template -------------------------------------------------------------------------------------

@@ -190,6 +190,12 @@ class User(AbstractUser):
         except Delegate.DoesNotExist:
             return None
 
+    @property
+    def mail_address(self) -> str:
+        """Where mail to this person goes: a delegate's contact address if given, else the account's; may be ""."""
+        profile = self.delegate_profile
+        return (profile.contact_email if profile else "") or self.email
+
 
 class Body(models.TextChoices):
     NPC = "npc", _("People's congress (NPC)")
@@ -415,13 +421,17 @@ class Proposal(models.Model):
     def assignment_of(self, user: User) -> Assignment | None:
         return next((a for a in self.assignments_list() if a.delegate.user_id == user.pk), None)
 
-    def cosigned_count(self) -> int:
-        """Co-signers who signed, of the session's body (only deputies count towards a motion)."""
-        return sum(
-            1
+    def cosigned_assignments(self) -> list[Assignment]:
+        """The co-signers who signed and did not decline, in the order they were assigned. Whom a motion may count
+        is settled when they are assigned: a delegate must sit in the session's body."""
+        return [
+            a
             for a in self.assignments_list()
-            if a.role == Assignment.Role.COSIGNER and a.cosigned_at and a.declined_at is None
-        )
+            if a.role == Assignment.Role.COSIGNER and a.cosigned_at is not None and a.declined_at is None
+        ]
+
+    def cosigned_count(self) -> int:
+        return len(self.cosigned_assignments())
 
     def late_submission_allowed(self) -> bool:
         return self.transitions.filter(action="allow_late_submission").exists()
@@ -686,6 +696,22 @@ class OutboxRow(models.Model):
 
     class Meta:
         abstract = True
+        # What every outbox holds and what its sender reads; each outbox lists these among its own, and
+        # %(class)s names them after it (reminder_pending, notice_pending).
+        constraints = [
+            models.CheckConstraint(
+                name="%(class)s_status_valid",
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+            ),
+            models.CheckConstraint(
+                name="%(class)s_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
+            ),
+        ]
+        indexes = [
+            # What the sender claims, and what the recovery of dead workers' claims reads.
+            models.Index(fields=["send_after"], condition=Q(status="pending"), name="%(class)s_pending"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="%(class)s_sending"),
+        ]
 
 
 class Reminder(OutboxRow):
@@ -716,12 +742,9 @@ class Reminder(OutboxRow):
         verbose_name_plural = _("reminders")
         ordering = ["-send_after", "-id"]
         constraints = [
+            *OutboxRow.Meta.constraints,
             models.UniqueConstraint(
                 fields=["proposal", "stage", "due_at", "offset_days", "recipient"], name="reminder_once"
-            ),
-            models.CheckConstraint(
-                name="reminder_status_valid",
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
             ),
             models.CheckConstraint(
                 name="reminder_stage_valid",
@@ -730,14 +753,9 @@ class Reminder(OutboxRow):
             models.CheckConstraint(
                 name="reminder_kind_valid", condition=Q(kind__in=["before", "overdue", "escalation"])
             ),
-            models.CheckConstraint(
-                name="reminder_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
-            ),
         ]
         indexes = [
-            # What the sender claims, and what the recovery of dead workers' claims reads.
-            models.Index(fields=["send_after"], condition=Q(status="pending"), name="reminder_pending"),
-            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_sending"),
+            *OutboxRow.Meta.indexes,
             models.Index(fields=["recipient", "status"], name="reminder_by_recipient"),
         ]
 
@@ -761,18 +779,11 @@ class Notice(OutboxRow):
         verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         constraints = [
+            *OutboxRow.Meta.constraints,
             models.UniqueConstraint(fields=["transition", "recipient"], name="notice_once"),
-            models.CheckConstraint(
-                name="notice_status_valid",
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
-            ),
-            models.CheckConstraint(
-                name="notice_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
-            ),
         ]
         indexes = [
-            models.Index(fields=["send_after"], condition=Q(status="pending"), name="notice_pending"),
-            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="notice_sending"),
+            *OutboxRow.Meta.indexes,
             models.Index(fields=["recipient", "status"], name="notice_by_recipient"),
         ]
 

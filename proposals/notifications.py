@@ -65,11 +65,6 @@ def participants(transition: Transition) -> list[User]:
     return sorted(people.values(), key=lambda user: user.pk)
 
 
-def _address(user: User) -> str:
-    profile = user.delegate_profile
-    return (profile.contact_email if profile else "") or user.email
-
-
 def message_id(notice: Notice) -> str:
     """Stable per notice: a mail sent again can be recognised as the same one."""
     return f"<notice-{notice.pk}@{outbox.mail_domain()}>"
@@ -83,7 +78,7 @@ def build_mail(notice: Notice) -> EmailMultiAlternatives:
         context = {"transition": transition, "proposal": transition.proposal, "recipient": user, "link": link}
         subject = one_line(render_to_string("proposals/mail/transition_subject.txt", context))
         message = EmailMultiAlternatives(
-            subject, render_to_string("proposals/mail/transition.txt", context), to=[_address(user)],
+            subject, render_to_string("proposals/mail/transition.txt", context), to=[user.mail_address],
             headers={"Message-ID": message_id(notice), "X-Tracker-Notices": str(notice.pk)},
         )  # fmt: skip
         message.attach_alternative(render_to_string("proposals/mail/transition.html", context), "text/html")
@@ -105,7 +100,7 @@ def send_claimed(token: uuid.UUID, notices: list[Notice], now: dt.datetime) -> S
         for notice in notices:
             if notice.pk not in lease.hold([notice.pk]):
                 continue
-            if not _address(notice.recipient):  # nowhere to send it: an operator sees it failed, with why
+            if not notice.recipient.mail_address:  # nowhere to send it: an operator sees it failed, with why
                 outbox.finish(Notice, [notice.pk], token, status=Notice.Status.FAILED, claim_token=None,
                               last_error="The recipient has no email address.")  # fmt: skip
                 result.failed.append(notice.pk)

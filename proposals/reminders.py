@@ -35,7 +35,7 @@ from django.utils import timezone, translation
 from proposals import outbox
 from proposals.models import Assignment, Deadline, Organisation, Proposal, Reminder, Session, Stage, User
 from proposals.outbox import SendResult
-from proposals.selectors import current_due_dates, proposals_with_workflow_data
+from proposals.selectors import current_due_dates_before, proposals_with_workflow_data
 from proposals.validators import one_line
 from proposals.workflow import STAGE_STATES, current_stage
 
@@ -208,7 +208,7 @@ PLAN_CHUNK = 500
 
 def due_items(now: dt.datetime) -> list[DueItem]:
     """The current stages whose due date is near or past, with what the planning reads of their proposals."""
-    dates = current_due_dates(_horizon(now))
+    dates = current_due_dates_before(_horizon(now))
     ids = sorted({proposal.pk for proposal, _stage, _due in dates})
     proposals: dict[int, Proposal] = {}
     for start in range(0, len(ids), PLAN_CHUNK):
@@ -217,8 +217,9 @@ def due_items(now: dt.datetime) -> list[DueItem]:
     return [DueItem(proposals[proposal.pk], stage, due_at) for proposal, stage, due_at in dates]
 
 
-def current_due_at(proposal: Proposal, stage: str) -> dt.datetime | None:
-    """The due date of the stage if it is the proposal's current one, else None."""
+def due_at_if_current(proposal: Proposal, stage: str) -> dt.datetime | None:
+    """The proposal's current due date if the stage is the one it is in now, else None: whether a reminder
+    planned for that stage and date still holds."""
     if current_stage(proposal.state) != stage:
         return None
     if stage == Stage.SUBMISSION:
@@ -289,7 +290,7 @@ def cancel_stale(now: dt.datetime) -> int:
     """Cancel pending reminders whose stage has ended or whose due date has moved since they were planned."""
     pending = Reminder.objects.filter(status=Reminder.Status.PENDING).select_related("proposal__session")
     pending = pending.prefetch_related("proposal__deadlines")
-    stale = [r.pk for r in pending if current_due_at(r.proposal, r.stage) != r.due_at]
+    stale = [r.pk for r in pending if due_at_if_current(r.proposal, r.stage) != r.due_at]
     if not stale:
         return 0
     return Reminder.objects.filter(pk__in=stale, status=Reminder.Status.PENDING).update(
@@ -348,11 +349,6 @@ def message_id(reminders: list[Reminder]) -> str:
     return f"<reminders-{digest[:32]}@{outbox.mail_domain()}>"
 
 
-def _address(user: User) -> str:
-    profile = user.delegate_profile
-    return (profile.contact_email if profile else "") or user.email
-
-
 def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> EmailMultiAlternatives:
     """One mail listing every reminder of this recipient, in their language, with HTML and plain text."""
     with translation.override(recipient.language):
@@ -365,7 +361,7 @@ def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> 
         mail = EmailMultiAlternatives(
             subject,
             render_to_string("proposals/mail/reminder.txt", context),
-            to=[_address(recipient)],
+            to=[recipient.mail_address],
             headers={
                 "Message-ID": message_id(reminders),
                 "X-Tracker-Reminders": ",".join(str(r.pk) for r in reminders),
@@ -428,7 +424,7 @@ def _still_wanted(reminder: Reminder, proposal: Proposal | None, directory: Peop
     """Whether the reminder still holds now: its stage is current at the same due date, and its recipient
     still has to act (a lead who endorsed, a co-signer who signed or declined, a secretary who left, is not
     reminded of what they have done or no longer do)."""
-    if proposal is None or current_due_at(proposal, reminder.stage) != reminder.due_at:
+    if proposal is None or due_at_if_current(proposal, reminder.stage) != reminder.due_at:
         return False
     policy = policy_for(proposal.session)
     people = recipients(proposal, reminder.stage, reminder.offset_days, policy, directory)
@@ -466,7 +462,7 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime |
             group = [r for r in group if r.pk not in stale]
             if not group:
                 continue
-            if not _address(group[0].recipient):  # nowhere to send it: an operator sees it failed, with why
+            if not group[0].recipient.mail_address:  # nowhere to send it: an operator sees it failed, with why
                 ids = [r.pk for r in group]
                 outbox.finish(Reminder, ids, token, status=Reminder.Status.FAILED, claim_token=None,
                               last_error="The recipient has no email address.")  # fmt: skip

@@ -43,7 +43,7 @@ from proposals.models import (
     Transition,
     User,
 )
-from proposals.workflow import ActionOption, GuardContext, Role, State, action_options
+from proposals.workflow import ActionOption, GuardContext, Role, State, action_options, main_path_from
 
 
 def organisations_in_scope(user: User) -> QuerySet[Organisation]:
@@ -176,8 +176,8 @@ class Milestone(models.TextChoices):
 
 
 # Reached registration, an answer, a rating: the states a proposal is in once it got that far.
-REGISTERED_OR_LATER = (State.REGISTERED, State.ANSWERED, State.CLOSED)
-ANSWERED_OR_LATER = (State.ANSWERED, State.CLOSED)
+REGISTERED_OR_LATER = main_path_from(State.REGISTERED)
+ANSWERED_OR_LATER = main_path_from(State.ANSWERED)
 SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
 
 
@@ -278,8 +278,9 @@ def text_search(search: str) -> Q:
     return Q(Contains(text, term))
 
 
-def with_current_due(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
-    """Annotate `current_due_at`: the due date of the stage each proposal is in now (None when no stage runs)."""
+def with_current_due_at(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Annotate `current_due_at`, each proposal's current due date: the due date of the stage it is in now (None
+    when no stage runs). For lists and filters; the same dates as current_due_dates_before gives."""
     current = Deadline.objects.filter(proposal=OuterRef("pk"), is_current=True).values("due_at")[:1]
     return proposals.annotate(
         current_due_at=Case(When(state=State.READY, then=F("session__submission_deadline")), default=Subquery(current))
@@ -306,7 +307,7 @@ API_LIST_FIELDS = ("id", "title", "kind", "topic", "state", "revision_number", "
 def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]:
     """The API's proposals: the user's scope, with what the list (or the detail) shows, in a fixed number of
     queries whatever the page size: the list in one, the detail with its assignments and deadlines in three."""
-    proposals = with_lead_delegate(with_current_due(proposals_visible_to(user)))
+    proposals = with_lead_delegate(with_current_due_at(proposals_visible_to(user)))
     if not detail:
         return proposals.select_related("session", "organisation").only(*API_LIST_FIELDS)
     return proposals.select_related("session", "organisation__parent__parent", "author").prefetch_related(
@@ -362,10 +363,11 @@ def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     return Evidence.objects.filter(proposal__in=proposals_visible_to(user))
 
 
-def current_due_dates(
+def current_due_dates_before(
     before: datetime, proposals: QuerySet[Proposal] | None = None
 ) -> list[tuple[Proposal, str, datetime]]:
-    """The due dates of the stages proposals are in now, earliest first, as (proposal, stage, due date).
+    """The current due dates (each due date of the stage a proposal is in now) earlier than `before`, earliest
+    first, as (proposal, stage, due date).
 
     Current Deadline rows (read through their partial index, so the cost follows the open stages, not the
     history), and the session's submission deadline for proposals ready to be tabled. `proposals` narrows them
@@ -381,11 +383,14 @@ def current_due_dates(
     return sorted(items, key=lambda item: (item[2], item[0].pk))
 
 
-def current_deadlines(proposals: QuerySet[Proposal]) -> list[tuple[Proposal, str, datetime, Deadline | None]]:
-    """Every stage running now among these proposals, with its due date, earliest first, as (proposal, stage,
-    due date, Deadline row). The row is None for submission, which is due at the session's deadline.
+def current_due_dates_with_rule_data(
+    proposals: QuerySet[Proposal],
+) -> list[tuple[Proposal, str, datetime, Deadline | None]]:
+    """Every current due date of these proposals, earliest first, as (proposal, stage, due date, Deadline row):
+    for the calendar feed, which applies the reminder rules to each. The row is None for submission, which is
+    due at the session's deadline.
 
-    Unlike current_due_dates it has no horizon, and it loads what the reminder rules read of each proposal
+    Unlike current_due_dates_before it has no horizon, and it loads what the reminder rules read of each proposal
     (session, organisations, assignments), in a fixed number of queries.
     """
     deadlines = Deadline.objects.filter(is_current=True, proposal__in=proposals.values("pk")).select_related(
@@ -402,7 +407,7 @@ def proposals_for_export(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
     """What a spreadsheet of these proposals shows (current due date, organisation, session, lead delegate),
     in a fixed number of queries for each chunk of rows."""
     if "current_due_at" not in proposals.query.annotations:
-        proposals = with_current_due(proposals)
+        proposals = with_current_due_at(proposals)
     return proposals.select_related("organisation", "session").prefetch_related("assignments__delegate__user")
 
 

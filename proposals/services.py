@@ -39,7 +39,7 @@ from proposals.models import (
     state_change_allowed,
 )
 from proposals.selectors import guard_context, organisations_in_scope, proposal_roles
-from proposals.validators import validate_single_line
+from proposals.validators import clean_text
 from proposals.workflow import (
     DEADLINE_MOVE_ACTION,
     EDITABLE_STATES,
@@ -53,6 +53,7 @@ from proposals.workflow import (
     TransitionRefused,
     current_stage,
     get_action,
+    reached,
     refusal,
 )
 
@@ -91,38 +92,12 @@ EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 # --- Input checks -------------------------------------------------------------------------------------
 
 
-def _clean_text(
-    field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]], single_line: bool = False
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(_("Enter text."))
-        return ""
-    if "\x00" in value:
-        errors.setdefault(field, []).append(_("The text contains a NUL character, which is not allowed."))
-        return ""
-    value = value.replace("\r\n", "\n").strip()
-    if single_line and value:
-        try:
-            validate_single_line(value)
-        except ValidationError as error:
-            errors.setdefault(field, []).extend(error.messages)
-    if required and not value:
-        errors.setdefault(field, []).append(_("This field is required."))
-    if len(value) > max_chars:
-        errors.setdefault(field, []).append(
-            _("At most %(max)d characters, not %(count)d.") % {"max": max_chars, "count": len(value)}
-        )
-    return value
-
-
 def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
     cleaned = {}
     for field in Revision.TEXT_FIELDS:
         if field in changes:
             limit = settings.PROPOSAL_TITLE_MAX_CHARS if field == "title" else settings.PROPOSAL_TEXT_MAX_CHARS
-            cleaned[field] = _clean_text(
+            cleaned[field] = clean_text(
                 field, changes[field], max_chars=limit, required=field == "title", errors=errors,
                 single_line=field == "title",
             )  # fmt: skip
@@ -386,7 +361,7 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
     errors: dict[str, list[str]] = {}
     if stage not in PROPOSAL_STAGES:
         errors["stage"] = [_("Choose a valid stage.")]
-    reason = _clean_text("reason", reason, max_chars=300, required=False, errors=errors, single_line=True)
+    reason = clean_text("reason", reason, max_chars=300, required=False, errors=errors, single_line=True)
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         errors["due_at"] = [_("Enter a date and time with a time zone.")]
     with transaction.atomic():
@@ -425,7 +400,7 @@ def evidence_add(
 ) -> Evidence:
     """Attach research evidence after checking its size and that its content matches its type."""
     errors: dict[str, list[str]] = {}
-    description = _clean_text("description", description, max_chars=200, required=False, errors=errors,
+    description = clean_text("description", description, max_chars=200, required=False, errors=errors,
                               single_line=True)  # fmt: skip
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
@@ -503,13 +478,13 @@ def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dic
             errors.setdefault(name, []).append(_("This field is required."))
     cleaned: dict[str, Any] = {}
     if "reference_number" in action.inputs:
-        cleaned["reference_number"] = _clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
+        cleaned["reference_number"] = clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
                                                   required=True, errors=errors, single_line=True)  # fmt: skip
         cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
     if "answer" in action.inputs:
-        cleaned["handling_units"] = _clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
+        cleaned["handling_units"] = clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
                                                 required=True, errors=errors, single_line=True)  # fmt: skip
-        cleaned["answer"] = _clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
+        cleaned["answer"] = clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
                                         required=True, errors=errors)  # fmt: skip
         cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)
     if "rating" in action.inputs:
@@ -628,7 +603,7 @@ def transition_apply(
     spec = get_action(action)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    note = _clean_text("note", note, max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=spec.note_required,
+    note = clean_text("note", note, max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=spec.note_required,
                        errors=errors)  # fmt: skip
     _raise_if(errors)
     cleaned = _clean_inputs(spec, inputs or {}, timezone.localdate(now))
@@ -666,6 +641,17 @@ def transition_apply(
     return transition
 
 
+def comment_add(*, proposal_id: int, actor: User, body: str, expected_version: int | None = None) -> Comment:
+    """Comment on the proposal's current revision: the workflow's "comment" action, checked, logged and notified
+    as any other. Returns the comment written."""
+    with transaction.atomic():
+        transition_apply(
+            proposal_id=proposal_id, actor=actor, action="comment", note=body, expected_version=expected_version
+        )
+        # The proposal stays locked until this commits, so its newest comment is the one just written.
+        return Comment.objects.select_related("author", "revision").filter(proposal_id=proposal_id).latest("pk")
+
+
 # --- Imports ------------------------------------------------------------------------------------------
 
 
@@ -695,8 +681,7 @@ class ImportedProposal:
 
 
 # From "ready" on, the lead delegate endorsed the text that was tabled (the finalise guard asks for it).
-_ENDORSED_STATES = frozenset({State.READY, State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.ANSWERED,
-                              State.CLOSED})  # fmt: skip
+_ENDORSED_STATES = frozenset(state for state in State if reached(state, State.READY))
 
 
 def proposals_import(
@@ -774,19 +759,28 @@ def proposals_import(
 # --- People -------------------------------------------------------------------------------------------
 
 
-def user_update_preferences(*, user: User, reminder_mode: str, digest_hour: int, language: str) -> User:
-    """Reminders at once or in one daily digest at the user's hour, in their language."""
+def user_update_preferences(
+    *, user: User, reminder_mode: str | None = None, digest_hour: int | None = None, language: str | None = None
+) -> User:
+    """Reminders at once or in one daily digest at the user's hour, in their language. Each preference changes
+    only when given."""
+    changes = {
+        name: value
+        for name, value in {"reminder_mode": reminder_mode, "digest_hour": digest_hour, "language": language}.items()
+        if value is not None
+    }
     errors: dict[str, list[str]] = {}
-    if reminder_mode not in User.ReminderMode.values:
+    if "reminder_mode" in changes and reminder_mode not in User.ReminderMode.values:
         errors["reminder_mode"] = [_("Choose immediate mails or a daily digest.")]
-    if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
+    if "digest_hour" in changes and (not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23):
         errors["digest_hour"] = [_("Choose an hour from 0 to 23.")]
-    if language not in dict(settings.LANGUAGES):
+    if "language" in changes and language not in dict(settings.LANGUAGES):
         errors["language"] = [_("Choose a language.")]
     _raise_if(errors)
     with transaction.atomic():
-        user.reminder_mode, user.digest_hour, user.language = reminder_mode, digest_hour, language
-        user.save(update_fields=["reminder_mode", "digest_hour", "language"])
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
         reminders.reschedule_for(user, timezone.now())
     return user
 

@@ -14,7 +14,7 @@ from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
 from proposals.models import Comment, Organisation, Proposal, Session, Stage, User
-from proposals.selectors import ANSWERED_OR_LATER, REGISTERED_OR_LATER, SATISFIED_RATINGS, current_due_dates
+from proposals.selectors import ANSWERED_OR_LATER, REGISTERED_OR_LATER, SATISFIED_RATINGS, current_due_dates_before
 from proposals.workflow import State
 
 BOARD_CARDS_PER_STATE = 8
@@ -135,7 +135,7 @@ def upcoming_deadlines(
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    dates = current_due_dates(now + dt.timedelta(days=DEADLINE_HORIZON_DAYS), proposals)[:limit]
+    dates = current_due_dates_before(now + dt.timedelta(days=DEADLINE_HORIZON_DAYS), proposals)[:limit]
     return [
         DueItem(
             proposal=proposal, stage=stage, stage_label=str(Stage(stage).label), due_at=due_at,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # --- Moments ------------------------------------------------------------------------------------------
@@ -80,6 +82,34 @@ class SingleLineValidator(RegexValidator):
 
 
 validate_single_line = SingleLineValidator()
+
+
+def clean_text(
+    field: str, value: Any, *, max_chars: int, required: bool, errors: dict[str, list[str]], single_line: bool = False
+) -> str:
+    """The text a person typed, trimmed and with Windows line breaks made plain; what is wrong with it is added
+    to errors under the field's name (the caller gathers every field's errors before refusing)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(field, []).append(gettext("Enter text."))
+        return ""
+    if "\x00" in value:
+        errors.setdefault(field, []).append(gettext("The text contains a NUL character, which is not allowed."))
+        return ""
+    value = value.replace("\r\n", "\n").strip()
+    if single_line and value:
+        try:
+            validate_single_line(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
+    if required and not value:
+        errors.setdefault(field, []).append(gettext("This field is required."))
+    if len(value) > max_chars:
+        errors.setdefault(field, []).append(
+            gettext("At most %(max)d characters, not %(count)d.") % {"max": max_chars, "count": len(value)}
+        )
+    return value
 
 
 def one_line(text: str) -> str:

@@ -38,8 +38,29 @@ class State(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# The main path: the states a proposal passes from draft to closed, in order. not_registered branches off after
+# submitted, withdrawn before it; the action leading along each step is the table's (main_path_action).
+MAIN_PATH: tuple[State, ...] = (State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY, State.SUBMITTED,
+                                State.REGISTERED, State.ANSWERED, State.CLOSED)  # fmt: skip
+
+
+def reached(state: str, milestone: str) -> bool:
+    """Whether a proposal in `state` got as far as `milestone` on the main path: one not registered was
+    submitted; one withdrawn counts as a draft."""
+    if state == State.WITHDRAWN:
+        return milestone == State.DRAFT
+    if state == State.NOT_REGISTERED:
+        state = State.SUBMITTED
+    return MAIN_PATH.index(milestone) <= MAIN_PATH.index(state)
+
+
+def main_path_from(milestone: State) -> tuple[State, ...]:
+    """The states of the main path from `milestone` on."""
+    return MAIN_PATH[MAIN_PATH.index(milestone) :]
+
+
 # The text may change only while it is being written, researched and discussed; from "ready" on it is frozen.
-EDITABLE_STATES = frozenset({State.DRAFT, State.RESEARCH, State.CONSULTATION})
+EDITABLE_STATES = frozenset(MAIN_PATH[: MAIN_PATH.index(State.READY)])
 TERMINAL_STATES = frozenset({State.NOT_REGISTERED, State.CLOSED, State.WITHDRAWN})
 
 
@@ -177,7 +198,7 @@ def _not_yet_cosigned(proposal: Proposal, ctx: GuardContext) -> str | None:
     return str(_("You have already co-signed this proposal."))
 
 
-def _late_submission_needed(proposal: Proposal, ctx: GuardContext) -> str | None:
+def _late_submission_not_yet_allowed(proposal: Proposal, ctx: GuardContext) -> str | None:
     if proposal.late_submission_allowed():
         return str(_("A late submission has already been allowed."))
     return None
@@ -193,7 +214,7 @@ SUBMISSION_DEADLINE = Guard("submission_deadline_passed", _before_submission_dea
 NOT_YET_ENDORSED = Guard("already_endorsed", _not_yet_endorsed)
 ASSIGNMENT_ACTIVE = Guard("assignment_declined", _actor_assignment_active)
 NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned)
-LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_needed)
+LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_not_yet_allowed)
 
 
 # --- Actions ------------------------------------------------------------------------------------------
@@ -217,7 +238,7 @@ class Action:
         return self.target or state
 
 
-PRE_SUBMISSION = frozenset({State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY})
+PRE_SUBMISSION = frozenset(MAIN_PATH[: MAIN_PATH.index(State.SUBMITTED)])
 STEERING = frozenset({Role.SECRETARY, Role.COORDINATOR, Role.ADMIN})
 DELEGATES = frozenset({Role.LEAD_DELEGATE, Role.COSIGNER})
 LEAD = frozenset({Role.LEAD_DELEGATE, Role.COORDINATOR, Role.ADMIN})
@@ -255,6 +276,14 @@ ACTIONS: tuple[Action, ...] = (
 )  # fmt: skip
 
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
+
+
+def main_path_action(state: State) -> Action:
+    """The action that moves a proposal along the main path into `state`, from the state before it."""
+    before = MAIN_PATH[MAIN_PATH.index(state) - 1]
+    (action,) = (a for a in ACTIONS if a.target == state and before in a.sources)
+    return action
+
 
 # Rows of the transition log that no action of the table writes, and nobody can fire: a past proposal brought
 # in from a spreadsheet (proposals.imports) enters the log once, in the state it had reached; a moved due date

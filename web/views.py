@@ -77,9 +77,7 @@ def set_language(request):
     _remember_language(response, language)
     user = request.user
     if user.is_authenticated and user.language != language:
-        services.user_update_preferences(
-            user=user, reminder_mode=user.reminder_mode, digest_hour=user.digest_hour, language=language
-        )
+        services.user_update_preferences(user=user, language=language)
     return response
 
 

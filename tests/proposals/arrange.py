@@ -8,23 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from proposals import services
 from proposals.models import Proposal
-from proposals.workflow import State
+from proposals.workflow import MAIN_PATH, State, main_path_action
 from tests.conftest import World
 
 _reference_numbers = itertools.count(1)
 
-# The road from draft to every state: the action that leads on, and who fires it.
-_ROAD: dict[str, tuple[str, str]] = {
-    State.RESEARCH: ("start_research", "secretary"),
-    State.CONSULTATION: ("start_consultation", "secretary"),
-    State.READY: ("finalise", "secretary"),
-    State.SUBMITTED: ("submit", "lead"),
-    State.REGISTERED: ("register", "lead"),
-    State.ANSWERED: ("record_answer", "lead"),
-    State.CLOSED: ("rate", "lead"),
-}
-_ORDER = [State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY, State.SUBMITTED, State.REGISTERED,
-          State.ANSWERED, State.CLOSED]  # fmt: skip
+# Who fires each action of the main path (proposals.workflow.MAIN_PATH) here.
+_ACTOR = {"start_research": "secretary", "start_consultation": "secretary", "finalise": "secretary",
+          "submit": "lead", "register": "lead", "record_answer": "lead", "rate": "lead"}  # fmt: skip
 
 
 def inputs_for(action: str) -> dict:
@@ -75,13 +66,13 @@ def bring_to(world: World, state: str, *, kind: str = Proposal.Kind.SUGGESTION) 
         proposal = bring_to(world, State.SUBMITTED, kind=kind)
         fire(world, proposal, "not_register", "lead")
         return Proposal.objects.get(pk=proposal.pk)
-    for step in _ORDER[1 : _ORDER.index(state) + 1]:
+    for step in MAIN_PATH[1 : MAIN_PATH.index(state) + 1]:
         if step == State.READY:
             fire(world, proposal, "endorse", "lead")
             for cosigner in world.cosigners:
                 fire(world, proposal, "co_sign", cosigner)
-        action, actor = _ROAD[step]
-        fire(world, proposal, action, actor)
+        action = main_path_action(step).name
+        fire(world, proposal, action, _ACTOR[action])
         if step == State.RESEARCH:
             # What research produces: a summary and evidence, so consultation may start.
             services.proposal_update_text(proposal_id=proposal.pk, actor=world.secretary,

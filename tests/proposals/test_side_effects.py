@@ -130,3 +130,15 @@ def test_a_broker_that_is_down_does_not_fail_the_users_request(
     notifications.send_due()
     assert len(mail.outbox) == Notice.objects.count() == 4
     assert set(Notice.objects.values_list("status", flat=True)) == {Notice.Status.SENT}
+
+
+def test_commenting_returns_the_comment_written_and_logs_it_as_an_action(world):
+    proposal = world.draft()
+    assign_all(world, proposal)
+    fire(world, proposal, "comment", world.cosigners[0], note="第一条意见")
+
+    comment = services.comment_add(proposal_id=proposal.pk, actor=world.lead, body="第二条意见")
+
+    assert (comment.author, comment.body, comment.revision.number) == (world.lead, "第二条意见", 1)
+    assert comment == proposal.comments.latest("pk")
+    assert Transition.objects.filter(proposal=proposal, action="comment").count() == 2

@@ -11,7 +11,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from proposals import reminders
+from proposals import reminders, services
 from proposals.models import Reminder, Stage, User
 from tests.reminders.conftest import SHANGHAI, day_at, in_days, set_due
 from web.views import PREFERENCES_LINK_MAX_AGE
@@ -162,3 +162,12 @@ def test_the_proposal_link_answers_404_to_someone_who_may_not_see_it(client, wor
         assert client.get(f"/p/{proposal.pk}/").status_code == 404, user
     client.force_login(world.admin)
     assert client.get("/p/999999/").status_code == 404
+
+
+def test_the_preferences_service_changes_only_what_it_is_given(world):
+    user = world.lead
+    before = (user.reminder_mode, user.digest_hour)
+    services.user_update_preferences(user=user, language="en")
+
+    user.refresh_from_db()
+    assert (user.reminder_mode, user.digest_hour, user.language) == (*before, "en")

@@ -37,12 +37,10 @@ from django.utils import timezone, translation
 from proposals import demo_data as data
 from proposals import services
 from proposals.models import Delegate, Organisation, Proposal, Session, User
-from proposals.workflow import State
+from proposals.workflow import State, reached
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NUMERALS = "一二三四五六七八九十"
-# The stages a proposal passes on its way, in order (not_registered and withdrawn branch off).
-PATH = ("draft", "research", "consultation", "ready", "submitted", "registered", "answered", "closed")
 REFERENCE_PREFIX = {"motion": "议案", "suggestion": "建议", "cppcc_proposal": "提案"}
 REFERENCE_START = {"motion": 3, "suggestion": 100, "cppcc_proposal": 40}
 
@@ -333,7 +331,7 @@ class DemoSeeder:
         final = spec.withdraw_from or ("submitted" if spec.state == State.NOT_REGISTERED else spec.state)
 
         def reaches(stage: str) -> bool:
-            return PATH.index(stage) <= PATH.index(final)
+            return reached(final, stage)
 
         created: dict[str, int] = {}
         steps: list[Step] = []
@@ -577,10 +575,12 @@ class Command(BaseCommand):
         counts = Counter(Proposal.objects.values_list("state", flat=True))
         write("")
         write(f"提案 / Proposals: {sum(counts.values())}")
-        with translation.override("en"):
-            for state in State:
-                label = f"{data.STATE_LABELS_ZH[state.value]} / {state.label}"
-                write(f"  {pad(label, 32)}{counts.get(state.value, 0):>3}")
+        for state in State:
+            with translation.override("zh-hans"):
+                chinese = str(state.label)
+            with translation.override("en"):
+                label = f"{chinese} / {state.label}"
+            write(f"  {pad(label, 32)}{counts.get(state.value, 0):>3}")
         write("")
         write(f"演示账号 / Demo logins (密码 / password: {password})")
         for login in data.LOGINS:
