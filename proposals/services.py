@@ -429,50 +429,63 @@ def evidence_add(
                               single_line=True)  # fmt: skip
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
-    if upload.size is None or upload.size == 0:
-        errors["file"] = [_("The file is empty.")]
-    elif upload.size > settings.EVIDENCE_MAX_BYTES:
-        errors["file"] = [
-            _("The file is %(size)s MB; at most %(max)s MB are allowed.")
-            % {"size": round(upload.size / 1048576, 1), "max": round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)}
-        ]
-    elif extension not in EVIDENCE_TYPES:
-        errors["file"] = [
-            _("Files of type “%(ext)s” are not accepted. Accepted: %(accepted)s.")
-            % {"ext": extension or name, "accepted": ", ".join(EVIDENCE_TYPES)}
-        ]
-    else:
-        content_type, signatures = EVIDENCE_TYPES[extension]
-        head = upload.read(16)
-        upload.seek(0)
-        if signatures and not any(head.startswith(signature) for signature in signatures):
-            errors["file"] = [_("The file's content does not match its type “%(ext)s”.") % {"ext": extension}]
+    problem = _evidence_file_problem(upload, name, extension)
+    if problem:
+        errors["file"] = [problem]
     _raise_if(errors)
+    evidence = Evidence(
+        original_name=name[:255], content_type=EVIDENCE_TYPES[extension][0], size=upload.size,
+        sha256=_sha256(upload), description=description, uploaded_by=actor, uploaded_at=now or timezone.now(),
+    )  # fmt: skip
+    _evidence_store(evidence, proposal_id=proposal_id, upload=upload, name=name)
+    return evidence
 
+
+def _evidence_file_problem(upload: UploadedFile, name: str, extension: str) -> str | None:
+    """Why the file cannot be evidence (empty, too large, of a type not taken, not what its type says), if it
+    cannot."""
+    if upload.size is None or upload.size == 0:
+        return _("The file is empty.")
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        return _("The file is %(size)s MB; at most %(max)s MB are allowed.") % {
+            "size": round(upload.size / 1048576, 1), "max": round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)
+        }  # fmt: skip
+    if extension not in EVIDENCE_TYPES:
+        return _("Files of type “%(ext)s” are not accepted. Accepted: %(accepted)s.") % {
+            "ext": extension or name, "accepted": ", ".join(EVIDENCE_TYPES)
+        }  # fmt: skip
+    signatures = EVIDENCE_TYPES[extension][1]
+    head = upload.read(16)
+    upload.seek(0)
+    if signatures and not any(head.startswith(signature) for signature in signatures):
+        return _("The file's content does not match its type “%(ext)s”.") % {"ext": extension}
+    return None
+
+
+def _sha256(upload: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    now = now or timezone.now()
-    evidence = None
+    return digest.hexdigest()
+
+
+def _evidence_store(evidence: Evidence, *, proposal_id: int, upload: UploadedFile, name: str) -> None:
+    """Save the file and its row on the locked proposal, if its steering may still add evidence."""
     try:
         with transaction.atomic():
             proposal = _lock(proposal_id)
-            _require_roles(proposal, actor, STEERING)
+            _require_roles(proposal, evidence.uploaded_by, STEERING)
             if proposal.state not in PRE_SUBMISSION:
                 raise TransitionRefused("evidence_closed", _("Evidence can no longer be added after submission."))
-            evidence = Evidence(
-                proposal=proposal, original_name=name[:255], content_type=content_type, size=upload.size,
-                sha256=digest.hexdigest(), description=description, uploaded_by=actor, uploaded_at=now,
-            )  # fmt: skip
+            evidence.proposal = proposal
             evidence.file.save(name, upload, save=True)
-            _touch(proposal, now)
+            _touch(proposal, evidence.uploaded_at)
     except Exception:
         # The file reaches the disk before the row commits: a rolled-back upload must not leave it behind.
-        if evidence is not None and evidence.file.name:
+        if evidence.file.name:
             evidence.file.delete(save=False)
         raise
-    return evidence
 
 
 # --- Workflow -----------------------------------------------------------------------------------------
