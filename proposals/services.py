@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -738,50 +738,59 @@ def proposals_import(
     with transaction.atomic(), state_change_allowed():
         for start in range(0, len(items), batch_size):
             batch = items[start : start + batch_size]
-            proposals = Proposal.objects.bulk_create(
-                [
-                    Proposal(
-                        organisation=item.organisation, session=item.session, kind=item.kind, topic=item.topic,
-                        author=actor, state=item.state, title=item.title, background=item.background,
-                        research_findings=item.research_findings, recommendations=item.recommendations,
-                        reference_number=item.reference_number, submitted_on=item.submitted_on,
-                        handling_units=item.handling_units, answer=item.answer, answered_on=item.answered_on,
-                        rating=item.rating, created_at=item.created_at, updated_at=item.updated_at,
-                    )
-                    for item in batch
-                ]
-            )  # fmt: skip
-            pairs = list(zip(batch, proposals, strict=True))
-            Revision.objects.bulk_create(
-                Revision(proposal=proposal, number=1, author=actor, created_at=now,
-                         **{field: getattr(item, field) for field in Revision.TEXT_FIELDS})
-                for item, proposal in pairs
-            )  # fmt: skip
-            Assignment.objects.bulk_create(
-                Assignment(proposal=proposal, delegate=item.lead, role=Assignment.Role.LEAD, assigned_by=actor,
-                           assigned_at=now, endorsed_revision=1 if item.state in _ENDORSED_STATES else None)
-                for item, proposal in pairs
-                if item.lead is not None
-            )  # fmt: skip
-            Deadline.objects.bulk_create(
-                Deadline(proposal=proposal, stage=stage, due_at=item.session.submission_deadline - lead_time,
-                         set_by=actor, is_current=current_stage(item.state) == stage)
-                for item, proposal in pairs
-                if item.state in PRE_SUBMISSION and item.session.submission_deadline > now
-                for stage, lead_time in ((Deadline.Stage.RESEARCH, RESEARCH_LEAD_TIME),
-                                         (Deadline.Stage.CONSULTATION, CONSULTATION_LEAD_TIME))
-            )  # fmt: skip
-            # Appended like every log row; bulk_create never updates, so the log stays append-only.
-            Transition.objects.bulk_create(
-                Transition(proposal=proposal, action=IMPORT_ACTION, from_state=State.DRAFT, to_state=item.state,
-                           actor=actor, revision_number=1, created_at=now,
-                           note=_("Imported from %(file)s, row %(row)d.") % {"file": source, "row": item.row})
-                for item, proposal in pairs
-            )  # fmt: skip
-            created.extend(proposals)
+            created.extend(_import_batch(batch, actor=actor, source=source, now=now))
             if progress is not None:
                 progress(len(batch))
     return created
+
+
+def _import_batch(batch: Sequence[ImportedProposal], *, actor: User, source: str, now: dt.datetime) -> list[Proposal]:
+    """The batch's proposals, then for each its first revision, lead, due dates and log row: one insert each."""
+    proposals = Proposal.objects.bulk_create([_imported_proposal(item, actor) for item in batch])
+    pairs = list(zip(batch, proposals, strict=True))
+    Revision.objects.bulk_create(
+        Revision(proposal=proposal, number=1, author=actor, created_at=now,
+                 **{field: getattr(item, field) for field in Revision.TEXT_FIELDS})
+        for item, proposal in pairs
+    )  # fmt: skip
+    Assignment.objects.bulk_create(
+        Assignment(proposal=proposal, delegate=item.lead, role=Assignment.Role.LEAD, assigned_by=actor,
+                   assigned_at=now, endorsed_revision=1 if item.state in _ENDORSED_STATES else None)
+        for item, proposal in pairs
+        if item.lead is not None
+    )  # fmt: skip
+    Deadline.objects.bulk_create(_imported_due_dates(pairs, actor=actor, now=now))
+    # Appended like every log row; bulk_create never updates, so the log stays append-only.
+    Transition.objects.bulk_create(
+        Transition(proposal=proposal, action=IMPORT_ACTION, from_state=State.DRAFT, to_state=item.state,
+                   actor=actor, revision_number=1, created_at=now,
+                   note=_("Imported from %(file)s, row %(row)d.") % {"file": source, "row": item.row})
+        for item, proposal in pairs
+    )  # fmt: skip
+    return proposals
+
+
+def _imported_proposal(item: ImportedProposal, actor: User) -> Proposal:
+    return Proposal(
+        organisation=item.organisation, session=item.session, kind=item.kind, topic=item.topic, author=actor,
+        state=item.state, title=item.title, background=item.background, research_findings=item.research_findings,
+        recommendations=item.recommendations, reference_number=item.reference_number,
+        submitted_on=item.submitted_on, handling_units=item.handling_units, answer=item.answer,
+        answered_on=item.answered_on, rating=item.rating, created_at=item.created_at, updated_at=item.updated_at,
+    )  # fmt: skip
+
+
+def _imported_due_dates(
+    pairs: list[tuple[ImportedProposal, Proposal]], *, actor: User, now: dt.datetime
+) -> Iterator[Deadline]:
+    """A new draft's due dates, for the proposals still being prepared for a session whose deadline is ahead."""
+    for item, proposal in pairs:
+        if item.state not in PRE_SUBMISSION or item.session.submission_deadline <= now:
+            continue
+        for stage, lead_time in ((Deadline.Stage.RESEARCH, RESEARCH_LEAD_TIME),
+                                 (Deadline.Stage.CONSULTATION, CONSULTATION_LEAD_TIME)):  # fmt: skip
+            yield Deadline(proposal=proposal, stage=stage, due_at=item.session.submission_deadline - lead_time,
+                           set_by=actor, is_current=current_stage(item.state) == stage)  # fmt: skip
 
 
 # --- People -------------------------------------------------------------------------------------------
