@@ -206,35 +206,13 @@ def proposal_create(
 ) -> Proposal:
     """Draft a new proposal for an organisation the author steers, with its first revision and deadlines."""
     errors: dict[str, list[str]] = {}
-    if not organisations_in_scope(author).filter(pk=organisation.pk).exists():
-        errors["organisation"] = [
-            _("You cannot draft proposals for “%(organisation)s”.") % {"organisation": organisation.name}
-        ]
-    if kind not in Proposal.Kind.values:
-        errors["kind"] = [_("Choose a valid kind.")]
-    elif kind not in Proposal.KINDS_BY_BODY[session.body]:
-        errors["kind"] = [
-            _("A %(kind)s cannot go to a session of the %(body)s.")
-            % {"kind": Proposal.Kind(kind).label, "body": session.get_body_display()}
-        ]
-    if topic not in Proposal.Topic.values:
-        errors["topic"] = [_("Choose a valid topic.")]
+    _check_new_proposal(author, organisation, session, kind, topic, errors)
     text = _clean_proposal_text(
         {"title": title, "background": background, "research_findings": research_findings,
          "recommendations": recommendations},
         errors,
     )  # fmt: skip
-    research_due = _check_due("research_due", research_due, session, errors)
-    consultation_due = _check_due("consultation_due", consultation_due, session, errors)
-    for field, due in (("research_due", research_due), ("consultation_due", consultation_due)):
-        if due is not None and field not in errors:  # as deadline_set allows a secretary: no override here
-            _check_nudge(field, due, session, errors)
-    if research_due is None:
-        research_due = session.submission_deadline - RESEARCH_LEAD_TIME
-    if consultation_due is None:
-        consultation_due = session.submission_deadline - CONSULTATION_LEAD_TIME
-    if "research_due" not in errors and "consultation_due" not in errors and research_due > consultation_due:
-        errors["consultation_due"] = [_("Consultation cannot be due before research is.")]
+    research_due, consultation_due = _clean_first_dues(research_due, consultation_due, session, errors)
     _raise_if(errors)
 
     now = now or timezone.now()
@@ -252,6 +230,46 @@ def proposal_create(
         )
         reminders.follow_state(proposal, now)
     return proposal
+
+
+def _check_new_proposal(
+    author: User, organisation: Organisation, session: Session, kind: str, topic: str, errors: dict[str, list[str]]
+) -> None:
+    """Whether the author may draft for the organisation, and the kind and topic are ones the session takes."""
+    if not organisations_in_scope(author).filter(pk=organisation.pk).exists():
+        errors["organisation"] = [
+            _("You cannot draft proposals for “%(organisation)s”.") % {"organisation": organisation.name}
+        ]
+    if kind not in Proposal.Kind.values:
+        errors["kind"] = [_("Choose a valid kind.")]
+    elif kind not in Proposal.KINDS_BY_BODY[session.body]:
+        errors["kind"] = [
+            _("A %(kind)s cannot go to a session of the %(body)s.")
+            % {"kind": Proposal.Kind(kind).label, "body": session.get_body_display()}
+        ]
+    if topic not in Proposal.Topic.values:
+        errors["topic"] = [_("Choose a valid topic.")]
+
+
+def _clean_first_dues(
+    research_due: dt.datetime | None,
+    consultation_due: dt.datetime | None,
+    session: Session,
+    errors: dict[str, list[str]],
+) -> tuple[dt.datetime, dt.datetime]:
+    """A new draft's due dates: those given, checked, else the session's lead times before its deadline."""
+    research_due = _check_due("research_due", research_due, session, errors)
+    consultation_due = _check_due("consultation_due", consultation_due, session, errors)
+    for field, due in (("research_due", research_due), ("consultation_due", consultation_due)):
+        if due is not None and field not in errors:  # as deadline_set allows a secretary: no override here
+            _check_nudge(field, due, session, errors)
+    if research_due is None:
+        research_due = session.submission_deadline - RESEARCH_LEAD_TIME
+    if consultation_due is None:
+        consultation_due = session.submission_deadline - CONSULTATION_LEAD_TIME
+    if "research_due" not in errors and "consultation_due" not in errors and research_due > consultation_due:
+        errors["consultation_due"] = [_("Consultation cannot be due before research is.")]
+    return research_due, consultation_due
 
 
 def proposal_update_text(
