@@ -438,42 +438,67 @@ def send_claimed(token: uuid.UUID, reminders: list[Reminder], now: dt.datetime |
     `now` is the moment of the sweep: the mails count days from it, and retries wait from it.
     """
     now = now or timezone.now()
-    result = SendResult()
     by_recipient: dict[int, list[Reminder]] = defaultdict(list)
     for reminder in reminders:
         by_recipient[reminder.recipient_id].append(reminder)
     lease = outbox.Lease(Reminder, [r.pk for r in reminders], token)
-    read_at = -math.inf
     with outbox.Mailer() as mailer:
-        for group in by_recipient.values():
+        sweep = _Sweep(token=token, now=now, claimed=reminders, lease=lease, mailer=mailer)
+        for claimed in by_recipient.values():
             waiting = set(lease.unsent)
-            held = lease.hold(r.pk for r in group)
-            group = [r for r in group if r.pk in held]
-            if group and time.monotonic() - read_at >= FRESH_SECONDS:
-                # The unsent rows' proposals as they are now: a stage may have ended since the claim.
-                proposals, directory = _fresh_proposals([r for r in reminders if r.pk in waiting]), People()
-                read_at = time.monotonic()
-            if not group:
-                continue
-            stale = [r.pk for r in group if not _still_wanted(r, proposals.get(r.proposal_id), directory)]
-            if stale:  # the stage ended, the date moved or the recipient acted since planning: never send it
-                outbox.finish(Reminder, stale, token, status=Reminder.Status.CANCELLED, claim_token=None)
-                result.cancelled += stale
-            group = [r for r in group if r.pk not in stale]
-            if not group:
-                continue
-            if not group[0].recipient.mail_address:  # nowhere to send it: an operator sees it failed, with why
-                ids = [r.pk for r in group]
-                outbox.finish(Reminder, ids, token, status=Reminder.Status.FAILED, claim_token=None,
-                              last_error="The recipient has no email address.")  # fmt: skip
-                result.failed += ids
-                continue
-            for reminder in group:  # the mail shows the proposal as it is now (its latest revision, say)
-                reminder.proposal = proposals[reminder.proposal_id]
-            mail = build_mail(group[0].recipient, group, now)
-            if not outbox.deliver(mailer, mail, Reminder, group, token, result, now, lease):
+            held = lease.hold(r.pk for r in claimed)
+            group = [r for r in claimed if r.pk in held]
+            if group and not sweep.send_group(group, waiting):
                 break
-    return result
+    return sweep.result
+
+
+@dataclass
+class _Sweep:
+    """One call of send_claimed: what every recipient's mail needs, and the last fresh read of the unsent rows."""
+
+    token: uuid.UUID
+    now: dt.datetime
+    claimed: list[Reminder]
+    lease: outbox.Lease
+    mailer: outbox.Mailer
+    result: SendResult = field(default_factory=SendResult)
+    proposals: dict[int, Proposal] = field(default_factory=dict)
+    directory: People = field(default_factory=People)
+    read_at: float = -math.inf
+
+    def send_group(self, group: list[Reminder], waiting: set[int]) -> bool:
+        """One recipient's held reminders: cancel those no longer wanted, then mail the rest. False when the
+        server cannot be reached and the sweep stops."""
+        self.read_if_old(waiting)
+        wanted = self.cancel_stale(group)
+        if not wanted:
+            return True
+        if not wanted[0].recipient.mail_address:  # nowhere to send it: an operator sees it failed, with why
+            ids = [r.pk for r in wanted]
+            outbox.finish(Reminder, ids, self.token, status=Reminder.Status.FAILED, claim_token=None,
+                          last_error="The recipient has no email address.")  # fmt: skip
+            self.result.failed += ids
+            return True
+        for reminder in wanted:  # the mail shows the proposal as it is now (its latest revision, say)
+            reminder.proposal = self.proposals[reminder.proposal_id]
+        mail = build_mail(wanted[0].recipient, wanted, self.now)
+        return outbox.deliver(self.mailer, mail, Reminder, wanted, self.token, self.result, self.now, self.lease)
+
+    def read_if_old(self, waiting: set[int]) -> None:
+        """The unsent rows' proposals as they are now (a stage may have ended since the claim), once the last
+        read is older than FRESH_SECONDS."""
+        if time.monotonic() - self.read_at >= FRESH_SECONDS:
+            self.proposals, self.directory = _fresh_proposals([r for r in self.claimed if r.pk in waiting]), People()
+            self.read_at = time.monotonic()
+
+    def cancel_stale(self, group: list[Reminder]) -> list[Reminder]:
+        """Cancel the reminders whose stage ended, date moved or recipient acted since planning; the others."""
+        stale = [r.pk for r in group if not _still_wanted(r, self.proposals.get(r.proposal_id), self.directory)]
+        if stale:
+            outbox.finish(Reminder, stale, self.token, status=Reminder.Status.CANCELLED, claim_token=None)
+            self.result.cancelled += stale
+        return [r for r in group if r.pk not in stale]
 
 
 def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:

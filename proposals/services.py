@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,35 +181,13 @@ def proposal_create(
 ) -> Proposal:
     """Draft a new proposal for an organisation the author steers, with its first revision and deadlines."""
     errors: dict[str, list[str]] = {}
-    if not organisations_in_scope(author).filter(pk=organisation.pk).exists():
-        errors["organisation"] = [
-            _("You cannot draft proposals for “%(organisation)s”.") % {"organisation": organisation.name}
-        ]
-    if kind not in Proposal.Kind.values:
-        errors["kind"] = [_("Choose a valid kind.")]
-    elif kind not in Proposal.KINDS_BY_BODY[session.body]:
-        errors["kind"] = [
-            _("A %(kind)s cannot go to a session of the %(body)s.")
-            % {"kind": Proposal.Kind(kind).label, "body": session.get_body_display()}
-        ]
-    if topic not in Proposal.Topic.values:
-        errors["topic"] = [_("Choose a valid topic.")]
+    _check_new_proposal(author, organisation, session, kind, topic, errors)
     text = _clean_proposal_text(
         {"title": title, "background": background, "research_findings": research_findings,
          "recommendations": recommendations},
         errors,
     )  # fmt: skip
-    research_due = _check_due("research_due", research_due, session, errors)
-    consultation_due = _check_due("consultation_due", consultation_due, session, errors)
-    for field, due in (("research_due", research_due), ("consultation_due", consultation_due)):
-        if due is not None and field not in errors:  # as deadline_set allows a secretary: no override here
-            _check_nudge(field, due, session, errors)
-    if research_due is None:
-        research_due = session.submission_deadline - RESEARCH_LEAD_TIME
-    if consultation_due is None:
-        consultation_due = session.submission_deadline - CONSULTATION_LEAD_TIME
-    if "research_due" not in errors and "consultation_due" not in errors and research_due > consultation_due:
-        errors["consultation_due"] = [_("Consultation cannot be due before research is.")]
+    research_due, consultation_due = _clean_first_dues(research_due, consultation_due, session, errors)
     _raise_if(errors)
 
     now = now or timezone.now()
@@ -227,6 +205,46 @@ def proposal_create(
         )
         reminders.follow_state(proposal, now)
     return proposal
+
+
+def _check_new_proposal(
+    author: User, organisation: Organisation, session: Session, kind: str, topic: str, errors: dict[str, list[str]]
+) -> None:
+    """Whether the author may draft for the organisation, and the kind and topic are ones the session takes."""
+    if not organisations_in_scope(author).filter(pk=organisation.pk).exists():
+        errors["organisation"] = [
+            _("You cannot draft proposals for “%(organisation)s”.") % {"organisation": organisation.name}
+        ]
+    if kind not in Proposal.Kind.values:
+        errors["kind"] = [_("Choose a valid kind.")]
+    elif kind not in Proposal.KINDS_BY_BODY[session.body]:
+        errors["kind"] = [
+            _("A %(kind)s cannot go to a session of the %(body)s.")
+            % {"kind": Proposal.Kind(kind).label, "body": session.get_body_display()}
+        ]
+    if topic not in Proposal.Topic.values:
+        errors["topic"] = [_("Choose a valid topic.")]
+
+
+def _clean_first_dues(
+    research_due: dt.datetime | None,
+    consultation_due: dt.datetime | None,
+    session: Session,
+    errors: dict[str, list[str]],
+) -> tuple[dt.datetime, dt.datetime]:
+    """A new draft's due dates: those given, checked, else the session's lead times before its deadline."""
+    research_due = _check_due("research_due", research_due, session, errors)
+    consultation_due = _check_due("consultation_due", consultation_due, session, errors)
+    for field, due in (("research_due", research_due), ("consultation_due", consultation_due)):
+        if due is not None and field not in errors:  # as deadline_set allows a secretary: no override here
+            _check_nudge(field, due, session, errors)
+    if research_due is None:
+        research_due = session.submission_deadline - RESEARCH_LEAD_TIME
+    if consultation_due is None:
+        consultation_due = session.submission_deadline - CONSULTATION_LEAD_TIME
+    if "research_due" not in errors and "consultation_due" not in errors and research_due > consultation_due:
+        errors["consultation_due"] = [_("Consultation cannot be due before research is.")]
+    return research_due, consultation_due
 
 
 def proposal_update_text(
@@ -404,50 +422,63 @@ def evidence_add(
                               single_line=True)  # fmt: skip
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
-    if upload.size is None or upload.size == 0:
-        errors["file"] = [_("The file is empty.")]
-    elif upload.size > settings.EVIDENCE_MAX_BYTES:
-        errors["file"] = [
-            _("The file is %(size)s MB; at most %(max)s MB are allowed.")
-            % {"size": round(upload.size / 1048576, 1), "max": round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)}
-        ]
-    elif extension not in EVIDENCE_TYPES:
-        errors["file"] = [
-            _("Files of type “%(ext)s” are not accepted. Accepted: %(accepted)s.")
-            % {"ext": extension or name, "accepted": ", ".join(EVIDENCE_TYPES)}
-        ]
-    else:
-        content_type, signatures = EVIDENCE_TYPES[extension]
-        head = upload.read(16)
-        upload.seek(0)
-        if signatures and not any(head.startswith(signature) for signature in signatures):
-            errors["file"] = [_("The file's content does not match its type “%(ext)s”.") % {"ext": extension}]
+    problem = _evidence_file_problem(upload, name, extension)
+    if problem:
+        errors["file"] = [problem]
     _raise_if(errors)
+    evidence = Evidence(
+        original_name=name[:255], content_type=EVIDENCE_TYPES[extension][0], size=upload.size,
+        sha256=_sha256(upload), description=description, uploaded_by=actor, uploaded_at=now or timezone.now(),
+    )  # fmt: skip
+    _evidence_store(evidence, proposal_id=proposal_id, upload=upload, name=name)
+    return evidence
 
+
+def _evidence_file_problem(upload: UploadedFile, name: str, extension: str) -> str | None:
+    """Why the file cannot be evidence (empty, too large, of a type not taken, not what its type says), if it
+    cannot."""
+    if upload.size is None or upload.size == 0:
+        return _("The file is empty.")
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        return _("The file is %(size)s MB; at most %(max)s MB are allowed.") % {
+            "size": round(upload.size / 1048576, 1), "max": round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)
+        }  # fmt: skip
+    if extension not in EVIDENCE_TYPES:
+        return _("Files of type “%(ext)s” are not accepted. Accepted: %(accepted)s.") % {
+            "ext": extension or name, "accepted": ", ".join(EVIDENCE_TYPES)
+        }  # fmt: skip
+    signatures = EVIDENCE_TYPES[extension][1]
+    head = upload.read(16)
+    upload.seek(0)
+    if signatures and not any(head.startswith(signature) for signature in signatures):
+        return _("The file's content does not match its type “%(ext)s”.") % {"ext": extension}
+    return None
+
+
+def _sha256(upload: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    now = now or timezone.now()
-    evidence = None
+    return digest.hexdigest()
+
+
+def _evidence_store(evidence: Evidence, *, proposal_id: int, upload: UploadedFile, name: str) -> None:
+    """Save the file and its row on the locked proposal, if its steering may still add evidence."""
     try:
         with transaction.atomic():
             proposal = _lock(proposal_id)
-            _require_roles(proposal, actor, STEERING)
+            _require_roles(proposal, evidence.uploaded_by, STEERING)
             if proposal.state not in PRE_SUBMISSION:
                 raise TransitionRefused("evidence_closed", _("Evidence can no longer be added after submission."))
-            evidence = Evidence(
-                proposal=proposal, original_name=name[:255], content_type=content_type, size=upload.size,
-                sha256=digest.hexdigest(), description=description, uploaded_by=actor, uploaded_at=now,
-            )  # fmt: skip
+            evidence.proposal = proposal
             evidence.file.save(name, upload, save=True)
-            _touch(proposal, now)
+            _touch(proposal, evidence.uploaded_at)
     except Exception:
         # The file reaches the disk before the row commits: a rolled-back upload must not leave it behind.
-        if evidence is not None and evidence.file.name:
+        if evidence.file.name:
             evidence.file.delete(save=False)
         raise
-    return evidence
 
 
 # --- Workflow -----------------------------------------------------------------------------------------
@@ -710,50 +741,59 @@ def proposals_import(
     with transaction.atomic(), state_change_allowed():
         for start in range(0, len(items), batch_size):
             batch = items[start : start + batch_size]
-            proposals = Proposal.objects.bulk_create(
-                [
-                    Proposal(
-                        organisation=item.organisation, session=item.session, kind=item.kind, topic=item.topic,
-                        author=actor, state=item.state, title=item.title, background=item.background,
-                        research_findings=item.research_findings, recommendations=item.recommendations,
-                        reference_number=item.reference_number, submitted_on=item.submitted_on,
-                        handling_units=item.handling_units, answer=item.answer, answered_on=item.answered_on,
-                        rating=item.rating, created_at=item.created_at, updated_at=item.updated_at,
-                    )
-                    for item in batch
-                ]
-            )  # fmt: skip
-            pairs = list(zip(batch, proposals, strict=True))
-            Revision.objects.bulk_create(
-                Revision(proposal=proposal, number=1, author=actor, created_at=now,
-                         **{field: getattr(item, field) for field in Revision.TEXT_FIELDS})
-                for item, proposal in pairs
-            )  # fmt: skip
-            Assignment.objects.bulk_create(
-                Assignment(proposal=proposal, delegate=item.lead, role=Assignment.Role.LEAD, assigned_by=actor,
-                           assigned_at=now, endorsed_revision=1 if item.state in _ENDORSED_STATES else None)
-                for item, proposal in pairs
-                if item.lead is not None
-            )  # fmt: skip
-            Deadline.objects.bulk_create(
-                Deadline(proposal=proposal, stage=stage, due_at=item.session.submission_deadline - lead_time,
-                         set_by=actor, is_current=current_stage(item.state) == stage)
-                for item, proposal in pairs
-                if item.state in PRE_SUBMISSION and item.session.submission_deadline > now
-                for stage, lead_time in ((Deadline.Stage.RESEARCH, RESEARCH_LEAD_TIME),
-                                         (Deadline.Stage.CONSULTATION, CONSULTATION_LEAD_TIME))
-            )  # fmt: skip
-            # Appended like every log row; bulk_create never updates, so the log stays append-only.
-            Transition.objects.bulk_create(
-                Transition(proposal=proposal, action=IMPORT_ACTION, from_state=State.DRAFT, to_state=item.state,
-                           actor=actor, revision_number=1, created_at=now,
-                           note=_("Imported from %(file)s, row %(row)d.") % {"file": source, "row": item.row})
-                for item, proposal in pairs
-            )  # fmt: skip
-            created.extend(proposals)
+            created.extend(_import_batch(batch, actor=actor, source=source, now=now))
             if progress is not None:
                 progress(len(batch))
     return created
+
+
+def _import_batch(batch: Sequence[ImportedProposal], *, actor: User, source: str, now: dt.datetime) -> list[Proposal]:
+    """The batch's proposals, then for each its first revision, lead, due dates and log row: one insert each."""
+    proposals = Proposal.objects.bulk_create([_imported_proposal(item, actor) for item in batch])
+    pairs = list(zip(batch, proposals, strict=True))
+    Revision.objects.bulk_create(
+        Revision(proposal=proposal, number=1, author=actor, created_at=now,
+                 **{field: getattr(item, field) for field in Revision.TEXT_FIELDS})
+        for item, proposal in pairs
+    )  # fmt: skip
+    Assignment.objects.bulk_create(
+        Assignment(proposal=proposal, delegate=item.lead, role=Assignment.Role.LEAD, assigned_by=actor,
+                   assigned_at=now, endorsed_revision=1 if item.state in _ENDORSED_STATES else None)
+        for item, proposal in pairs
+        if item.lead is not None
+    )  # fmt: skip
+    Deadline.objects.bulk_create(_imported_due_dates(pairs, actor=actor, now=now))
+    # Appended like every log row; bulk_create never updates, so the log stays append-only.
+    Transition.objects.bulk_create(
+        Transition(proposal=proposal, action=IMPORT_ACTION, from_state=State.DRAFT, to_state=item.state,
+                   actor=actor, revision_number=1, created_at=now,
+                   note=_("Imported from %(file)s, row %(row)d.") % {"file": source, "row": item.row})
+        for item, proposal in pairs
+    )  # fmt: skip
+    return proposals
+
+
+def _imported_proposal(item: ImportedProposal, actor: User) -> Proposal:
+    return Proposal(
+        organisation=item.organisation, session=item.session, kind=item.kind, topic=item.topic, author=actor,
+        state=item.state, title=item.title, background=item.background, research_findings=item.research_findings,
+        recommendations=item.recommendations, reference_number=item.reference_number,
+        submitted_on=item.submitted_on, handling_units=item.handling_units, answer=item.answer,
+        answered_on=item.answered_on, rating=item.rating, created_at=item.created_at, updated_at=item.updated_at,
+    )  # fmt: skip
+
+
+def _imported_due_dates(
+    pairs: list[tuple[ImportedProposal, Proposal]], *, actor: User, now: dt.datetime
+) -> Iterator[Deadline]:
+    """A new draft's due dates, for the proposals still being prepared for a session whose deadline is ahead."""
+    for item, proposal in pairs:
+        if item.state not in PRE_SUBMISSION or item.session.submission_deadline <= now:
+            continue
+        for stage, lead_time in ((Deadline.Stage.RESEARCH, RESEARCH_LEAD_TIME),
+                                 (Deadline.Stage.CONSULTATION, CONSULTATION_LEAD_TIME)):  # fmt: skip
+            yield Deadline(proposal=proposal, stage=stage, due_at=item.session.submission_deadline - lead_time,
+                           set_by=actor, is_current=current_stage(item.state) == stage)  # fmt: skip
 
 
 # --- People -------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import os
@@ -22,7 +23,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -324,194 +325,11 @@ class DemoSeeder:
         return times
 
     def seed_proposal(self, index: int, spec: data.ProposalSpec) -> None:
-        rng = random.Random(f"seed-demo:{index}")
-        session = self.sessions[spec.session]
-        author = self.steering[spec.org]
-        coordinator = self.users["renxiaomin" if session.level == "county" else "demo-coordinator"]
-        final = spec.withdraw_from or ("submitted" if spec.state == State.NOT_REGISTERED else spec.state)
-
-        def reaches(stage: str) -> bool:
-            return reached(final, stage)
-
-        created: dict[str, int] = {}
-        steps: list[Step] = []
-        revision = 1
-
-        def add(weight: float, run: Callable[[dt.datetime], Any], phase: str = "prepare") -> None:
-            steps.append(Step(phase, weight, run))
-
-        def act(actor: User, action: str, note: str = "", **inputs: Any) -> Callable[[dt.datetime], Any]:
-            return lambda now: services.transition_apply(
-                proposal_id=created["pk"], actor=actor, action=action, note=note, inputs=inputs or None, now=now,
-                notify=False,
-            )  # fmt: skip
-
-        def edit(**changes: str) -> Callable[[dt.datetime], Any]:
-            nonlocal revision
-            if any(text[field] != value for field, value in changes.items()):
-                revision += 1  # the service saves a revision only when the text changes
-            text.update(changes)
-            return lambda now: services.proposal_update_text(
-                proposal_id=created["pk"], actor=author, now=now, **changes
-            )
-
-        def assign(delegate: User, role: str) -> Callable[[dt.datetime], Any]:
-            return lambda now: services.delegate_assign(
-                proposal_id=created["pk"], actor=coordinator, delegate=delegate.delegate, role=role, now=now
-            )
-
-        def attach(kind: str) -> Callable[[dt.datetime], Any]:
-            org_name = self.orgs[spec.org].name
-            if kind == "csv":
-                name, description = "问卷调查结果.csv", f"{org_name}问卷调查结果（匿名汇总）"
-                content = survey_csv(spec, rng)
-            elif kind == "pdf":
-                name, description = "座谈会纪要.pdf", "与代表、委员及青年代表座谈会纪要"
-                content = tiny_pdf([
-                    "Minutes of the consultation meeting (demo)",
-                    f"Proposal {index + 1:02d}, session {session.pk}",
-                    f"Participants: {rng.randint(8, 25)} young people, deputies and League staff",
-                ])  # fmt: skip
-            else:
-                name, description, content = "调研现场照片.png", "调研现场照片", tiny_png(rng)
-
-            def run(now: dt.datetime) -> None:
-                evidence = services.evidence_add(
-                    proposal_id=created["pk"], actor=author, upload=SimpleUploadedFile(name, content),
-                    description=description, now=now,
-                )  # fmt: skip
-                self.stored_files.append(evidence.file.name)
-
-            return run
-
-        def create(now: dt.datetime) -> None:
-            due = None
-            if spec.research_due_days is not None:
-                day = self.today + dt.timedelta(days=spec.research_due_days)
-                due = dt.datetime.combine(day, dt.time(18), tzinfo=SHANGHAI)
-            proposal = services.proposal_create(
-                author=author, organisation=self.orgs[spec.org], session=session, kind=spec.kind, topic=spec.topic,
-                research_due=due, now=now, **first_text,
-            )  # fmt: skip
-            created["pk"] = proposal.pk
-
-        recommendations = list(spec.recommendations)
-        first_text = {
-            "title": spec.draft_title or spec.title,
-            "background": spec.background.split("\n\n")[0],
-            "research_findings": "",
-            "recommendations": "",
-        }
-        text = dict(first_text)
-
-        def withdraw() -> None:
-            add(1.5, act(author, "withdraw", spec.note))
-
-        # Drafting: a first sketch, then the full reasons and the first recommendations (a fresh draft
-        # without a background has only its title so far).
-        add(1, create)
-        if spec.background:
-            second = {"background": spec.background, "recommendations": numbered(recommendations[:2])}
-            if spec.draft_title:
-                second["title"] = spec.title
-            add(1.5, edit(**second))
-        if index % 2 == 0:
-            add(0.7, act(coordinator, "comment", data.COORDINATOR_DRAFT_COMMENTS[index % 3]))
-        if final == "draft":
-            if index % 3 == 0 and len(recommendations) > 2:
-                add(1, edit(recommendations=numbered(recommendations)))
-            if spec.withdraw_from:
-                withdraw()
-            return self.run(steps, session, final, rng)
-
-        # Research: evidence and the research summary; the lead may be named before consultation starts.
-        add(2, act(author, "start_research"))
-        if not spec.no_evidence:
-            add(0.5, attach("csv"))
-        if spec.findings:
-            add(2, edit(research_findings=spec.findings))
-        if final == "research" and not spec.changes:
-            if spec.lead:
-                add(0.5, assign(self.users[spec.lead], "lead"))
-            note = data.EVIDENCE_PENDING_NOTE if spec.no_evidence else data.SECRETARY_RESEARCH_NOTES[index % 3]
-            add(0.7, act(author, "comment", note))
-            if spec.withdraw_from:
-                withdraw()
-            return self.run(steps, session, final, rng)
-
-        # Consultation: the coordinator assigns delegates; they discuss, request changes, endorse, co-sign.
-        lead, cosigners = self.pick_delegates(spec, session, index)
-        add(0.5, assign(lead, "lead"))
-        for cosigner in cosigners:
-            add(0.1, assign(cosigner, "cosigner"))
-        add(0.5, attach("pdf"))
-        if index % 2:
-            add(0.3, attach("png"))
-        add(1, edit(recommendations=numbered(recommendations)))
-        add(2, act(author, "start_consultation"))
-        add(1, act(lead, "comment", data.LEAD_QUESTIONS[index % 4]))
-        add(0.8, act(author, "comment", "收到，我们按意见进一步完善。"))
-        if cosigners and index % 3 == 0:
-            add(0.6, act(cosigners[-1], "comment", data.COSIGNER_COMMENTS[index % 3]))
-        if spec.changes:
-            request, field, addition = data.CHANGE_REQUESTS[index % 3]
-            add(1.5, act(lead, "request_changes", request))
-            if field == "recommendations":
-                recommendations.append(addition)
-                add(2, edit(recommendations=numbered(recommendations)))
-            else:
-                add(2, edit(research_findings=text["research_findings"] + "\n" + addition))
-            if final == "research":
-                return self.run(steps, session, final, rng)
-            add(1.5, act(author, "start_consultation"))
-            add(0.6, act(author, "comment", f"已按代表意见修改，请审阅第{revision}稿。"))
-        signing = cosigners
-        if spec.decline:
-            add(1, act(cosigners[-1], "decline", data.DECLINE_NOTE))
-            signing = cosigners[:-1]
-        if final == "consultation":
-            signed = max(1, len(signing) // 2) if spec.cosigned is None else spec.cosigned
-            for cosigner in signing[:signed]:
-                add(0.3, act(cosigner, "co_sign"))
-            if spec.endorsed:
-                add(1, act(lead, "endorse", data.ENDORSE_NOTE))
-            if spec.withdraw_from:
-                withdraw()
-            return self.run(steps, session, final, rng)
-        add(1.5, act(lead, "endorse", data.ENDORSE_NOTE))
-        if final == "ready" and spec.kind == "motion":
-            signing = signing[:-1]  # one co-signer has not signed yet; ten is enough to finalise
-        for cosigner in signing:
-            add(0.3, act(cosigner, "co_sign"))
-        add(1.5, act(author, "finalise"))
-        if spec.reopen:
-            add(2, act(author, "reopen", data.REOPEN_NOTE))
-            recommendations.append(data.REOPEN_ADDITION)
-            add(1.5, edit(recommendations=numbered(recommendations)))
-            add(1.2, act(lead, "endorse"))
-            add(1, act(author, "finalise"))
-        if final == "ready":
-            if spec.withdraw_from:
-                withdraw()
-            return self.run(steps, session, final, rng)
-
-        # Submission and what follows it: the session office's decision, the answer and the rating.
-        reference = self.reference_number(session, spec.kind, rng)
-        if spec.late:
-            add(1, act(coordinator, "allow_late_submission", spec.note), phase="late")
-            add(1, act(lead, "submit", reference_number=reference), phase="late")
-        else:
-            add(1, act(lead, "submit", reference_number=reference))
-        if spec.state == State.NOT_REGISTERED:
-            add(1, act(lead, "not_register", spec.note), phase="decision")
-        elif reaches("registered"):
-            add(1, act(lead, "register", data.REGISTER_NOTES[session.body]), phase="decision")
-        if reaches("answered"):
-            recorder = author if author.role == User.Role.SECRETARY else lead
-            add(1, act(recorder, "record_answer", handling_units=spec.handling_units, answer=spec.answer), "answer")
-        if reaches("closed"):
-            add(1, act(lead, "rate", rating=spec.rating), phase="rating")
-        return self.run(steps, session, final, rng)
+        plan = ProposalPlan.start(self, index, spec)
+        for phase in (plan.drafting, plan.research, plan.consultation, plan.finalising, plan.submission):
+            if phase():
+                break
+        self.run(plan.steps, plan.session, plan.final, plan.rng)
 
     def run(self, steps: list[Step], session: Session, final: str, rng: random.Random) -> None:
         for step, moment in zip(steps, self.schedule(steps, self.windows(session, final, rng), rng), strict=True):
@@ -527,6 +345,256 @@ class DemoSeeder:
     def forget_files(self) -> None:
         for name in self.stored_files:
             default_storage.delete(name)
+
+
+@dataclass
+class ProposalPlan:
+    """The steps of one demo proposal's life, written down phase by phase before any of them runs.
+
+    Building a step may already change what later steps say (the text so far, the revision number, who
+    still signs), so that state lives here; the steps themselves run later through `DemoSeeder.run`.
+    """
+
+    seeder: DemoSeeder
+    index: int
+    spec: data.ProposalSpec
+    rng: random.Random
+    session: Session
+    author: User
+    coordinator: User
+    final: str  # the last state of the main path (workflow.MAIN_PATH) this proposal reaches
+    first_text: dict[str, str]
+    text: dict[str, str]
+    recommendations: list[str]
+    steps: list[Step] = field(default_factory=list)
+    revision: int = 1
+    proposal_id: int | None = None  # set by the first step, read by all the others when they run
+    lead: User | None = None
+    cosigners: list[User] = field(default_factory=list)
+    signing: list[User] = field(default_factory=list)  # the co-signers who have not declined
+
+    @classmethod
+    def start(cls, seeder: DemoSeeder, index: int, spec: data.ProposalSpec) -> ProposalPlan:
+        session = seeder.sessions[spec.session]
+        first_text = {
+            "title": spec.draft_title or spec.title,
+            "background": spec.background.split("\n\n")[0],
+            "research_findings": "",
+            "recommendations": "",
+        }
+        return cls(
+            seeder=seeder, index=index, spec=spec, rng=random.Random(f"seed-demo:{index}"), session=session,
+            author=seeder.steering[spec.org],
+            coordinator=seeder.users["renxiaomin" if session.level == "county" else "demo-coordinator"],
+            final=spec.withdraw_from or ("submitted" if spec.state == State.NOT_REGISTERED else spec.state),
+            first_text=first_text, text=dict(first_text), recommendations=list(spec.recommendations),
+        )  # fmt: skip
+
+    def reaches(self, stage: str) -> bool:
+        return reached(self.final, stage)
+
+    # -- The phases, in order; each says whether the proposal's story ends with it --
+
+    def drafting(self) -> bool:
+        """A first sketch, then the full reasons and the first recommendations (a fresh draft without a
+        background has only its title so far)."""
+        spec = self.spec
+        self.add(1, self.create)
+        if spec.background:
+            second = {"background": spec.background, "recommendations": numbered(self.recommendations[:2])}
+            if spec.draft_title:
+                second["title"] = spec.title
+            self.add(1.5, self.edit(**second))
+        if self.index % 2 == 0:
+            self.add(0.7, self.act(self.coordinator, "comment", data.COORDINATOR_DRAFT_COMMENTS[self.index % 3]))
+        if self.final != "draft":
+            return False
+        if self.index % 3 == 0 and len(self.recommendations) > 2:
+            self.add(1, self.edit(recommendations=numbered(self.recommendations)))
+        self.withdraw_if_asked()
+        return True
+
+    def research(self) -> bool:
+        """Evidence and the research summary; the lead may be named before consultation starts."""
+        spec = self.spec
+        self.add(2, self.act(self.author, "start_research"))
+        if not spec.no_evidence:
+            self.add(0.5, self.attach("csv"))
+        if spec.findings:
+            self.add(2, self.edit(research_findings=spec.findings))
+        if self.final != "research" or spec.changes:
+            return False
+        if spec.lead:
+            self.add(0.5, self.assign(self.seeder.users[spec.lead], "lead"))
+        note = data.EVIDENCE_PENDING_NOTE if spec.no_evidence else data.SECRETARY_RESEARCH_NOTES[self.index % 3]
+        self.add(0.7, self.act(self.author, "comment", note))
+        self.withdraw_if_asked()
+        return True
+
+    def consultation(self) -> bool:
+        """The coordinator assigns delegates; they discuss, request changes, decline, co-sign."""
+        self.assign_delegates()
+        self.discuss()
+        if self.spec.changes:
+            self.revise_on_request()
+            if self.final == "research":
+                return True
+            self.add(1.5, self.act(self.author, "start_consultation"))
+            self.add(0.6, self.act(self.author, "comment", f"已按代表意见修改，请审阅第{self.revision}稿。"))
+        self.signing = self.cosigners
+        if self.spec.decline:
+            self.add(1, self.act(self.cosigners[-1], "decline", data.DECLINE_NOTE))
+            self.signing = self.cosigners[:-1]
+        if self.final != "consultation":
+            return False
+        signed = max(1, len(self.signing) // 2) if self.spec.cosigned is None else self.spec.cosigned
+        for cosigner in self.signing[:signed]:
+            self.add(0.3, self.act(cosigner, "co_sign"))
+        if self.spec.endorsed:
+            self.add(1, self.act(self.lead, "endorse", data.ENDORSE_NOTE))
+        self.withdraw_if_asked()
+        return True
+
+    def finalising(self) -> bool:
+        """The lead endorses, the co-signers sign, the author finalises (and may reopen once)."""
+        self.add(1.5, self.act(self.lead, "endorse", data.ENDORSE_NOTE))
+        signing = self.signing
+        if self.final == "ready" and self.spec.kind == "motion":
+            signing = signing[:-1]  # one co-signer has not signed yet; ten is enough to finalise
+        for cosigner in signing:
+            self.add(0.3, self.act(cosigner, "co_sign"))
+        self.add(1.5, self.act(self.author, "finalise"))
+        if self.spec.reopen:
+            self.add(2, self.act(self.author, "reopen", data.REOPEN_NOTE))
+            self.recommendations.append(data.REOPEN_ADDITION)
+            self.add(1.5, self.edit(recommendations=numbered(self.recommendations)))
+            self.add(1.2, self.act(self.lead, "endorse"))
+            self.add(1, self.act(self.author, "finalise"))
+        if self.final != "ready":
+            return False
+        self.withdraw_if_asked()
+        return True
+
+    def submission(self) -> bool:
+        """Submission and what follows it: the session office's decision, the answer and the rating."""
+        spec, lead = self.spec, self.lead
+        reference = self.seeder.reference_number(self.session, spec.kind, self.rng)
+        if spec.late:
+            self.add(1, self.act(self.coordinator, "allow_late_submission", spec.note), phase="late")
+            self.add(1, self.act(lead, "submit", reference_number=reference), phase="late")
+        else:
+            self.add(1, self.act(lead, "submit", reference_number=reference))
+        if spec.state == State.NOT_REGISTERED:
+            self.add(1, self.act(lead, "not_register", spec.note), phase="decision")
+        elif self.reaches("registered"):
+            self.add(1, self.act(lead, "register", data.REGISTER_NOTES[self.session.body]), phase="decision")
+        if self.reaches("answered"):
+            recorder = self.author if self.author.role == User.Role.SECRETARY else lead
+            answer = self.act(recorder, "record_answer", handling_units=spec.handling_units, answer=spec.answer)
+            self.add(1, answer, phase="answer")
+        if self.reaches("closed"):
+            self.add(1, self.act(lead, "rate", rating=spec.rating), phase="rating")
+        return True
+
+    # -- Parts of the consultation phase --
+
+    def assign_delegates(self) -> None:
+        self.lead, self.cosigners = self.seeder.pick_delegates(self.spec, self.session, self.index)
+        self.add(0.5, self.assign(self.lead, "lead"))
+        for cosigner in self.cosigners:
+            self.add(0.1, self.assign(cosigner, "cosigner"))
+
+    def discuss(self) -> None:
+        self.add(0.5, self.attach("pdf"))
+        if self.index % 2:
+            self.add(0.3, self.attach("png"))
+        self.add(1, self.edit(recommendations=numbered(self.recommendations)))
+        self.add(2, self.act(self.author, "start_consultation"))
+        self.add(1, self.act(self.lead, "comment", data.LEAD_QUESTIONS[self.index % 4]))
+        self.add(0.8, self.act(self.author, "comment", "收到，我们按意见进一步完善。"))
+        if self.cosigners and self.index % 3 == 0:
+            self.add(0.6, self.act(self.cosigners[-1], "comment", data.COSIGNER_COMMENTS[self.index % 3]))
+
+    def revise_on_request(self) -> None:
+        request, changed_field, addition = data.CHANGE_REQUESTS[self.index % 3]
+        self.add(1.5, self.act(self.lead, "request_changes", request))
+        if changed_field == "recommendations":
+            self.recommendations.append(addition)
+            self.add(2, self.edit(recommendations=numbered(self.recommendations)))
+        else:
+            self.add(2, self.edit(research_findings=self.text["research_findings"] + "\n" + addition))
+
+    def withdraw_if_asked(self) -> None:
+        if self.spec.withdraw_from:
+            self.add(1.5, self.act(self.author, "withdraw", self.spec.note))
+
+    # -- Writing down one step: what it will do when it runs --
+
+    def add(self, weight: float, run: Callable[[dt.datetime], Any], phase: str = "prepare") -> None:
+        self.steps.append(Step(phase, weight, run))
+
+    def act(self, actor: User, action: str, note: str = "", **inputs: Any) -> Callable[[dt.datetime], Any]:
+        return functools.partial(self.apply_transition, actor, action, note, inputs or None)
+
+    def edit(self, **changes: str) -> Callable[[dt.datetime], Any]:
+        if any(self.text[name] != value for name, value in changes.items()):
+            self.revision += 1  # the service saves a revision only when the text changes
+        self.text.update(changes)
+        return functools.partial(self.update_text, changes)
+
+    def assign(self, delegate: User, role: str) -> Callable[[dt.datetime], Any]:
+        return functools.partial(self.assign_delegate, delegate, role)
+
+    def attach(self, kind: str) -> Callable[[dt.datetime], Any]:
+        """The file is made now (it draws on the proposal's random numbers in order); it is stored when run."""
+        if kind == "csv":
+            name, description = "问卷调查结果.csv", f"{self.seeder.orgs[self.spec.org].name}问卷调查结果（匿名汇总）"
+            content = survey_csv(self.spec, self.rng)
+        elif kind == "pdf":
+            name, description = "座谈会纪要.pdf", "与代表、委员及青年代表座谈会纪要"
+            content = tiny_pdf([
+                "Minutes of the consultation meeting (demo)",
+                f"Proposal {self.index + 1:02d}, session {self.session.pk}",
+                f"Participants: {self.rng.randint(8, 25)} young people, deputies and League staff",
+            ])  # fmt: skip
+        else:
+            name, description, content = "调研现场照片.png", "调研现场照片", tiny_png(self.rng)
+        return functools.partial(self.add_evidence, name, content, description)
+
+    # -- Running one step: the service call --
+
+    def create(self, now: dt.datetime) -> None:
+        due = None
+        if self.spec.research_due_days is not None:
+            day = self.seeder.today + dt.timedelta(days=self.spec.research_due_days)
+            due = dt.datetime.combine(day, dt.time(18), tzinfo=SHANGHAI)
+        proposal = services.proposal_create(
+            author=self.author, organisation=self.seeder.orgs[self.spec.org], session=self.session,
+            kind=self.spec.kind, topic=self.spec.topic, research_due=due, now=now, **self.first_text,
+        )  # fmt: skip
+        self.proposal_id = proposal.pk
+
+    def apply_transition(
+        self, actor: User, action: str, note: str, inputs: dict[str, Any] | None, now: dt.datetime
+    ) -> None:
+        services.transition_apply(
+            proposal_id=self.proposal_id, actor=actor, action=action, note=note, inputs=inputs, now=now, notify=False
+        )
+
+    def update_text(self, changes: dict[str, str], now: dt.datetime) -> None:
+        services.proposal_update_text(proposal_id=self.proposal_id, actor=self.author, now=now, **changes)
+
+    def assign_delegate(self, delegate: User, role: str, now: dt.datetime) -> None:
+        services.delegate_assign(
+            proposal_id=self.proposal_id, actor=self.coordinator, delegate=delegate.delegate, role=role, now=now
+        )
+
+    def add_evidence(self, name: str, content: bytes, description: str, now: dt.datetime) -> None:
+        evidence = services.evidence_add(
+            proposal_id=self.proposal_id, actor=self.author, upload=SimpleUploadedFile(name, content),
+            description=description, now=now,
+        )  # fmt: skip
+        self.seeder.stored_files.append(evidence.file.name)
 
 
 class Command(BaseCommand):
