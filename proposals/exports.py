@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gc
 import io
 import logging
@@ -24,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from proposals import documents, selectors
+from proposals import documents, selectors, task_queue
 from proposals.models import DocumentExport, Organisation, Session, User
 
 logger = logging.getLogger(__name__)
@@ -62,21 +63,17 @@ def document_export_request(*, actor: User, session: Session, organisation: Orga
         if running is not None:
             return running
         export = DocumentExport.objects.create(requested_by=actor, session=session, organisation=organisation)
-        transaction.on_commit(lambda: _queue(export.pk))
+        task_queue.after_commit(
+            task_queue.BUILD_DOCUMENT_EXPORT, export.pk, on_failure=functools.partial(_fail_unqueued, export.pk)
+        )
     return export
 
 
-def _queue(export_id: int) -> None:
-    """Hand the export to a worker. A broker that is down fails the export visibly rather than leave it waiting."""
-    from proposals.tasks import build_document_export
-
-    try:
-        build_document_export.delay(export_id)
-    except Exception as error:
-        logger.exception("Could not queue document export %s", export_id)
-        DocumentExport.objects.filter(pk=export_id, status=DocumentExport.Status.PENDING).update(
-            status=DocumentExport.Status.FAILED, error=str(error)[:ERROR_MAX_CHARS], finished_at=timezone.now()
-        )
+def _fail_unqueued(export_id: int, error: Exception) -> None:
+    """A broker that is down fails the export visibly rather than leave it waiting."""
+    DocumentExport.objects.filter(pk=export_id, status=DocumentExport.Status.PENDING).update(
+        status=DocumentExport.Status.FAILED, error=str(error)[:ERROR_MAX_CHARS], finished_at=timezone.now()
+    )
 
 
 def _claim(export_id: int) -> bool:

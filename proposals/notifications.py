@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from proposals import outbox
+from proposals import outbox, task_queue
 from proposals.models import Notice, Transition, User
 from proposals.outbox import SendResult
 from proposals.validators import one_line
@@ -40,16 +40,9 @@ def record_notices(transition: Transition) -> list[int]:
 
 
 def queue_delivery(notice_ids: list[int]) -> None:
-    """After the commit: hand the notices to a worker. A broker that is down must not fail the request whose
-    change already committed; the sweep sends them."""
-    from proposals.tasks import send_notice_batch
-
-    if not notice_ids:
-        return
-    try:
-        send_notice_batch.delay(notice_ids)
-    except Exception:
-        logger.exception("Could not queue notices %s; the next sweep sends them", notice_ids)
+    """Hand the notices to a worker once the transition commits; the sweep sends any never queued."""
+    if notice_ids:
+        task_queue.after_commit(task_queue.SEND_NOTICES, notice_ids)
 
 
 def participants(transition: Transition) -> list[User]:
@@ -114,6 +107,12 @@ def send_claimed(token: uuid.UUID, notices: list[Notice], now: dt.datetime) -> S
 def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:
     """Recover dead workers' claims, then claim and send due notices batch by batch until none is left."""
     return outbox.drain(Notice, now or timezone.now(), claim=lambda now: claim(now, ids=ids), send=send_claimed)
+
+
+def send_batch(ids: list[int]) -> outbox.ComeBack | None:
+    """A send task's batch: send what is due of it, and say when to come back for the rest."""
+    send_due(ids=ids)
+    return outbox.come_back(Notice, ids, timezone.now())
 
 
 def sweep(now: dt.datetime | None = None) -> list[list[int]]:

@@ -341,6 +341,25 @@ def drain(model: Outbox, now: dt.datetime, *, claim, send) -> SendResult:
         total.merge(send(token, claimed, now))
 
 
+@dataclass(frozen=True)
+class ComeBack:
+    """What a send task does next: run again, after `countdown` seconds, for the rows of its batch in `ids`."""
+
+    ids: list[int]
+    countdown: float
+
+
+def come_back(model: Outbox, ids: list[int], now: dt.datetime) -> ComeBack | None:
+    """The rows of a sent batch still pending (retried, or not yet due), for when the earliest is due: a sweep
+    hands a row out again only after the lease. None when the batch is done."""
+    pending = model.objects.filter(pk__in=ids, status=Delivery.PENDING)
+    rows = list(pending.order_by("send_after").values_list("pk", "send_after"))
+    if not rows:
+        return None
+    countdown = min(max(1.0, (rows[0][1] - now).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
+    return ComeBack([pk for pk, _at in rows], countdown)
+
+
 def mail_domain() -> str:
     """The host of SITE_URL, for Message-IDs."""
     return settings.SITE_URL.split("://", 1)[-1].split("/")[0].split(":")[0]

@@ -506,6 +506,12 @@ def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None
     return outbox.drain(Reminder, now or timezone.now(), claim=lambda now: claim(now, ids=ids), send=send_claimed)
 
 
+def send_batch(ids: list[int]) -> outbox.ComeBack | None:
+    """A send task's batch: send what is due of it, and say when to come back for the rest."""
+    send_due(ids=ids)
+    return outbox.come_back(Reminder, ids, timezone.now())
+
+
 def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
     """The periodic job: plan what is due, recover dead workers' claims, and batch what is ready to send."""
     now = now or timezone.now()

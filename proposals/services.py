@@ -662,8 +662,7 @@ def transition_apply(
                 note=note, revision_number=proposal.revision_number, created_at=now,
             )  # fmt: skip
             if notify:
-                notice_ids = notifications.record_notices(transition)
-                transaction.on_commit(lambda: notifications.queue_delivery(notice_ids))
+                notifications.queue_delivery(notifications.record_notices(transition))
     except IntegrityError as error:
         if "reference" not in str(error):  # PostgreSQL names the constraint, SQLite the column
             raise

@@ -8,10 +8,8 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
 from proposals import exports, notifications, outbox, reminders
-from proposals.models import Notice, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -34,27 +32,19 @@ def sweep_outbox() -> None:
         send_notice_batch.delay(batch)
 
 
-def _come_back(task, model, ids: list[int]) -> None:
-    """Queue the task again for the rows of its batch still pending (retried, or not yet due), when the earliest
-    is due: a sweep hands a row out again only after the lease."""
-    pending = model.objects.filter(pk__in=ids, status=model.Status.PENDING)
-    rows = list(pending.order_by("send_after").values_list("pk", "send_after"))
-    if not rows:
-        return
-    countdown = min(max(1.0, (rows[0][1] - timezone.now()).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
-    task.apply_async(args=[[pk for pk, _at in rows]], countdown=countdown)
+def _again(task, come_back: outbox.ComeBack | None) -> None:
+    if come_back is not None:
+        task.apply_async(args=[come_back.ids], countdown=come_back.countdown)
 
 
 @shared_task(ignore_result=True)
 def send_reminder_batch(reminder_ids: list[int]) -> None:
-    reminders.send_due(ids=reminder_ids)
-    _come_back(send_reminder_batch, Reminder, reminder_ids)
+    _again(send_reminder_batch, reminders.send_batch(reminder_ids))
 
 
 @shared_task(ignore_result=True)
 def send_notice_batch(notice_ids: list[int]) -> None:
-    notifications.send_due(ids=notice_ids)
-    _come_back(send_notice_batch, Notice, notice_ids)
+    _again(send_notice_batch, notifications.send_batch(notice_ids))
 
 
 @shared_task(ignore_result=True)

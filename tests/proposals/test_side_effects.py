@@ -1,10 +1,17 @@
 """Side effects leave only after the transaction commits, and speak each recipient's language."""
 
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core import mail
 from django.db import transaction
 
-from proposals import notifications, services
+import proposals
+from proposals import notifications, services, task_queue
 from proposals.models import Notice, Proposal, StateChangeForbidden, Transition
 from proposals.workflow import State
 from tests.proposals.arrange import assign_all, fire
@@ -142,3 +149,35 @@ def test_commenting_returns_the_comment_written_and_logs_it_as_an_action(world):
     assert (comment.author, comment.body, comment.revision.number) == (world.lead, "第二条意见", 1)
     assert comment == proposal.comments.latest("pk")
     assert Transition.objects.filter(proposal=proposal, action="comment").count() == 2
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Every module an import statement of the file names, inside functions too."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return names
+
+
+def test_the_domain_never_imports_the_tasks():
+    """Side effects go one way: the domain queues tasks by name (proposals.task_queue), the tasks call the domain."""
+    root = Path(proposals.__file__).parent
+    files = [path for path in root.rglob("*.py") if path.name != "tasks.py" and "migrations" not in path.parts]
+    assert [path.name for path in files if "proposals.tasks" in _imported_names(path)] == []
+    domain = sorted(f"proposals.{path.stem}" for path in root.glob("*.py") if path.name != "tasks.py")
+    code = "import sys, django; django.setup(); " + "; ".join(f"import {name}" for name in domain)
+    code += "; print('proposals.tasks' in sys.modules)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tracker.settings"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.split() == ["False"]
+
+
+def test_every_task_the_domain_queues_is_a_registered_task():
+    from tracker.celery import app
+
+    app.loader.import_default_modules()
+    queued = [value for value in vars(task_queue).values() if isinstance(value, task_queue.Task)]
+    assert queued and all(task.name in app.tasks for task in queued)
