@@ -32,7 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from proposals import outbox
+from proposals import notifications, outbox
 from proposals.models import Assignment, Deadline, Organisation, Proposal, Reminder, Session, Stage, User
 from proposals.outbox import SendResult
 from proposals.selectors import current_due_dates_before, proposals_with_workflow_data
@@ -518,3 +518,25 @@ def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
     planned = plan(now)
     outbox.recover_stale_claims(Reminder, now)
     return planned, outbox.due_batches(Reminder, now)
+
+
+@dataclass(frozen=True)
+class SweepBatches:
+    """What a sweep hands to the senders: batches of reminder ids and of notice ids."""
+
+    reminders: list[list[int]]
+    notices: list[list[int]]
+
+
+def sweep_outboxes() -> SweepBatches:
+    """Beat's job: plan what is due into the reminder outbox, then batch the reminders and notices that are ready
+    to send. One sweep at a time; one that finds another running hands out nothing."""
+    with outbox.sweep_lock("sweep", settings.REMINDER_SWEEP_SECONDS) as held:
+        if not held:
+            logger.info("Outbox sweep skipped: another sweep is running")
+            return SweepBatches([], [])
+        planned, batches = sweep()
+        notice_batches = notifications.sweep()
+    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder batches and %d notice batches to send",
+                len(planned.planned), planned.cancelled, len(batches), len(notice_batches))  # fmt: skip
+    return SweepBatches(batches, notice_batches)

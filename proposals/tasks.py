@@ -4,35 +4,23 @@ Every task may run twice (acks_late, a worker lost, two beats): each one reads t
 what is left to do there.
 """
 
-import logging
-
 from celery import shared_task
-from django.conf import settings
 
 from proposals import exports, notifications, outbox, reminders
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
 def sweep_outbox() -> None:
-    """Beat runs this every few minutes: plan what is due into the reminder outbox, then hand the reminders and
-    notices that are ready to the senders. One sweep at a time; one that finds another running does nothing."""
-    with outbox.sweep_lock("sweep", settings.REMINDER_SWEEP_SECONDS) as held:
-        if not held:
-            logger.info("Outbox sweep skipped: another sweep is running")
-            return
-        planned, batches = reminders.sweep()
-        notice_batches = notifications.sweep()
-    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder batches and %d notice batches to send",
-                len(planned.planned), planned.cancelled, len(batches), len(notice_batches))  # fmt: skip
-    for batch in batches:
+    """Beat runs this every few minutes: hand what the outboxes hold ready to the senders."""
+    batches = reminders.sweep_outboxes()
+    for batch in batches.reminders:
         send_reminder_batch.delay(batch)
-    for batch in notice_batches:
+    for batch in batches.notices:
         send_notice_batch.delay(batch)
 
 
 def _again(task, come_back: outbox.ComeBack | None) -> None:
+    """Queue the send task again for what its batch left, when the earliest of it is due."""
     if come_back is not None:
         task.apply_async(args=[come_back.ids], countdown=come_back.countdown)
 
