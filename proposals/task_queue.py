@@ -1,5 +1,5 @@
-"""Work handed to the Celery worker, named rather than imported: the domain queues a task by its name and never
-imports proposals.tasks, so the way goes one direction (the tasks call the domain, never the other way round).
+"""Work handed to the Celery worker by name: the domain queues a task through this module alone, and the module
+of the tasks is never loaded by the domain, so the way goes one direction (the tasks call the domain).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ BUILD_DOCUMENT_EXPORT = Task("proposals.tasks.build_document_export", "document 
 def after_commit(task: Task, *args, on_failure: Callable[[Exception], None] | None = None) -> None:
     """Queue the task once the current transaction commits: a rolled-back change queues nothing, and a worker
     never looks for rows not yet committed."""
-    transaction.on_commit(lambda: send(task, *args, on_failure=on_failure))
+    transaction.on_commit(lambda: _send(task, *args, on_failure=on_failure))
 
 
-def send(task: Task, *args, on_failure: Callable[[Exception], None] | None = None) -> None:
+def _send(task: Task, *args, on_failure: Callable[[Exception], None] | None = None) -> None:
     """Queue the task now. A broker that is down must not fail a request whose change already committed: it is
     logged (the outbox's sweep sends what was never queued) and on_failure, if given, records it."""
     try:
