@@ -73,6 +73,20 @@ def request_export(client, world, user, organisation, django_capture_on_commit_c
     return DocumentExport.objects.filter(requested_by=user).latest("pk")
 
 
+def test_an_export_that_cannot_be_queued_fails_visibly(
+    client, world, monkeypatch, django_capture_on_commit_callbacks, caplog, eager_off
+):
+    """A broker that is down: the request goes on, and the export shows it failed rather than wait forever."""
+    from tracker.celery import app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    export = request_export(client, world, world.coordinator, world.county, django_capture_on_commit_callbacks)
+    assert export.status == DocumentExport.Status.FAILED and export.error and export.finished_at
+    assert f"Could not queue document export {export.pk}" in caplog.text
+
+
 def test_a_coordinator_exports_the_sessions_proposals_of_the_subtree_as_a_zip_with_an_index(
     client, world, django_capture_on_commit_callbacks
 ):
