@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.mailserver import MailServer
 from tests.e2e.processes import Processes
 
 
@@ -16,3 +17,14 @@ def processes(tmp_path) -> Iterator[Processes]:
         yield manager
     finally:
         manager.stop_all()
+
+
+@pytest.fixture
+def mailserver(settings) -> Iterator[MailServer]:
+    """A real SMTP server in this process, and the settings that send to it."""
+    with MailServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_TIMEOUT = 10
+        yield server

@@ -7,28 +7,16 @@ server of tests/e2e/mailserver.py, which records what it accepted. No worker is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from django.utils import timezone
 
 from proposals import reminders
 from proposals.models import Reminder, Stage, User
-from tests.e2e.mailserver import MailServer
 
 pytestmark = pytest.mark.slow
 
 ITEMS = 30
-
-
-@pytest.fixture
-def mailserver(settings) -> Iterator[MailServer]:
-    with MailServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_TIMEOUT = 10
-        yield server
 
 
 def thirty_due_drafts(world, now: dt.datetime) -> list[int]:

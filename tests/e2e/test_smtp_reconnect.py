@@ -9,8 +9,6 @@ offered, and each such failure cost an attempt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.db.models import Count
 from django.utils import timezone
@@ -26,15 +24,9 @@ SECRETARIES = 40  # one mail each, listing their DRAFTS_EACH reminders
 DRAFTS_EACH = 2
 
 
-@pytest.fixture
-def mailserver(settings) -> Iterator[MailServer]:
-    with MailServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_TIMEOUT = 10
-        settings.REMINDER_SEND_HOUR = 0  # what is planned now is due now
-        yield server
+@pytest.fixture(autouse=True)
+def send_now(settings) -> None:
+    settings.REMINDER_SEND_HOUR = 0  # what is planned now is due now
 
 
 @pytest.mark.parametrize(
