@@ -33,9 +33,13 @@ def calendar_feed(request, token: str):
 def calendar_regenerate(request):
     """Makes the address and shows it on this answer, the one time it can be shown (only its hash is kept);
     a redirect would have to carry the secret through the session."""
+    replacing = bool(request.user.calendar_token_hash)
     token = services.calendar_token_regenerate(user=request.user)
     messages.success(
-        request, _("Your calendar has a new address. The old one no longer works: subscribe again with this one.")
+        request,
+        _("Your calendar has a new address. The old one no longer works: subscribe again with this one.")
+        if replacing
+        else _("Your calendar address is made: subscribe to it in your calendar."),
     )
     url = request.build_absolute_uri(reverse("calendar-feed", args=[token]))
     response = preferences_page(request, request.user, None, calendar=True, calendar_url=url)[0]

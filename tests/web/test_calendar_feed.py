@@ -62,6 +62,14 @@ def test_the_feed_answers_without_login_as_text_calendar(client, world):
     assert str(event["SUMMARY"]).endswith(proposal.title)
 
 
+def test_the_first_address_is_made_and_a_second_replaces_it_saying_so(client, world):
+    client.force_login(world.lead)
+    first = client.post(reverse("calendar-regenerate")).content.decode()
+    again = client.post(reverse("calendar-regenerate")).content.decode()
+    assert "日历地址已生成" in first and "旧地址已失效" not in first
+    assert "旧地址已失效" in again
+
+
 def test_regenerating_retires_the_old_address(client, world):
     client.force_login(world.lead)
     old = make_address(client)
