@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 EARLIEST_MOMENT = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
 LATEST_MOMENT = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
 MOMENT_MESSAGE = _("Enter a date and time between the years 1 and 9999, in ISO 8601, e.g. 2026-12-01T08:00+08:00.")
+# A form's date picker writes the format itself: its reader needs only the range.
+PICKED_MOMENT_MESSAGE = _("Enter a date and time between the years 1 and 9999.")
 
 
 def storable_moment(value: dt.datetime) -> dt.datetime:

@@ -12,7 +12,7 @@ from proposals import services, uploads
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
-from proposals.validators import LATEST_MOMENT, storable_moment, validate_single_line
+from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import ProposalChanged, State
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
@@ -162,7 +162,12 @@ class OfficeDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         with timezone.override(timezone.get_default_timezone()):
             moment = super().to_python(value)
-        return storable_moment(moment) if moment is not None else None
+        if moment is None:
+            return None
+        try:
+            return storable_moment(moment)
+        except forms.ValidationError:
+            raise forms.ValidationError(PICKED_MOMENT_MESSAGE, code="invalid_moment") from None
 
     def prepare_value(self, value):
         with timezone.override(timezone.get_default_timezone()):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from proposals import services, spreadsheets
 from proposals.models import Deadline, Proposal, Session
-from proposals.validators import MOMENT_MESSAGE
+from proposals.validators import PICKED_MOMENT_MESSAGE
 from tests.api.test_datetime_inputs import MALFORMED_MOMENTS
 
 # What a datetime-local input (or a hand-made request) may send: Beijing time, no offset.
@@ -57,7 +57,7 @@ def test_the_form_error_names_the_range(coordinator, world):
         reverse("proposal-deadline", args=[proposal.pk]),
         {"deadline-stage": "research", "deadline-due_at": "0001-01-01T00:00", "deadline-reason": "x"},
     )
-    assert response.context["deadline_form"].errors["due_at"] == [str(MOMENT_MESSAGE)]
+    assert response.context["deadline_form"].errors["due_at"] == [str(PICKED_MOMENT_MESSAGE)]
     assert "1 至 9999 年" in response.content.decode()
 
 
