@@ -151,14 +151,20 @@ def test_a_token_cannot_be_had_for_a_form_post(world):
 # --- Login throttling ---------------------------------------------------------------------------------
 
 
-def test_login_attempts_are_throttled_per_client(world, login_limit):
-    guesser = APIClient(REMOTE_ADDR="203.0.113.7")
+def guess_until_throttled(guesser: APIClient, login_limit: int):
+    """The guesser tries the lead's password up to the limit; then even the right password is not tried any more.
+    Returns that last answer."""
     for attempt in range(login_limit):
         response = guesser.post(LOGIN, {"username": "lead", "password": f"guess-{attempt}"}, format="json")
         assert_problem(response, 401, "wrong_credentials")
-    # Even the right password is not tried any more.
     response = guesser.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
     assert_problem(response, 429, "throttled")
+    return response
+
+
+def test_login_attempts_are_throttled_per_client(world, login_limit):
+    guesser = APIClient(REMOTE_ADDR="203.0.113.7")
+    response = guess_until_throttled(guesser, login_limit)
     assert 0 < int(response["Retry-After"]) <= 60
     # A forged X-Forwarded-For does not make a new client (no proxy is trusted outside production).
     response = guesser.post(

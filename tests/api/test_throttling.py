@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from api import throttling
-from tests.api.test_auth import LIST, LOGIN, ME, log_in, with_token
+from tests.api.test_auth import LIST, LOGIN, ME, guess_until_throttled, log_in, with_token
 from tests.api.test_errors import assert_problem
 from tests.e2e.processes import free_port
 
@@ -75,10 +75,5 @@ def test_the_api_answers_while_the_cache_is_down(world, cache_down, caplog):
 
 
 def test_the_login_throttle_holds_while_the_cache_is_down(world, cache_down, login_limit):
-    guesser = APIClient(REMOTE_ADDR="203.0.113.7")
-    for attempt in range(login_limit):
-        response = guesser.post(LOGIN, {"username": "lead", "password": f"guess-{attempt}"}, format="json")
-        assert_problem(response, 401, "wrong_credentials")
-    response = guesser.post(LOGIN, {"username": "lead", "password": "pw-lead"}, format="json")
-    assert_problem(response, 429, "throttled")
+    guess_until_throttled(APIClient(REMOTE_ADDR="203.0.113.7"), login_limit)
     log_in(world.lead, APIClient(REMOTE_ADDR="192.0.2.44"), format="json")
