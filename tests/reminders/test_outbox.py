@@ -148,7 +148,7 @@ def test_a_due_date_moved_away_and_back_is_reminded_again(world):
     set_due(world, proposal, Stage.RESEARCH, due)
     now = due - dt.timedelta(days=1)
     reminders.plan(now)
-    set_due(world, proposal, Stage.RESEARCH, due + dt.timedelta(days=30))
+    set_due(world, proposal, Stage.RESEARCH, due + dt.timedelta(days=10))
     set_due(world, proposal, Stage.RESEARCH, due)  # changed their mind
     assert pending_to() == set()
     reminders.plan(now)
