@@ -1,6 +1,6 @@
 """The proposal list as a file: GET /api/v1/proposals/export.csv and /export.xlsx take the list's filters and
 ordering (ProposalFilter, StableOrderingFilter), and answer every matching row of the caller's scope, unpaged.
-The files are made by proposals.spreadsheets, the same as the web list's."""
+The files are made by proposals.reporting.spreadsheets, the same as the web list's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from rest_framework.generics import GenericAPIView
 
 from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFilter
 from api.views import LanguageMixin, ProposalViewSet
-from proposals import selectors, spreadsheets
+from proposals import selectors
+from proposals.reporting import spreadsheets
 
 
 class _FileRenderer(renderers.BaseRenderer):

@@ -30,8 +30,9 @@ from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFil
 from api.parsers import EvidenceMultiPartParser
 from api.preconditions import etag_of, expected_version, version_checked
 from api.throttling import ScopedRateThrottle
-from proposals import documents, selectors, services
+from proposals import selectors, services
 from proposals.diffs import text_diffs
+from proposals.documents import proposal_docx
 from proposals.models import Proposal
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
@@ -328,14 +329,16 @@ class ProposalViewSet(
     @extend_schema(
         summary="The proposal as a Word document",
         description="The official layout of a 议案, 建议 or 提案, with Chinese fonts declared for Word and WPS.",
-        responses={(200, documents.DOCX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The .docx.")},
+        responses={
+            (200, proposal_docx.DOCX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The .docx.")
+        },
     )  # fmt: skip
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, BinaryRenderer])
     def document(self, request, pk=None):
         proposal = self.get_object()
         return FileResponse(
-            io.BytesIO(documents.proposal_docx_bytes(proposal)), as_attachment=True,
-            filename=documents.document_filename(proposal), content_type=documents.DOCX_CONTENT_TYPE,
+            io.BytesIO(proposal_docx.proposal_docx_bytes(proposal)), as_attachment=True,
+            filename=proposal_docx.document_filename(proposal), content_type=proposal_docx.DOCX_CONTENT_TYPE,
         )  # fmt: skip
 
     @extend_schema(summary="The transition log", responses=s.TransitionSerializer(many=True))

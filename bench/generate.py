@@ -32,7 +32,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from proposals import demo_data as data
+from demo import data
 from proposals.models import (
     Assignment,
     Comment,

@@ -459,7 +459,7 @@ def check_rows(
 
 
 def example_row(today: dt.date) -> dict[str, Any]:
-    """A closed suggestion of last year's session, as the demo data has it (proposals/demo_data.py)."""
+    """A closed suggestion of last year's session, as the demo data has it (demo/data.py)."""
     year = today.year - 1
     return {
         "title": "关于加强中小学心理健康教师配备的建议",

@@ -127,8 +127,9 @@ class User(AbstractUser):
     digest_hour = models.PositiveSmallIntegerField(
         _("digest hour"), default=8, validators=[MaxValueValidator(23)], help_text=_("Hour of the day, 0 to 23.")
     )
-    # The SHA-256 of the secret in the address of the person's deadline calendar feed (proposals.calendar_feed):
-    # a copy of the database opens no feed. Replaced to revoke; None until the person makes an address.
+    # The SHA-256 of the secret in the address of the person's deadline calendar feed
+    # (proposals.documents.calendar_feed): a copy of the database opens no feed. Replaced to revoke; None until
+    # the person makes an address.
     calendar_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:

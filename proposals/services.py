@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from proposals import notifications, reminders
-from proposals.calendar_feed import calendar_token_hash
+from proposals.documents.calendar_feed import calendar_token_hash
 from proposals.models import (
     Assignment,
     Comment,

@@ -6,7 +6,8 @@ what is left to do there.
 
 from celery import shared_task
 
-from proposals import exports, notifications, outbox, reminders
+from proposals import notifications, outbox, reminders
+from proposals.documents import exports
 
 
 @shared_task(ignore_result=True)

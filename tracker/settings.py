@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "api",
     "web",
 ]
+# The demo (its data and `manage.py seed_demo`) is an app without models: an office's server can leave it out.
+if env_bool("TRACKER_DEMO", default=True):
+    INSTALLED_APPS += ["demo"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from proposals import statistics
 from proposals.models import Session
+from proposals.reporting import statistics
 from proposals.selectors import proposals_visible_to
 
 

@@ -1,7 +1,7 @@
 """Word documents: one proposal as a .docx, and batch exports of a session's proposals with their progress.
 
 Views parse input, call a service or a selector, and answer. What goes in a document and in an export, and who
-may ask for one, is decided in proposals.documents, proposals.exports and proposals.selectors.
+may ask for one, is decided in proposals.documents (proposal_docx, exports) and proposals.selectors.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from proposals import documents, exports, selectors
+from proposals import selectors
+from proposals.documents import exports, proposal_docx
 from proposals.forms import ServiceForm
 from proposals.models import DocumentExport, Organisation, Session, User
 
@@ -34,8 +35,8 @@ def proposal_document(request, pk: int):
     if proposal is None:
         raise Http404
     return FileResponse(
-        io.BytesIO(documents.proposal_docx_bytes(proposal)), as_attachment=True,
-        filename=documents.document_filename(proposal), content_type=documents.DOCX_CONTENT_TYPE,
+        io.BytesIO(proposal_docx.proposal_docx_bytes(proposal)), as_attachment=True,
+        filename=proposal_docx.document_filename(proposal), content_type=proposal_docx.DOCX_CONTENT_TYPE,
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from proposals import services
-from proposals.calendar_feed import calendar_for, user_by_calendar_token
+from proposals.documents.calendar_feed import calendar_for, user_by_calendar_token
 from web.views import preferences_page
 
 

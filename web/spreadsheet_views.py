@@ -7,7 +7,7 @@ from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from proposals import spreadsheets
+from proposals.reporting import spreadsheets
 from web.proposal_views import filtered_proposals
 
 

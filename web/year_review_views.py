@@ -11,8 +11,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from proposals import statistics, year_review
 from proposals.models import Organisation, User
+from proposals.reporting import statistics, year_review
 from proposals.selectors import organisations_in_scope, proposals_visible_to
 from web.templatetags.proposal_links import list_url
 

@@ -6,7 +6,7 @@ import io
 
 from docx import Document
 
-from proposals import documents
+from proposals.documents import proposal_docx
 from tests.api.conftest import client_for
 from tests.proposals.arrange import assign_all
 
@@ -22,7 +22,7 @@ def test_an_assigned_delegate_gets_the_docx(world):
     response = client_for(world.lead).get(url_of(proposal))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == documents.DOCX_CONTENT_TYPE
+    assert response["Content-Type"] == proposal_docx.DOCX_CONTENT_TYPE
     assert response["Content-Disposition"].startswith("attachment;")
     assert "filename*=utf-8''" in response["Content-Disposition"]  # the Chinese title, RFC 5987
     document = Document(io.BytesIO(b"".join(response.streaming_content)))
@@ -33,7 +33,7 @@ def test_a_cosigner_and_a_client_asking_for_octet_stream_get_it_too(world):
     proposal = world.draft()
     assign_all(world, proposal)
     response = client_for(world.cosigners[0]).get(url_of(proposal), HTTP_ACCEPT="application/octet-stream")
-    assert response.status_code == 200 and response["Content-Type"] == documents.DOCX_CONTENT_TYPE
+    assert response.status_code == 200 and response["Content-Type"] == proposal_docx.DOCX_CONTENT_TYPE
 
 
 def test_an_unassigned_delegate_gets_404_as_if_it_did_not_exist(world):
@@ -57,4 +57,4 @@ def test_another_organisations_secretary_and_anonymous_callers_get_nothing(world
 def test_the_schema_documents_the_binary_response(world):
     schema = client_for(world.lead).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operation = schema["paths"]["/api/v1/proposals/{id}/document/"]["get"]
-    assert documents.DOCX_CONTENT_TYPE in operation["responses"]["200"]["content"]
+    assert proposal_docx.DOCX_CONTENT_TYPE in operation["responses"]["200"]["content"]

@@ -301,7 +301,7 @@ def test_b_worker_killed_with_sigkill_mid_batch_then_restarted(rig):
 
     What this does not exercise: a kill between the server's acceptance of a mail (its reply to the final dot)
     and the commit that marks that mail's rows sent. A kill there duplicates that one mail: the server has it,
-    the outbox does not know (proposals/reminders.py says so; the stable Message-ID lets a receiving system
+    the outbox does not know (proposals/reminders/sending.py says so; the stable Message-ID lets a receiving system
     that deduplicates show it once). No outbox can close that window over SMTP, which has no two-phase
     commit; it lasts one UPDATE, and a test that aimed a signal at it would be testing the kernel's timing,
     not the product. This test kills at a point where the product must not duplicate anything, and does so

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from proposals import services
-from proposals.calendar_feed import calendar_for
+from proposals.documents.calendar_feed import calendar_for
 from proposals.models import Deadline, Proposal, User
 from proposals.workflow import State
 from tests.proposals.arrange import add_evidence, bring_to, fire

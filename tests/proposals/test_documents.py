@@ -1,5 +1,5 @@
-"""A proposal as a .docx in the official layout (proposals.documents): every field, the Chinese fonts, long and
-unusual text."""
+"""A proposal as a .docx in the official layout (proposals.documents.proposal_docx): every field, the Chinese
+fonts, long and unusual text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import zipfile
 from docx import Document
 from lxml import etree
 
-from proposals import documents, selectors, services
+from proposals import selectors, services
+from proposals.documents import proposal_docx
 from proposals.models import Proposal
 from proposals.workflow import State
 from tests.proposals.arrange import add_evidence, assign_all, bring_to, fire
@@ -50,7 +51,7 @@ def test_the_document_opens_with_python_docx_and_holds_every_field(world):
     proposal = bring_to(world, State.SUBMITTED)
     proposal = loaded(world, proposal)
 
-    data = documents.proposal_docx_bytes(proposal)
+    data = proposal_docx.proposal_docx_bytes(proposal)
 
     text = all_text(data)
     document = Document(io.BytesIO(data))
@@ -77,15 +78,15 @@ def test_the_category_follows_the_kind_and_a_motion_proposes_measures(world):
     cppcc = loaded(world, world.draft(kind=Proposal.Kind.CPPCC_PROPOSAL, session=world.cppcc_session,
                                       title="关于设立志愿服务激励基金的提案"))  # fmt: skip
 
-    motion_text = all_text(documents.proposal_docx_bytes(motion))
+    motion_text = all_text(proposal_docx.proposal_docx_bytes(motion))
     assert "类别 | 议案" in motion_text and "具体办法" in motion_text
-    cppcc_text = all_text(documents.proposal_docx_bytes(cppcc))
+    cppcc_text = all_text(proposal_docx.proposal_docx_bytes(cppcc))
     assert "类别 | 提案" in cppcc_text and f"会议 | {world.cppcc_session.name}" in cppcc_text
 
 
 def test_only_cosigners_who_signed_are_listed_and_none_reads_无(world):
     proposal = world.draft()
-    data = documents.proposal_docx_bytes(loaded(world, proposal))
+    data = proposal_docx.proposal_docx_bytes(loaded(world, proposal))
     assert "领衔人 | 无" in all_text(data) and "附议人 | 无" in all_text(data)
 
     assign_all(world, proposal)  # the lead and three co-signers: one signs, one declines, one has not decided
@@ -96,7 +97,7 @@ def test_only_cosigners_who_signed_are_listed_and_none_reads_无(world):
     fire(world, proposal, "co_sign", world.cosigners[0])
     fire(world, proposal, "decline", world.cosigners[1])
 
-    text = all_text(documents.proposal_docx_bytes(loaded(world, proposal)))
+    text = all_text(proposal_docx.proposal_docx_bytes(loaded(world, proposal)))
     assert "领衔人 | lead" in text
     assert "附议人 | cosigner-0" in text
     assert "cosigner-1" not in text and "cosigner-2" not in text
@@ -104,14 +105,14 @@ def test_only_cosigners_who_signed_are_listed_and_none_reads_无(world):
 
 def test_an_unsubmitted_proposal_is_dated_today_in_chinese(world):
     proposal = loaded(world, world.draft())
-    document = Document(io.BytesIO(documents.proposal_docx_bytes(proposal, today=dt.date(2026, 11, 27))))
+    document = Document(io.BytesIO(proposal_docx.proposal_docx_bytes(proposal, today=dt.date(2026, 11, 27))))
     assert [p.text for p in document.paragraphs[-2:]] == [world.branch.name, "2026年11月27日"]
-    assert documents.chinese_date(dt.date(2027, 1, 8)) == "2027年1月8日"
+    assert proposal_docx.chinese_date(dt.date(2027, 1, 8)) == "2027年1月8日"
 
 
 def test_recommendations_keep_one_paragraph_per_line_and_empty_parts_are_left_out(world):
     proposal = loaded(world, world.draft(recommendations="一、配齐心理健康教师；\r\n\n　　二、建立家校社协同机制。\n"))
-    document = Document(io.BytesIO(documents.proposal_docx_bytes(proposal)))
+    document = Document(io.BytesIO(proposal_docx.proposal_docx_bytes(proposal)))
     paragraphs = [p.text for p in document.paragraphs]
     start = paragraphs.index("具体建议")
     assert paragraphs[start + 1 : start + 3] == ["一、配齐心理健康教师；", "二、建立家校社协同机制。"]
@@ -120,7 +121,7 @@ def test_recommendations_keep_one_paragraph_per_line_and_empty_parts_are_left_ou
 
 
 def test_the_chinese_fonts_and_language_are_declared_for_word_and_wps(world):
-    data = documents.proposal_docx_bytes(loaded(world, world.draft()))
+    data = proposal_docx.proposal_docx_bytes(loaded(world, world.draft()))
 
     styles = xml_of(data, "word/styles.xml")
     default_fonts = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
@@ -165,7 +166,7 @@ def test_20000_characters_of_chinese_with_emoji_and_control_characters_make_a_va
     proposal = loaded(world, proposal)
     assert len(proposal.background) == 20_000 and "\x07" in proposal.background
 
-    data = documents.proposal_docx_bytes(proposal)
+    data = proposal_docx.proposal_docx_bytes(proposal)
 
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
     text = all_text(data)
@@ -181,11 +182,11 @@ def test_20000_characters_of_chinese_with_emoji_and_control_characters_make_a_va
 
 def test_the_file_name_is_the_reference_or_id_and_a_shortened_title_safe_for_zips_and_headers(world):
     proposal = world.draft(title='关于/加强:青年*"心理"<健康>|服务?的建议' + "很长" * 40)
-    filename = documents.document_filename(proposal)
+    filename = proposal_docx.document_filename(proposal)
     assert filename.startswith(f"{proposal.pk}-关于_加强_青年_心理_健康_服务_的建议")
     assert filename.endswith(".docx")
     assert not set('/\\:*?"<>|') & set(filename)
-    assert len(filename) <= len(str(proposal.pk)) + 1 + documents.FILE_NAME_TITLE_CHARS + len(".docx")
+    assert len(filename) <= len(str(proposal.pk)) + 1 + proposal_docx.FILE_NAME_TITLE_CHARS + len(".docx")
 
     submitted = bring_to(world, State.SUBMITTED)
-    assert documents.document_filename(submitted) == f"{submitted.reference_number}-{submitted.title}.docx"
+    assert proposal_docx.document_filename(submitted) == f"{submitted.reference_number}-{submitted.title}.docx"

@@ -1,7 +1,7 @@
 """The year review: its figures equal counts made here from the database, and each links to exactly its list.
 
 The independent counts are written out below with plain ORM filters (dates as explicit ranges, the county as
-"its committee or a branch under it"), never through proposals.year_review or proposals.selectors.
+"its committee or a branch under it"), never through proposals.reporting.year_review or proposals.selectors.
 """
 
 from __future__ import annotations

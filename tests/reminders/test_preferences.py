@@ -7,6 +7,7 @@ import time
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from web.views import PREFERENCES_LINK_MAX_AGE
 
 
 def preferences_path(user: User) -> str:
-    return reminders.preferences_url(user).removeprefix(reminders.settings.SITE_URL)
+    return reminders.preferences_url(user).removeprefix(settings.SITE_URL)
 
 
 @pytest.fixture

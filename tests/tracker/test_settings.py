@@ -109,3 +109,14 @@ def test_production_trusts_no_proxy_unless_told():
 )
 def test_the_cache_defaults_to_the_brokers_next_redis_database(broker, cache):
     assert production_setting("s.CACHES['default']['LOCATION']", CELERY_BROKER_URL=broker) == repr(cache)
+
+
+def test_the_demo_app_can_be_left_out_and_has_no_models():
+    """An office's server may run without the demo: the app holds no tables, so leaving it out changes no schema."""
+    without = manage("makemigrations", "--check", "--dry-run", TRACKER_DEMO="false")
+    assert without.returncode == 0, without.stdout + without.stderr
+    seed = manage("seed_demo", "--help", TRACKER_DEMO="false")
+    assert seed.returncode != 0 and "Unknown command" in seed.stderr
+    from django.apps import apps
+
+    assert list(apps.get_app_config("demo").get_models()) == []

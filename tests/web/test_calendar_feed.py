@@ -116,7 +116,7 @@ def test_the_migration_hashes_stored_secrets_in_place_so_subscribed_addresses_ke
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from proposals.calendar_feed import user_by_calendar_token
+    from proposals.documents.calendar_feed import user_by_calendar_token
 
     before, after = [("proposals", "0007_input_validators")], [("proposals", "0008_calendar_token_hash")]
     executor = MigrationExecutor(connection)

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from proposals import statistics
 from proposals.models import Comment, Proposal, Session
+from proposals.reporting import statistics
 from proposals.selectors import proposals_visible_to
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to, fire

@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from proposals import services, spreadsheets
+from proposals import services
 from proposals.models import Deadline, Proposal, Session
+from proposals.reporting import spreadsheets
 from proposals.validators import PICKED_MOMENT_MESSAGE
 from tests.api.test_datetime_inputs import MALFORMED_MOMENTS
 

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from docx import Document
 
-from proposals import documents, exports, selectors
+from proposals import selectors
+from proposals.documents import exports, proposal_docx
 from proposals.models import DocumentExport, Proposal
 from proposals.tasks import build_document_export
 from proposals.workflow import State
@@ -45,7 +46,7 @@ def test_the_owner_downloads_the_docx_with_its_type_and_name(client, world):
     response = client.get(reverse("proposal-document", args=[proposal.pk]))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == documents.DOCX_CONTENT_TYPE
+    assert response["Content-Type"] == proposal_docx.DOCX_CONTENT_TYPE
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;") and "filename*=utf-8''" in disposition  # RFC 5987, Chinese name
     document = Document(io.BytesIO(b"".join(response.streaming_content)))
@@ -104,7 +105,7 @@ def test_a_coordinator_exports_the_sessions_proposals_of_the_subtree_as_a_zip_wi
     assert archive.testzip() is None
     names = archive.namelist()
     assert names[-1] == "index.csv" and len(names) == 6
-    expected = {documents.document_filename(p) for p in [*branch, county, submitted]}
+    expected = {proposal_docx.document_filename(p) for p in [*branch, county, submitted]}
     assert set(names[:-1]) == expected
     for name in names[:-1]:
         Document(io.BytesIO(archive.read(name)))  # each one opens
@@ -115,7 +116,7 @@ def test_a_coordinator_exports_the_sessions_proposals_of_the_subtree_as_a_zip_wi
     assert set(by_title) == {p.title for p in [*branch, county]} | {submitted.title}
     row = by_title[submitted.title]
     assert row[4] == world.branch.name and row[5] == "lead" and row[6] == submitted.reference_number
-    assert row[7] == documents.document_filename(submitted)
+    assert row[7] == proposal_docx.document_filename(submitted)
 
 
 def test_the_index_is_in_the_requesters_language(client, world, django_capture_on_commit_callbacks):
@@ -200,7 +201,7 @@ def test_a_failing_export_is_marked_failed_and_says_so(client, world, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(documents, "write_proposal_docx", broken)
+    monkeypatch.setattr(proposal_docx, "write_proposal_docx", broken)
     build_document_export.delay(export.pk)
 
     export.refresh_from_db()
@@ -243,7 +244,7 @@ def peak_memory_of_export(world, count: int) -> int:
 
 def test_the_memory_of_an_export_does_not_grow_with_the_number_of_proposals(world, capsys):
     # The layout's empty document is prepared once per process: prepare it first, so both runs measure the same.
-    documents.proposal_docx_bytes(selectors.proposal_for_document(world.admin, world.draft().pk))
+    proposal_docx.proposal_docx_bytes(selectors.proposal_for_document(world.admin, world.draft().pk))
     peak_20 = peak_memory_of_export(world, 20)
     peak_200 = peak_memory_of_export(world, 200)
     with capsys.disabled():

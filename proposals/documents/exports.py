@@ -25,7 +25,8 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from proposals import documents, selectors, task_queue
+from proposals import selectors, task_queue
+from proposals.documents import proposal_docx
 from proposals.models import DocumentExport, Organisation, Session, User
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _claim(export_id: int) -> bool:
 
 
 def _cell(value: object) -> str:
-    text = documents.xml_safe(str(value))
+    text = proposal_docx.xml_safe(str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -119,7 +120,7 @@ def export_filename(export: DocumentExport) -> str:
     """The name the download carries: the session, the organisation and the day."""
     day = timezone.localdate(export.finished_at or export.created_at)
     name = f"{export.session.name}-{export.organisation.name}-{day:%Y%m%d}"
-    return documents.file_name_part(name) + ".zip"
+    return proposal_docx.file_name_part(name) + ".zip"
 
 
 def write_export_zip(export: DocumentExport, out, *, on_progress=None) -> int:
@@ -142,9 +143,9 @@ def write_export_zip(export: DocumentExport, out, *, on_progress=None) -> int:
         rows = csv.writer(index)
         rows.writerow(_index_header())
         for proposal in proposals.iterator(chunk_size=CHUNK_SIZE):
-            name = _unique(archive, documents.document_filename(proposal))
+            name = _unique(archive, proposal_docx.document_filename(proposal))
             buffer = io.BytesIO()
-            documents.write_proposal_docx(proposal, buffer, today=today)
+            proposal_docx.write_proposal_docx(proposal, buffer, today=today)
             # A .docx is a zip already: stored as it is, not compressed twice.
             archive.writestr(name, buffer.getvalue(), compress_type=zipfile.ZIP_STORED)
             del buffer

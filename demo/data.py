@@ -4,7 +4,7 @@ The texts follow the city committee's 2023 year review (shared/seed-article-zh.t
 (2500余名青少年, 35所中小学, 1149名学子, 2271名大学生, 134725名志愿者 ...) reappear in the proposals' reasons
 and research findings. Survey figures beyond the article are invented for the demo.
 
-Only data lives here; proposals.management.commands.seed_demo turns it into rows through proposals.services.
+Only data lives here; demo.seeder turns it into rows through proposals.services.
 """
 
 from __future__ import annotations

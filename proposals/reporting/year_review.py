@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals.models import Organisation, Proposal
+from proposals.reporting.statistics import Rate
 from proposals.selectors import Milestone, proposal_filter
-from proposals.statistics import Rate
 
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
 

@@ -1,43 +1,30 @@
-"""`manage.py seed_demo`: the Shuozhou demo data of DESIGN §7, built through proposals.services.
+"""The Shuozhou demo of DESIGN §7, built through proposals.services so that it obeys the same guards as real users.
 
-Organisations, people, sessions and 40-odd proposals in every state of the workflow, with revisions,
-evidence, assignments, comments and a transition log whose timestamps lie in the past. Everything that
-touches a proposal goes through proposals.services, so the demo obeys the same guards as real users.
-
-Idempotent: when the city committee already exists nothing is created; only the demo logins are made
-sure to exist with the current password. Runs in one transaction: a failure leaves nothing behind.
+Organisations, people, sessions and 40-odd proposals in every state of the workflow, with revisions, evidence,
+assignments, comments and a transition log whose timestamps lie in the past (each proposal's ProposalPlan lays
+out its steps; DemoSeeder spreads them over the session's windows and runs them).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import itertools
-import os
 import random
-import re
-import struct
-import unicodedata
-import zlib
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone, translation
+from django.core.management.base import CommandError
+from django.utils import timezone
 
-from proposals import demo_data as data
+from demo import data
+from demo.files import survey_csv, tiny_pdf, tiny_png
 from proposals import services
-from proposals.models import Delegate, Organisation, Proposal, Session, User
+from proposals.models import Delegate, Organisation, Session, User
 from proposals.workflow import State, reached
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,80 +35,6 @@ REFERENCE_START = {"motion": 3, "suggestion": 100, "cppcc_proposal": 40}
 
 def numbered(items: list[str] | tuple[str, ...]) -> str:
     return "\n".join(f"{NUMERALS[i]}、{item}" for i, item in enumerate(items))
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    return text + " " * max(1, width - display_width(text))
-
-
-# --- Small, valid evidence files ----------------------------------------------------------------------
-
-
-def tiny_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a correct cross-reference table (ASCII text only: no embedded CJK font)."""
-    text = " ".join(f"({line}) Tj 0 -18 Td" for line in lines)
-    stream = f"BT /F1 12 Tf 72 770 Td {text} ET".encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def tiny_png(rng: random.Random, width: int = 48, height: int = 32) -> bytes:
-    """A small RGB gradient, standing in for a photo of the research on site."""
-    base = [rng.randrange(60, 200) for _ in range(3)]
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")  # filter: none
-        for x in range(width):
-            row += bytes((min(255, base[0] + x * 2), min(255, base[1] + y * 3), base[2]))
-        rows.append(bytes(row))
-
-    def chunk(tag: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + tag + payload + struct.pack(">I", zlib.crc32(tag + payload))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
-        + chunk(b"IEND", b"")
-    )
-
-
-def survey_csv(spec: data.ProposalSpec, rng: random.Random) -> bytes:
-    """The survey behind the findings, as the spreadsheet export a secretary would attach."""
-    question, options = data.SURVEYS[spec.topic]
-    match = re.search(r"回收有效问卷(\d+)份", spec.findings)
-    total = int(match.group(1)) if match else rng.randrange(180, 900)
-    weights = [share * rng.uniform(0.9, 1.1) for _, share in options]
-    counts = [round(total * weight / sum(weights)) for weight in weights[:-1]]
-    counts.append(total - sum(counts))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["题目", "选项", "人数", "占比(%)"])
-    for (option, _), count in zip(options, counts, strict=True):
-        writer.writerow([question, option, count, f"{100 * count / total:.1f}"])
-    writer.writerow([question, "合计", total, "100.0"])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # with a BOM, so that Excel reads it as UTF-8
 
 
 # --- Seeding ------------------------------------------------------------------------------------------
@@ -319,7 +232,7 @@ class DemoSeeder:
                 if previous is not None and moment <= previous:
                     moment = previous + dt.timedelta(minutes=rng.randint(2, 9))
                 if moment > end:
-                    raise CommandError(f"The demo timeline overflows its {phase} window; fix proposals/demo_data.py.")
+                    raise CommandError(f"The demo timeline overflows its {phase} window; fix demo/data.py.")
                 times.append(moment)
                 previous = moment
         return times
@@ -595,73 +508,3 @@ class ProposalPlan:
             description=description, now=now,
         )  # fmt: skip
         self.seeder.stored_files.append(evidence.file.name)
-
-
-class Command(BaseCommand):
-    help = (
-        "Create the Shuozhou demo data (organisations, delegates, sessions, 40-odd proposals in every state) "
-        "and the demo logins. Running it again creates nothing new; it only resets the demo logins' password."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--password",
-            help="Password of the demo logins (default: $DEMO_PASSWORD, else settings.DEMO_PASSWORD_DEFAULT).",
-        )
-        parser.add_argument("--force", action="store_true", help="Seed even with TRACKER_ENV=production.")
-
-    def handle(self, *args, **options):
-        if settings.PRODUCTION and not options["force"]:
-            raise CommandError(
-                "seed_demo creates logins with a known password; it refuses to run with TRACKER_ENV=production "
-                "unless you pass --force."
-            )
-        password = options["password"] or os.environ.get("DEMO_PASSWORD") or settings.DEMO_PASSWORD_DEFAULT
-        if not password.strip():
-            raise CommandError("The demo password cannot be empty.")
-        seeder = DemoSeeder(password_hash=make_password(password), now=timezone.now())
-        try:
-            with transaction.atomic():
-                seeded_before = Organisation.objects.filter(name=data.CITY[1]).exists()
-                if seeded_before:
-                    missing = [login.username for login in data.LOGINS if seeder.ensure_login(login) is None]
-                else:
-                    seeder.seed()
-                    missing = []
-        except BaseException:
-            seeder.forget_files()
-            raise
-        self.report(seeded_before, password, missing)
-
-    def report(self, seeded_before: bool, password: str, missing: list[str]) -> None:
-        write = self.stdout.write
-        if seeded_before:
-            write("演示数据已存在，未新建数据；已确认演示账号及其密码。")
-            write("Demo data already present: nothing new created; the demo logins exist with the password below.")
-        else:
-            write(self.style.SUCCESS("演示数据已创建。 / Demo data created."))
-        counts = Counter(Proposal.objects.values_list("state", flat=True))
-        write("")
-        write(f"提案 / Proposals: {sum(counts.values())}")
-        for state in State:
-            with translation.override("zh-hans"):
-                chinese = str(state.label)
-            with translation.override("en"):
-                label = f"{chinese} / {state.label}"
-            write(f"  {pad(label, 32)}{counts.get(state.value, 0):>3}")
-        write("")
-        write(f"演示账号 / Demo logins (密码 / password: {password})")
-        for login in data.LOGINS:
-            user = User.objects.filter(username=login.username).select_related("organisation").first()
-            if user is None:
-                continue
-            if user.organisation is not None:
-                where = user.organisation.name
-            elif login.body:
-                profile = user.delegate_profile
-                where = f"{profile.region} {profile.constituency}" if profile else ""
-            else:
-                where = "全部 / everything"
-            write(f"  {pad(login.username, 18)}{pad(f'{login.role_zh} / {login.role_en}', 26)}{where}")
-        for username in missing:
-            self.stderr.write(f"{username}: 其组织已不存在，未创建 / its organisation no longer exists; not created.")

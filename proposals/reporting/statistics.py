@@ -23,7 +23,7 @@ DEADLINE_ROWS = 20
 RECENT_COMMENTS = 10
 
 # REGISTERED_OR_LATER, ANSWERED_OR_LATER and SATISFIED_RATINGS come from proposals.selectors, where the list's
-# milestone filters and the year review (proposals.year_review) use the same ones.
+# milestone filters and the year review (proposals.reporting.year_review) use the same ones.
 
 
 def can_view_statistics(user: User) -> bool:

@@ -1,0 +1,90 @@
+"""A reminder mail: one per recipient listing all their due reminders, in their language, with a stable Message-ID."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from proposals import outbox
+from proposals.models import Reminder, Stage, User
+from proposals.validators import one_line
+
+PREFERENCES_SALT = "proposals.reminder-preferences"
+
+
+def preferences_url(user: User) -> str:
+    token = signing.dumps(user.pk, salt=PREFERENCES_SALT)
+    return settings.SITE_URL + reverse("reminder-preferences", args=[token])
+
+
+def message_id(reminders: list[Reminder]) -> str:
+    """The same reminders make the same Message-ID, so a resent mail can be recognised as the same one."""
+    digest = hashlib.sha256(",".join(str(r.pk) for r in sorted(reminders, key=lambda r: r.pk)).encode()).hexdigest()
+    return f"<reminders-{digest[:32]}@{outbox.mail_domain()}>"
+
+
+def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> EmailMultiAlternatives:
+    """One mail listing every reminder of this recipient, in their language, with HTML and plain text."""
+    with translation.override(recipient.language):
+        items = [ReminderItem(reminder, recipient, now) for reminder in reminders]
+        context = {
+            "recipient": recipient, "items": items, "preferences_url": preferences_url(recipient),
+            "overdue": sum(1 for item in items if item.overdue),
+        }  # fmt: skip
+        subject = one_line(render_to_string("proposals/mail/reminder_subject.txt", context))
+        mail = EmailMultiAlternatives(
+            subject,
+            render_to_string("proposals/mail/reminder.txt", context),
+            to=[recipient.mail_address],
+            headers={
+                "Message-ID": message_id(reminders),
+                "X-Tracker-Reminders": ",".join(str(r.pk) for r in reminders),
+                "List-Unsubscribe": f"<{context['preferences_url']}>",
+            },
+        )
+        mail.attach_alternative(render_to_string("proposals/mail/reminder.html", context), "text/html")
+    return mail
+
+
+class ReminderItem:
+    """A reminder as a mail shows it: the proposal, its stage and due date, and what to do."""
+
+    def __init__(self, reminder: Reminder, recipient: User, now: dt.datetime):
+        self.reminder = reminder
+        self.proposal = reminder.proposal
+        self.stage = reminder.get_stage_display()
+        self.due_at = timezone.localtime(reminder.due_at)
+        self.days_left = (timezone.localdate(reminder.due_at) - timezone.localdate(now)).days
+        self.overdue = self.days_left < 0
+        self.days_overdue = -self.days_left
+        self.todo = todo(reminder, recipient)
+        self.link = settings.SITE_URL + reverse("proposal-open", args=[reminder.proposal_id])
+
+
+def todo(reminder: Reminder, recipient: User) -> str:
+    from django.utils.translation import gettext as _
+
+    proposal = reminder.proposal
+    if reminder.kind == Reminder.Kind.ESCALATION:
+        return _("The organisation is late with this stage: please follow it up.")
+    if reminder.stage == Stage.RESEARCH:
+        return _("Finish the research: write the research summary, attach evidence, then start the consultation.")
+    if reminder.stage == Stage.CONSULTATION:
+        lead = proposal.lead_assignment()
+        if lead is not None and lead.delegate.user_id == recipient.pk:
+            return _("Review revision %(revision)d and endorse it, or request changes.") % {
+                "revision": proposal.revision_number
+            }
+        return _("Review the proposal and co-sign it, or decline.")
+    if reminder.stage == Stage.SUBMISSION:
+        return _("Table the proposal at the session and record its reference number.")
+    if reminder.kind == Reminder.Kind.OVERDUE:
+        return _("The handling unit's answer is overdue: please follow it up with the handling unit.")
+    return _("Record the handling unit's answer when it arrives.")
