@@ -8,10 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals import services, uploads
+from proposals import selectors, services, uploads
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
-from proposals.selectors import Milestone, organisations_in_scope, sessions_visible_to
+from proposals.selectors import Milestone
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import ProposalChanged, State
 
@@ -52,8 +52,8 @@ class ProposalFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = sessions_visible_to(user)
-        self.fields["organisation"].queryset = organisations_in_scope(user).select_related(None)
+        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["organisation"].queryset = selectors.organisations_in_scope(user).select_related(None)
 
     def clean(self):
         data = super().clean()
@@ -104,8 +104,8 @@ class ProposalCreateForm(ServiceForm):
         kwargs.setdefault("initial", {"organisation": user.organisation_id})
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["session"].queryset = sessions_visible_to(user)
-        self.fields["organisation"].queryset = organisations_in_scope(user)
+        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["organisation"].queryset = selectors.organisations_in_scope(user)
 
     def apply(self) -> Proposal | None:
         return self.run_service(lambda: services.proposal_create(author=self.user, **self.cleaned_data))
