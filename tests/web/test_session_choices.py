@@ -61,7 +61,7 @@ def cppcc_hidden(world, monkeypatch) -> Session:
 
 def _draft(session: Session) -> dict:
     return {
-        "title": "关于建设青年驿站的建议", "kind": Proposal.Kind.CPPCC_PROPOSAL, "topic": Proposal.Topic.YOUTH_FRIENDLY_CITY,
+        "title": "关于建设青年驿站的建议", "kind": Proposal.Kind.CPPCC_PROPOSAL, "topic": Proposal.Topic.JOBS,
         "session": session.pk, "organisation": "", "background": "", "research_findings": "", "recommendations": "",
     }  # fmt: skip
 
