@@ -198,7 +198,7 @@ ANSWERED_OR_LATER = main_path_from(State.ANSWERED)
 SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
 
 # How far a proposal got, whenever it happened: the one definition of each figure, which the statistics' rates
-# (proposals.statistics.rates) and the year review's milestones (milestone_filter) both count with.
+# (proposals.reporting.statistics.rates) and the year review's milestones (milestone_filter) both count with.
 REACHED_REGISTRATION = Q(state__in=REGISTERED_OR_LATER)
 NOT_REGISTERED = Q(state=State.NOT_REGISTERED)
 REACHED_ANSWER = Q(state__in=ANSWERED_OR_LATER)
