@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
@@ -15,21 +15,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from proposals import selectors
-from proposals.models import Assignment, Proposal
+from proposals.models import Proposal
 from proposals.validators import MOMENT_MESSAGE, storable_moment
 from proposals.workflow import State
 
 
+def _caller(request):
+    # Without a request (the schema's generation) nobody is asking: each selector offers nothing then.
+    return request.user if request else AnonymousUser()
+
+
 def _organisations(request):
-    return selectors.organisations_visible_to(request.user) if request else selectors.Organisation.objects.none()
+    return selectors.organisations_visible_to(_caller(request))
 
 
 def _delegates(request):
-    return selectors.delegates_visible_to(request.user) if request else selectors.Delegate.objects.none()
+    return selectors.delegates_visible_to(_caller(request))
 
 
 def _sessions(request):
-    return selectors.sessions_visible_to(request.user) if request else selectors.Session.objects.none()
+    return selectors.sessions_visible_to(_caller(request))
 
 
 class MomentField(IsoDateTimeField):
@@ -100,22 +105,17 @@ class ProposalFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_organisation(self, queryset, name, organisation):
-        return queryset.filter(organisation.subtree_filter("organisation__"))
+        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
 
     def filter_lead_delegate(self, queryset, name, delegate):
-        lead = Assignment.objects.filter(proposal=OuterRef("pk"), delegate=delegate, role=Assignment.Role.LEAD)
-        return queryset.filter(Exists(lead))
+        return queryset.filter(selectors.led_by(delegate))
 
     def filter_assigned_to_me(self, queryset, name, value):
-        mine = Exists(Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=self.request.user))
+        mine = selectors.assigned_to(self.request.user)
         return queryset.filter(mine if value else ~mine)
 
     def filter_overdue(self, queryset, name, value):
-        now = timezone.now()
-        if value:
-            return queryset.filter(current_due_at__lt=now)
-        # Not overdue includes proposals with no running stage (no due date): NOT (NULL < now) would drop them.
-        return queryset.filter(Q(current_due_at__isnull=True) | Q(current_due_at__gte=now))
+        return queryset.filter(selectors.overdue_filter(timezone.now(), overdue=value))
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

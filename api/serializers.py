@@ -110,7 +110,8 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
 
 
 class ProposalCreateSerializer(StrictInputSerializer):
-    session = StrictPrimaryKeyRelatedField(queryset=Session.objects.all())
+    # The caller's sessions (selectors.sessions_visible_to, which the web's draft form offers too), set below.
+    session = StrictPrimaryKeyRelatedField(queryset=Session.objects.none())
     kind = serializers.ChoiceField(choices=Proposal.Kind.choices)
     topic = serializers.ChoiceField(choices=Proposal.Topic.choices)
     title = serializers.CharField(max_length=settings.PROPOSAL_TITLE_MAX_CHARS, validators=[validate_single_line])

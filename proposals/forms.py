@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from proposals import services
+from proposals import selectors, services
 from proposals.models import Assignment, Delegate, Proposal, Transition, User
 from proposals.validators import validate_single_line
 from proposals.workflow import ActionOption, TransitionRefused, get_action
@@ -95,10 +95,7 @@ class AssignDelegateForm(ServiceForm):
     def __init__(self, *args, proposal: Proposal, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.proposal, self.user = proposal, user
-        assigned = proposal.assignments.values("delegate")
-        self.fields["delegate"].queryset = (
-            Delegate.objects.filter(body=proposal.session.body).exclude(pk__in=assigned).select_related("user")
-        )
+        self.fields["delegate"].queryset = selectors.delegates_assignable_to(proposal)
 
     def apply(self) -> Assignment | None:
         return self.run_service(

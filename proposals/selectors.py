@@ -22,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Upper
+from django.db.models.functions import ExtractYear, Upper
 from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -97,8 +97,25 @@ def delegates_visible_to(user: User) -> QuerySet[Delegate]:
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
-    """Sessions are public: anyone signed in sees them all."""
+    """Sessions are public: anyone signed in sees them all. The API and the web offer and accept these."""
     return Session.objects.all() if user.is_authenticated else Session.objects.none()
+
+
+def delegates_assignable_to(proposal: Proposal) -> QuerySet[Delegate]:
+    """The delegates who may still be assigned to the proposal: those of its session's body, not on it yet."""
+    assigned = proposal.assignments.values("delegate")
+    return Delegate.objects.filter(body=proposal.session.body).exclude(pk__in=assigned).select_related("user")
+
+
+def counties_in_scope(user: User) -> QuerySet[Organisation]:
+    """The county and district committees in the user's scope, which their statistics are broken down by."""
+    return organisations_in_scope(user).filter(level=Organisation.Level.COUNTY)
+
+
+def cities_in_scope(user: User) -> QuerySet[Organisation]:
+    """The city committees in the user's scope, whose own proposals (filed at city level, in no county) their
+    statistics show beside the counties."""
+    return organisations_in_scope(user).filter(level=Organisation.Level.CITY)
 
 
 def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:
@@ -180,6 +197,45 @@ REGISTERED_OR_LATER = main_path_from(State.REGISTERED)
 ANSWERED_OR_LATER = main_path_from(State.ANSWERED)
 SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
 
+# How far a proposal got, whenever it happened: the one definition of each figure, which the statistics' rates
+# (proposals.reporting.statistics.rates) and the year review's milestones (milestone_filter) both count with.
+REACHED_REGISTRATION = Q(state__in=REGISTERED_OR_LATER)
+NOT_REGISTERED = Q(state=State.NOT_REGISTERED)
+REACHED_ANSWER = Q(state__in=ANSWERED_OR_LATER)
+RATED = ~Q(rating="")
+RATED_SATISFIED = Q(rating__in=SATISFIED_RATINGS)
+
+
+# "The year" has two meanings, each with its own definition here, and both are kept (tests/web/test_statistics.py
+# and tests/proposals/test_year_review.py assert one each):
+# - the statistics page's year is the year of the sessions: the proposals tabled at sessions that opened in it
+#   (session_year_filter, session_years);
+# - the year review's and the list's year is when a milestone was reached: drafted, submitted... in the year
+#   (milestone_filter, year_bounds).
+
+
+def session_year_filter(year: int) -> Q:
+    """The proposals for the sessions that opened in `year` (the statistics page's year)."""
+    return Q(session__opening_date__year=year)
+
+
+def session_years(sessions: QuerySet[Session]) -> list[int]:
+    """The years in which these sessions opened, latest first: the statistics page's choice of years."""
+    years = sessions.annotate(year=ExtractYear("opening_date")).values_list("year", flat=True).distinct()
+    return sorted(set(years), reverse=True)
+
+
+def proposals_for_statistics(
+    user: User, *, session: Session | None = None, year: int | None = None
+) -> QuerySet[Proposal]:
+    """What the statistics page counts: the user's proposals, of a session, of the sessions of a year, or all."""
+    proposals = proposals_visible_to(user)
+    if session is not None:
+        proposals = proposals.filter(proposal_filter(session_id=session.pk))
+    if year is not None:
+        proposals = proposals.filter(session_year_filter(year))
+    return proposals
+
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """The first moment of the year and of the next, in the project's time zone (Beijing time), whatever zone
@@ -204,11 +260,11 @@ def milestone_filter(milestone: str, year: int) -> Q:
     if milestone == Milestone.SUBMITTED:
         return submitted
     if milestone == Milestone.REGISTERED:
-        return submitted & Q(state__in=REGISTERED_OR_LATER)
+        return submitted & REACHED_REGISTRATION
     if milestone == Milestone.ANSWERED:
-        return submitted & Q(state__in=ANSWERED_OR_LATER)
+        return submitted & REACHED_ANSWER
     if milestone == Milestone.SATISFIED:
-        return submitted & Q(state__in=ANSWERED_OR_LATER, rating__in=SATISFIED_RATINGS)
+        return submitted & REACHED_ANSWER & RATED_SATISFIED
     raise ValueError(f"Unknown milestone {milestone!r}")
 
 
@@ -245,6 +301,24 @@ def proposal_filter(
     if milestone and year is not None:
         condition &= milestone_filter(milestone, year)
     return condition
+
+
+def led_by(delegate: Delegate) -> Exists:
+    """The proposals whose lead delegate is `delegate`."""
+    return Exists(Assignment.objects.filter(proposal=OuterRef("pk"), delegate=delegate, role=Assignment.Role.LEAD))
+
+
+def assigned_to(user: User) -> Exists:
+    """The proposals on which the user is the lead delegate or a co-signer."""
+    return Exists(Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user))
+
+
+def overdue_filter(now: datetime, *, overdue: bool = True) -> Q:
+    """The proposals whose current stage's due date passed (with_current_due_at's `current_due_at`), or with
+    overdue=False the others: those due later and those with no running stage (NOT (NULL < now) would drop them)."""
+    if overdue:
+        return Q(current_due_at__lt=now)
+    return Q(current_due_at__isnull=True) | Q(current_due_at__gte=now)
 
 
 def text_search(search: str) -> Q:

@@ -8,15 +8,15 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Session
+from proposals import selectors
+from proposals.models import Session, User
 from proposals.reporting import statistics
-from proposals.selectors import proposals_visible_to
 
 
 @login_required
 def home(request):
     """The board by state, what is due soon or overdue, what delegates wrote lately, and the counts."""
-    proposals = proposals_visible_to(request.user)
+    proposals = selectors.proposals_visible_to(request.user)
     context = {
         "columns": statistics.board(proposals),
         "deadlines": statistics.upcoming_deadlines(proposals),
@@ -29,14 +29,18 @@ def home(request):
 
 
 class StatisticsFilterForm(forms.Form):
+    # The user's sessions (selectors.sessions_visible_to), set for each user below.
     session = forms.ModelChoiceField(
-        label=_("Session"), queryset=Session.objects.all(), required=False, empty_label=_("All sessions")
+        label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("All sessions")
     )
+    # The year of the sessions (selectors.session_year_filter), not the year review's year of each milestone.
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        years = statistics.session_years(Session.objects.all())
+        sessions = selectors.sessions_visible_to(user)
+        self.fields["session"].queryset = sessions
+        years = selectors.session_years(sessions)
         self.fields["year"].choices = [("", _("All years")), *((year, str(year)) for year in years)]
 
 
@@ -45,13 +49,11 @@ def statistics_page(request):
     """Counts per county, topic, state and session, the counties with no proposal, and the three rates."""
     if not statistics.can_view_statistics(request.user):
         raise Http404
-    form = StatisticsFilterForm(request.GET or None)
+    form = StatisticsFilterForm(request.GET or None, user=request.user)
     chosen = form.cleaned_data if form.is_valid() else {}
-    proposals = statistics.filter_proposals(
-        proposals_visible_to(request.user), session=chosen.get("session"), year=chosen.get("year")
-    )
+    proposals = selectors.proposals_for_statistics(request.user, session=chosen.get("session"), year=chosen.get("year"))
     units = statistics.counts_by_county(
-        proposals, statistics.counties_in_scope(request.user), statistics.cities_in_scope(request.user)
+        proposals, selectors.counties_in_scope(request.user), selectors.cities_in_scope(request.user)
     )
     by_state = statistics.counts_by_state(proposals)
     context = {

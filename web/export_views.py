@@ -41,7 +41,7 @@ def proposal_document(request, pk: int):
 
 
 class ExportForm(ServiceForm):
-    session = forms.ModelChoiceField(label=gettext_lazy("Session"), queryset=Session.objects.all())
+    session = forms.ModelChoiceField(label=gettext_lazy("Session"), queryset=Session.objects.none())
     organisation = forms.ModelChoiceField(
         label=gettext_lazy("Organisation"), queryset=Organisation.objects.none(),
         help_text=gettext_lazy("Its proposals and those of the organisations below it."),

@@ -8,10 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals import services, uploads
+from proposals import selectors, services, uploads
 from proposals.forms import ActionInputsForm, ServiceForm
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
-from proposals.selectors import Milestone, organisations_in_scope
+from proposals.selectors import Milestone
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import ProposalChanged, State
 
@@ -30,7 +30,7 @@ class ProposalFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=_blank(Proposal.Kind.choices), required=False)
     topic = forms.ChoiceField(label=_("Topic"), choices=_blank(Proposal.Topic.choices), required=False)
     session = forms.ModelChoiceField(
-        label=_("Session"), queryset=Session.objects.all(), required=False, empty_label=_("All")
+        label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("All")
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(), required=False, empty_label=_("All")
@@ -52,7 +52,8 @@ class ProposalFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations_in_scope(user).select_related(None)
+        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["organisation"].queryset = selectors.organisations_in_scope(user).select_related(None)
 
     def clean(self):
         data = super().clean()
@@ -92,7 +93,8 @@ class ProposalCreateForm(ServiceForm):
     title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices)
     topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
-    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.all())
+    # The user's sessions and organisations (the API offers the same sessions), set for each user below.
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
@@ -102,7 +104,8 @@ class ProposalCreateForm(ServiceForm):
         kwargs.setdefault("initial", {"organisation": user.organisation_id})
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["organisation"].queryset = organisations_in_scope(user)
+        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["organisation"].queryset = selectors.organisations_in_scope(user)
 
     def apply(self) -> Proposal | None:
         return self.run_service(lambda: services.proposal_create(author=self.user, **self.cleaned_data))

@@ -48,7 +48,7 @@ def filtered_proposals(request) -> tuple[ProposalFilterForm, QuerySet[Proposal]]
     """The list page's filters from the query string, and the proposals they select (none when invalid)."""
     form = ProposalFilterForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
-        return form, Proposal.objects.none()
+        return form, selectors.proposals_visible_to(request.user).none()
     arguments = form.selector_arguments() if form.is_bound else {}
     return form, selectors.proposals_matching(request.user, **arguments)
 

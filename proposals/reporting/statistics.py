@@ -9,12 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When, Window
-from django.db.models.functions import ExtractYear, RowNumber
+from django.db.models import Case, Count, F, IntegerField, QuerySet, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from proposals.models import Comment, Organisation, Proposal, Session, Stage, User
-from proposals.selectors import ANSWERED_OR_LATER, REGISTERED_OR_LATER, SATISFIED_RATINGS, current_due_dates_before
+from proposals.models import Comment, Organisation, Proposal, Stage, User
+from proposals.selectors import (
+    NOT_REGISTERED,
+    RATED,
+    RATED_SATISFIED,
+    REACHED_ANSWER,
+    REACHED_REGISTRATION,
+    current_due_dates_before,
+)
 from proposals.workflow import State
 
 BOARD_CARDS_PER_STATE = 8
@@ -22,8 +29,8 @@ DEADLINE_HORIZON_DAYS = 30
 DEADLINE_ROWS = 20
 RECENT_COMMENTS = 10
 
-# REGISTERED_OR_LATER, ANSWERED_OR_LATER and SATISFIED_RATINGS come from proposals.selectors, where the list's
-# milestone filters and the year review (proposals.reporting.year_review) use the same ones.
+# What counts as registered, answered and rated satisfied comes from proposals.selectors, where the list's
+# milestone filters and the year review (proposals.reporting.year_review) use the same conditions.
 
 
 def can_view_statistics(user: User) -> bool:
@@ -44,9 +51,14 @@ class Bar:
     percent: float  # of the largest bar, for the drawing only; the count is written out beside it
 
 
+def percent_of_largest(count: int, largest: int) -> float:
+    """A bar's length: the count as a percentage of the largest one drawn beside it (0 when all are 0)."""
+    return round(100 * count / largest, 1) if largest else 0.0
+
+
 def _bars(rows: list[tuple[str, str, int]]) -> list[Bar]:
     largest = max((count for _key, _label, count in rows), default=0)
-    return [Bar(key, label, count, round(100 * count / largest, 1) if largest else 0.0) for key, label, count in rows]
+    return [Bar(key, label, count, percent_of_largest(count, largest)) for key, label, count in rows]
 
 
 def counts_by_state(proposals: QuerySet[Proposal]) -> list[Bar]:
@@ -157,41 +169,6 @@ def recent_delegate_comments(proposals: QuerySet[Proposal], *, limit: int = RECE
 # --- The statistics page -------------------------------------------------------------------------------
 
 
-def filter_proposals(
-    proposals: QuerySet[Proposal], *, session: Session | None = None, year: int | None = None
-) -> QuerySet[Proposal]:
-    if session is not None:
-        proposals = proposals.filter(session=session)
-    if year is not None:
-        proposals = proposals.filter(session__opening_date__year=year)
-    return proposals
-
-
-def session_years(sessions: QuerySet[Session]) -> list[int]:
-    years = sessions.annotate(year=ExtractYear("opening_date")).values_list("year", flat=True).distinct()
-    return sorted(set(years), reverse=True)
-
-
-def counties_in_scope(user: User) -> QuerySet[Organisation]:
-    """The county and district committees a user's statistics are broken down by."""
-    counties = Organisation.objects.filter(level=Organisation.Level.COUNTY)
-    if user.is_superuser:
-        return counties
-    if user.organisation_id is None:
-        return counties.none()
-    if user.organisation.level == Organisation.Level.COUNTY:
-        return counties.filter(pk=user.organisation_id)
-    return counties.filter(parent_id=user.organisation_id)
-
-
-def cities_in_scope(user: User) -> QuerySet[Organisation]:
-    """The city committees whose own proposals (filed at city level, in no county) the user's statistics show."""
-    cities = Organisation.objects.filter(level=Organisation.Level.CITY)
-    if user.is_superuser:
-        return cities
-    return cities.filter(pk=user.organisation_id) if user.organisation_id else cities.none()
-
-
 @dataclass(frozen=True)
 class UnitRow:
     organisation: Organisation
@@ -222,7 +199,7 @@ def counts_by_county(
         units = (counties | cities).order_by("-level", "name")  # county before city
     rows = [(unit, counts.get(unit.pk, 0)) for unit in units]
     largest = max((n for _unit, n in rows), default=0)
-    return [UnitRow(unit, n, round(100 * n / largest, 1) if largest else 0.0) for unit, n in rows]
+    return [UnitRow(unit, n, percent_of_largest(n, largest)) for unit, n in rows]
 
 
 @dataclass(frozen=True)
@@ -244,11 +221,11 @@ def rates(proposals: QuerySet[Proposal]) -> dict[str, Rate]:
     among rated.
     """
     totals = proposals.order_by().aggregate(
-        registered=Count("pk", filter=Q(state__in=REGISTERED_OR_LATER)),
-        not_registered=Count("pk", filter=Q(state=State.NOT_REGISTERED)),
-        answered=Count("pk", filter=Q(state__in=ANSWERED_OR_LATER)),
-        satisfied=Count("pk", filter=Q(rating__in=SATISFIED_RATINGS)),
-        rated=Count("pk", filter=~Q(rating="")),
+        registered=Count("pk", filter=REACHED_REGISTRATION),
+        not_registered=Count("pk", filter=NOT_REGISTERED),
+        answered=Count("pk", filter=REACHED_ANSWER),
+        satisfied=Count("pk", filter=RATED_SATISFIED),
+        rated=Count("pk", filter=RATED),
     )
     return {
         "registration": Rate("registration", totals["registered"], totals["registered"] + totals["not_registered"]),

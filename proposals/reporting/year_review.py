@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals.models import Organisation, Proposal
-from proposals.reporting.statistics import Rate
+from proposals.reporting.statistics import Rate, percent_of_largest
 from proposals.selectors import Milestone, proposal_filter
 
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
@@ -138,8 +138,7 @@ def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, ye
     total = _row(total_row, counts, year, {})
     top = max((cell.count for cell in total.cells), default=0)
     funnel = [
-        Cell(cell.milestone, cell.count, cell.filters, round(100 * cell.count / top, 1) if top else 0.0)
-        for cell in total.cells
+        Cell(cell.milestone, cell.count, cell.filters, percent_of_largest(cell.count, top)) for cell in total.cells
     ]
     return YearReview(year, organisation, table(rows), table(topic_rows), total, funnel)
 
@@ -149,10 +148,9 @@ def _row(spec, counts: dict[str, int], year: int, largest: dict) -> Row:
     cells = []
     for milestone in MILESTONES:
         count = counts[f"{key}:{milestone.value}"]
-        most = largest.get(milestone, 0)
         cells.append(
             Cell(milestone.value, count, filters | {"year": year, "milestone": milestone.value},
-                 round(100 * count / most, 1) if most else 0.0)
+                 percent_of_largest(count, largest.get(milestone, 0)))
         )  # fmt: skip
     return Row(key, label, tuple(cells), organisation, own)
 
