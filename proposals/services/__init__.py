@@ -1,0 +1,36 @@
+"""Every write that matters: the only code that changes a proposal's state, its text or its parts.
+
+Each service locks what it changes, checks who is asking, validates input (errors in the user's language,
+nothing saved on error) and schedules side effects only after the transaction commits. One module per thing
+changed; callers import the services from here.
+"""
+
+from proposals.services.assignments import delegate_assign
+from proposals.services.bulk_import import ImportedProposal, proposals_import
+from proposals.services.deadlines import (
+    ANSWER_LATEST_AFTER_CLOSE,
+    PROPOSAL_STAGES,
+    deadline_set,
+)
+from proposals.services.evidence import EVIDENCE_TYPES, evidence_add
+from proposals.services.people import calendar_token_regenerate, user_password_changed, user_update_preferences
+from proposals.services.text import proposal_create, proposal_update_text
+from proposals.services.transitions import comment_add, transition_apply
+
+__all__ = [
+    "ANSWER_LATEST_AFTER_CLOSE",
+    "EVIDENCE_TYPES",
+    "PROPOSAL_STAGES",
+    "ImportedProposal",
+    "calendar_token_regenerate",
+    "comment_add",
+    "deadline_set",
+    "delegate_assign",
+    "evidence_add",
+    "proposal_create",
+    "proposal_update_text",
+    "proposals_import",
+    "transition_apply",
+    "user_password_changed",
+    "user_update_preferences",
+]

@@ -1,0 +1,219 @@
+"""The workflow's actions fired on a proposal: inputs cleaned, guards asked, effects recorded, log and notices
+written."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from proposals import notifications, reminders
+from proposals.models import Comment, Deadline, Proposal, Transition, User, state_change_allowed
+from proposals.selectors import guard_context
+from proposals.services.checks import check_version, lock_proposal, raise_if_errors, touch
+from proposals.services.deadlines import ANSWER_PERIOD
+from proposals.validators import clean_text
+from proposals.workflow import Action, get_action, refusal
+
+
+def _parse_day(field: str, value: Any, default: dt.date, errors: dict[str, list[str]], today: dt.date) -> dt.date:
+    if value in (None, ""):
+        return default
+    try:
+        day = value if isinstance(value, dt.date) else parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, such as 2026-13-45
+        day = None
+    if day is None:
+        errors.setdefault(field, []).append(_("Enter a valid date (YYYY-MM-DD)."))
+        return default
+    if day > today:
+        errors.setdefault(field, []).append(_("The date cannot be in the future."))
+    return day
+
+
+def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    unknown = set(inputs) - set(action.inputs)
+    for name in sorted(unknown):
+        errors[name] = [_("“%(action)s” takes no field “%(field)s”.") % {"action": action.label, "field": name}]
+    for name, required in action.inputs.items():
+        if required and inputs.get(name) in (None, ""):
+            errors.setdefault(name, []).append(_("This field is required."))
+    cleaned: dict[str, Any] = {}
+    if "reference_number" in action.inputs:
+        cleaned["reference_number"] = clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
+                                                  required=True, errors=errors, single_line=True)  # fmt: skip
+        cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
+    if "answer" in action.inputs:
+        cleaned["handling_units"] = clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
+                                                required=True, errors=errors, single_line=True)  # fmt: skip
+        cleaned["answer"] = clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
+                                        required=True, errors=errors)  # fmt: skip
+        cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)
+    if "rating" in action.inputs:
+        rating = inputs.get("rating")
+        if rating not in Proposal.Rating.values:
+            errors.setdefault("rating", []).append(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(Proposal.Rating.values)}
+            )
+        cleaned["rating"] = rating
+    raise_if_errors(errors)
+    return cleaned
+
+
+def _comment(proposal: Proposal, actor: User, kind: str, body: str, now: dt.datetime) -> None:
+    revision = proposal.revisions.get(number=proposal.revision_number)
+    Comment.objects.create(proposal=proposal, revision=revision, author=actor, kind=kind, body=body, created_at=now)
+
+
+def _effect_comment(proposal, actor, note, inputs, now):
+    _comment(proposal, actor, Comment.Kind.COMMENT, note, now)
+
+
+def _effect_request_changes(proposal, actor, note, inputs, now):
+    _comment(proposal, actor, Comment.Kind.CHANGE_REQUEST, note, now)
+
+
+def _effect_endorse(proposal, actor, note, inputs, now):
+    lead = proposal.lead_assignment()
+    lead.endorsed_revision = proposal.revision_number
+    lead.save(update_fields=["endorsed_revision"])
+    if note:
+        _comment(proposal, actor, Comment.Kind.COMMENT, note, now)
+
+
+def _effect_co_sign(proposal, actor, note, inputs, now):
+    assignment = proposal.assignment_of(actor)
+    assignment.cosigned_at = now
+    assignment.save(update_fields=["cosigned_at"])
+
+
+def _effect_decline(proposal, actor, note, inputs, now):
+    assignment = proposal.assignment_of(actor)
+    assignment.declined_at = now
+    assignment.save(update_fields=["declined_at"])
+
+
+def _effect_submit(proposal, actor, note, inputs, now):
+    number = inputs["reference_number"]
+    if Proposal.objects.filter(session=proposal.session, reference_number=number).exclude(pk=proposal.pk).exists():
+        raise ValidationError(
+            {
+                "reference_number": [
+                    _("Reference number %(number)s is already taken in this session.") % {"number": number}
+                ]
+            }
+        )
+    proposal.reference_number = number
+    proposal.submitted_on = inputs["submitted_on"]
+    answer_due = timezone.make_aware(dt.datetime.combine(proposal.submitted_on + ANSWER_PERIOD, dt.time(18)))
+    Deadline.objects.update_or_create(
+        proposal=proposal, stage=Deadline.Stage.ANSWER, defaults={"due_at": answer_due, "set_by": actor}
+    )
+    return ("reference_number", "submitted_on")
+
+
+def _effect_decision(proposal, actor, note, inputs, now):
+    proposal.decision_note = note
+    return ("decision_note",)
+
+
+def _effect_record_answer(proposal, actor, note, inputs, now):
+    proposal.handling_units = inputs["handling_units"]
+    proposal.answer = inputs["answer"]
+    proposal.answered_on = inputs["answered_on"]
+    return ("handling_units", "answer", "answered_on")
+
+
+def _effect_rate(proposal, actor, note, inputs, now):
+    proposal.rating = inputs["rating"]
+    return ("rating",)
+
+
+# What each action records besides the state change and the log row. Returns the proposal fields it set.
+Effect = Callable[[Proposal, User, str, dict[str, Any], dt.datetime], tuple[str, ...] | None]
+EFFECTS: dict[str, Effect] = {
+    "comment": _effect_comment,
+    "request_changes": _effect_request_changes,
+    "endorse": _effect_endorse,
+    "co_sign": _effect_co_sign,
+    "decline": _effect_decline,
+    "submit": _effect_submit,
+    "register": _effect_decision,
+    "not_register": _effect_decision,
+    "record_answer": _effect_record_answer,
+    "rate": _effect_rate,
+}
+
+
+def transition_apply(
+    *,
+    proposal_id: int,
+    actor: User,
+    action: str,
+    note: str = "",
+    inputs: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+    notify: bool = True,
+) -> Transition:
+    """Fire a workflow action: lock, check role and guards, change the state, log it, notify after commit.
+
+    Raises TransitionRefused (with the guard's code) when the action may not be fired, ProposalChanged when
+    the caller's expected_version is stale, ValidationError for bad inputs. On any error nothing is saved.
+    `now` is the moment the action takes effect (tests and the demo data pass it; callers leave it out).
+    """
+    spec = get_action(action)
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    note = clean_text("note", note, max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=spec.note_required,
+                       errors=errors)  # fmt: skip
+    raise_if_errors(errors)
+    cleaned = _clean_inputs(spec, inputs or {}, timezone.localdate(now))
+
+    try:
+        with transaction.atomic():
+            proposal = lock_proposal(proposal_id)
+            ctx = guard_context(user=actor, proposal=proposal, now=now)
+            if not ctx.roles:
+                raise PermissionDenied(_("You may not change this proposal."))
+            check_version(proposal, expected_version, action)
+            refused = refusal(spec, proposal, ctx)
+            if refused is not None:
+                raise refused
+            from_state = proposal.state
+            effect = EFFECTS.get(spec.name)
+            changed_fields = (effect(proposal, actor, note, cleaned, now) if effect else None) or ()
+            with state_change_allowed():
+                proposal.state = spec.target_from(from_state)
+                touch(proposal, now, "state", *changed_fields)
+            if proposal.state != from_state:
+                reminders.follow_state(proposal, now)
+            transition = Transition.objects.create(
+                proposal=proposal, action=spec.name, from_state=from_state, to_state=proposal.state, actor=actor,
+                note=note, revision_number=proposal.revision_number, created_at=now,
+            )  # fmt: skip
+            if notify:
+                notifications.queue_delivery(notifications.record_notices(transition))
+    except IntegrityError as error:
+        if "reference" not in str(error):  # PostgreSQL names the constraint, SQLite the column
+            raise
+        # Another request took the same reference number between our check and our write.
+        raise ValidationError({"reference_number": [_("This reference number is already taken.")]}) from error
+    return transition
+
+
+def comment_add(*, proposal_id: int, actor: User, body: str, expected_version: int | None = None) -> Comment:
+    """Comment on the proposal's current revision: the workflow's "comment" action, checked, logged and notified
+    as any other. Returns the comment written."""
+    with transaction.atomic():
+        transition_apply(
+            proposal_id=proposal_id, actor=actor, action="comment", note=body, expected_version=expected_version
+        )
+        # The proposal stays locked until this commits, so its newest comment is the one just written.
+        return Comment.objects.select_related("author", "revision").filter(proposal_id=proposal_id).latest("pk")
