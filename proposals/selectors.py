@@ -206,12 +206,9 @@ RATED = ~Q(rating="")
 RATED_SATISFIED = Q(rating__in=SATISFIED_RATINGS)
 
 
-# "The year" has two meanings, each with its own definition here, and both are kept (tests/web/test_statistics.py
-# and tests/proposals/test_year_review.py assert one each):
-# - the statistics page's year is the year of the sessions: the proposals tabled at sessions that opened in it
-#   (session_year_filter, session_years);
-# - the year review's and the list's year is when a milestone was reached: drafted, submitted... in the year
-#   (milestone_filter, year_bounds).
+# A proposal's year is the year in which it reached a milestone: drafted, submitted... (milestone_filter,
+# year_bounds), on the year review and the list. A session has a year too, the one it opened in: the statistics
+# page filters by sessions (session_year_filter, session_years) and says so ("Session year").
 
 
 def session_year_filter(year: int) -> Q:

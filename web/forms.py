@@ -250,8 +250,8 @@ class StatisticsFilterForm(forms.Form):
     session = forms.ModelChoiceField(
         label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("All sessions")
     )
-    # The year of the sessions (selectors.session_year_filter), not the year review's year of each milestone.
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    # A session's year (selectors.session_year_filter): a proposal's own year is the year of a milestone.
+    year = forms.TypedChoiceField(label=_("Session year"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
