@@ -308,6 +308,8 @@ class Proposal(models.Model):
 
     # Which kinds each body takes (DESIGN §3).
     KINDS_BY_BODY = {Body.NPC: {Kind.MOTION, Kind.SUGGESTION}, Body.CPPCC: {Kind.CPPCC_PROPOSAL}}
+    # What a new draft for a session of each body is, unless its author says otherwise: a motion needs co-signers.
+    DEFAULT_KIND_BY_BODY = {Body.NPC: Kind.SUGGESTION, Body.CPPCC: Kind.CPPCC_PROPOSAL}
 
     class Topic(models.TextChoices):
         JOBS = "jobs", _("Jobs and entrepreneurship")

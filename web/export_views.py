@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from proposals import selectors
 from proposals.documents import exports, proposal_docx
-from proposals.models import DocumentExport, User
+from proposals.models import DocumentExport
 from web.forms import ExportForm
 
 RECENT_EXPORTS = 20
@@ -36,10 +36,6 @@ def proposal_document(request, pk: int):
         io.BytesIO(proposal_docx.proposal_docx_bytes(proposal)), as_attachment=True,
         filename=proposal_docx.document_filename(proposal), content_type=proposal_docx.DOCX_CONTENT_TYPE,
     )  # fmt: skip
-
-
-def _may_export(user: User) -> bool:
-    return selectors.organisations_in_scope(user).exists()
 
 
 def export_status(export: DocumentExport) -> dict:
@@ -68,7 +64,7 @@ def export_status(export: DocumentExport) -> dict:
 @require_http_methods(["GET", "POST"])
 def export_list(request):
     """Ask for an export, and follow the ones asked for: progress while they run, the download when done."""
-    if not _may_export(request.user):
+    if not selectors.steers_organisations(request.user):
         raise Http404
     form = ExportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

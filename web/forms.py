@@ -89,24 +89,56 @@ class ProposalFilterForm(forms.Form):
         return urlencode(query)
 
 
+class SessionSelect(forms.Select):
+    """Each session's body and default kind on its option, for draft_form.js to offer the kinds that fit."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        session = getattr(value, "instance", None)
+        if session is not None:
+            option["attrs"] |= {
+                "data-body": session.body,
+                "data-default-kind": Proposal.DEFAULT_KIND_BY_BODY[session.body],
+            }
+        return option
+
+
+class KindSelect(forms.Select):
+    """Each kind's body on its option (DESIGN §3: a motion or a suggestion to the congress, a proposal to the CPPCC)."""
+
+    BODY_OF_KIND = {kind: body for body, kinds in Proposal.KINDS_BY_BODY.items() for kind in kinds}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"]["data-body"] = self.BODY_OF_KIND[value]
+        return option
+
+
 class ProposalCreateForm(ServiceForm):
-    """A new draft. Lengths and the kind's match with the session are checked by services.proposal_create."""
+    """A new draft, for a session not yet closed. Lengths and the kind's match with the session are checked by
+    services.proposal_create; the kind offered first is the one that fits the first session."""
 
     title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
-    kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices, widget=KindSelect)
     topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
-    # The user's sessions and organisations (the API offers the same sessions), set for each user below.
-    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
+    # The user's sessions still open (selectors.sessions_open_for_drafting), and organisations, set below.
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none(), widget=SessionSelect)
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
 
     def __init__(self, *args, user: User, **kwargs):
-        kwargs.setdefault("initial", {"organisation": user.organisation_id})
+        sessions = selectors.sessions_open_for_drafting(user)
+        first = sessions.first()
+        initial = {"organisation": user.organisation_id}
+        if first is not None:
+            initial |= {"session": first.pk, "kind": Proposal.DEFAULT_KIND_BY_BODY[first.body]}
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["session"].queryset = sessions
+        self.fields["session"].empty_label = None
         self.fields["organisation"].queryset = selectors.organisations_in_scope(user)
 
     def apply(self) -> Proposal | None:
