@@ -1,8 +1,8 @@
 """The proposal workflow of DESIGN §4 as one table.
 
-Every state, every action, who may fire it, and the guards that must hold are declared here and nowhere
-else. proposals.services.transition_apply is the only code that applies an action; the API, the web UI,
-the admin and the README's diagram read this table.
+Every state, every action, who may fire it, the guards that must hold and the inputs it takes are declared
+here and nowhere else. proposals.services.transition_apply is the only code that applies an action; the API,
+the web UI, the admin and the README's diagram read this table.
 
 Guards are plain functions of (proposal, context) that return None when the action may go ahead, or the
 message to show when it may not. They read the proposal and its related rows, never change them.
@@ -244,8 +244,8 @@ class ActionInput:
     name: str
     kind: InputKind
     required: bool
-    label: Promise  # the forms'
-    help_text: Promise  # the API schema's
+    label: Promise  # what the web and admin forms call it
+    help_text: Promise  # what the API schema says of it
     max_chars: int | None = None  # a text's limit; None: as long as a proposal's text may be
     choices: type[models.TextChoices] | None = None  # a choice's
 

@@ -138,9 +138,8 @@ def _effect_rate(proposal, actor, note, inputs, now):
     return ("rating",)
 
 
-# What each action records besides the state change and the log row, from its cleaned inputs (only those the
-# action declares: tests/proposals/test_action_inputs.py holds each effect to them). Returns the proposal fields
-# it set.
+# What each action records besides the state change and the log row, from the inputs it declares (which
+# tests/proposals/test_action_inputs.py checks). Returns the proposal fields it set.
 Effect = Callable[[Proposal, User, str, dict[str, Any], dt.datetime], tuple[str, ...] | None]
 EFFECTS: dict[str, Effect] = {
     "comment": _effect_comment,
