@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from proposals import workflow
 from proposals.validators import validate_moment, validate_single_line
 from proposals.workflow import State
 
@@ -322,10 +323,7 @@ class Proposal(models.Model):
         YOUTH_FRIENDLY_CITY = "youth_friendly_city", _("Youth-friendly city")
         OTHER = "other", _("Other")
 
-    class Rating(models.TextChoices):
-        SATISFIED = "satisfied", _("Satisfied")
-        BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
-        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    Rating = workflow.Rating  # declared with the input of "rate", which records it
 
     # The text (revisioned: every saved change is a Revision).
     title = models.CharField(

@@ -159,7 +159,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         item = {
             "option": option,
             "form": form,
-            "inputs": [form[input_name] for input_name in option.action.inputs],
+            "inputs": [form[action_input.name] for action_input in option.action.inputs],
             "show_note": option.action.note_required or name in NOTE_OPTIONAL_ACTIONS,
         }
         if name == "comment":
