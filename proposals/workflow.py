@@ -283,6 +283,8 @@ class Action:
     # A note is the comment, the reason or the decision text; some actions cannot go without one.
     note_required: bool = False
     inputs: tuple[ActionInput, ...] = ()
+    # What the person is told before an action that stops the work; the web asks them to confirm it.
+    warning: Promise | None = None
 
     def target_from(self, state: str) -> str:
         return self.target or state
@@ -322,7 +324,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("record_answer", _("Record the answer"), frozenset({State.REGISTERED}), State.ANSWERED,
            LEAD | frozenset({Role.SECRETARY}), inputs=ANSWER_INPUTS),
     Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs=RATING_INPUTS),
-    Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True),
+    Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True,
+           warning=_("Withdrawing stops all work on this proposal: no reminders, no submission. A secretary or "
+                     "coordinator can restore it to a draft later, with a reason.")),
+    Action("restore", _("Restore to draft"), frozenset({State.WITHDRAWN}), State.DRAFT, STEERING,
+           note_required=True),
 )  # fmt: skip
 
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}

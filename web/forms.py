@@ -115,8 +115,8 @@ class KindSelect(forms.Select):
 
 
 class ProposalCreateForm(ServiceForm):
-    """A new draft, for a session not yet closed. Lengths and the kind's match with the session are checked by
-    services.proposal_create; the kind offered first is the one that fits the first session."""
+    """A new draft, for a session not yet closed, blank or from an earlier proposal's text. Lengths and the kind's
+    match with the session are checked by services.proposal_create; the kind offered first fits the first session."""
 
     title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices, widget=KindSelect)
@@ -128,12 +128,14 @@ class ProposalCreateForm(ServiceForm):
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, source: Proposal | None = None, **kwargs):
         sessions = selectors.sessions_open_for_drafting(user)
         first = sessions.first()
         initial = {"organisation": user.organisation_id}
         if first is not None:
             initial |= {"session": first.pk, "kind": Proposal.DEFAULT_KIND_BY_BODY[first.body]}
+        if source is not None:  # a new draft from an earlier one's text (a withdrawn proposal, say)
+            initial |= {name: getattr(source, name) for name in (*Revision.TEXT_FIELDS, "topic", "organisation")}
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.user = user

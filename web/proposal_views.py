@@ -76,7 +76,10 @@ def proposal_list(request):
 def proposal_create(request):
     if not selectors.steers_organisations(request.user):
         raise PermissionDenied  # delegates review proposals; they do not draft them
-    form = ProposalCreateForm(request.POST or None, user=request.user)
+    source, source_id = None, request.GET.get("from", "")
+    if source_id.isascii() and source_id.isdigit() and len(source_id) <= 9:  # a key PostgreSQL can hold; else none
+        source = selectors.proposals_visible_to(request.user).filter(pk=int(source_id)).first()
+    form = ProposalCreateForm(request.POST or None, user=request.user, source=source)
     if request.method == "POST" and form.is_valid():
         proposal = form.apply()
         if proposal is not None:

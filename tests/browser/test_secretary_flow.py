@@ -185,6 +185,24 @@ def test_the_draft_form_offers_the_kinds_of_the_chosen_sessions_body(page, commi
     expect(kind).to_have_value(Proposal.Kind.SUGGESTION)  # not a motion, which needs co-signers
 
 
+def test_withdrawing_asks_first_and_a_withdrawn_draft_is_restored(page, committed_world, server_url, shoot):
+    proposal = committed_world.draft()
+    sign_in(page, server_url, "secretary")
+    page.goto(f"{server_url}/p/{proposal.pk}/")
+    withdraw = page.locator("#confirm-withdraw button[value=withdraw]")
+    expect(withdraw).to_be_hidden()  # behind its own disclosure, not beside the main actions
+    page.click("#confirm-withdraw summary")
+    page.fill("#id_note-withdraw", "与团市委宣传部的选题重复。")
+    shoot(page, "withdraw-confirm")
+    submit(page, "#confirm-withdraw button[value=withdraw]")
+    expect(page.locator(".state")).to_have_text("已撤回")
+    page.fill("#id_note-restore", "宣传部已调整选题，恢复起草。")
+    submit(page, "button[value=restore]")
+    expect(page.locator(".state")).to_have_text("草拟")
+    shoot(page, "restored")
+    assert Proposal.objects.get(pk=proposal.pk).state == "draft"
+
+
 def test_two_tabs_editing_the_same_draft_the_later_save_is_refused(page, open_page, committed_world, server_url):
     world = committed_world
     proposal = world.draft()
