@@ -375,6 +375,16 @@ class ProposalChanged(TransitionRefused):
         super().__init__("conflict", message, action=action)
 
 
+class TextConflict(ProposalChanged):
+    """Both the editor and someone who saved since changed the same fields of the text, differently. Nothing was
+    saved; `merged` is the text with every other field merged, `fields` the ones to choose between, `authors`
+    who saved the revisions after the editor's base revision (in order)."""
+
+    def __init__(self, message: str, *, fields: tuple[str, ...], merged: dict[str, str], authors: list, revision: int):
+        super().__init__(message)
+        self.fields, self.merged, self.authors, self.revision = fields, merged, authors, revision
+
+
 def get_action(name: str) -> Action:
     try:
         return ACTIONS_BY_NAME[name]
