@@ -361,7 +361,12 @@ def main_path_action(state: State) -> Action:
 # (services.deadline_set, which has its own rules) is logged with the stage, the dates and the reason.
 IMPORT_ACTION = "import"
 DEADLINE_MOVE_ACTION = "move_deadline"
-LOG_ONLY_LABELS: dict[str, Promise] = {IMPORT_ACTION: _("Imported"), DEADLINE_MOVE_ACTION: _("Due date moved")}
+DELEGATE_REQUEST_ACTION = "request_delegates"
+LOG_ONLY_LABELS: dict[str, Promise] = {
+    IMPORT_ACTION: _("Imported"),
+    DEADLINE_MOVE_ACTION: _("Due date moved"),
+    DELEGATE_REQUEST_ACTION: _("Delegates requested"),
+}
 
 
 def log_label(name: str) -> Promise | str:

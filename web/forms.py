@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals import selectors, services, uploads
 from proposals.documents import exports
-from proposals.forms import ActionInputsForm, ServiceForm
-from proposals.models import Deadline, DocumentExport, Organisation, Proposal, Revision, Session, User
+from proposals.forms import ActionInputsForm, ServiceForm, delegate_label
+from proposals.models import Deadline, Delegate, DocumentExport, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import State, TextConflict
@@ -203,6 +203,31 @@ class ProposalTextForm(ServiceForm):
         form.is_valid()
         form.conflict = conflict
         return form
+
+
+class DelegateRequestForm(ServiceForm):
+    """A secretary asks her coordinators for delegates, naming those she has in mind if she likes."""
+
+    delegates = forms.ModelMultipleChoiceField(
+        label=_("Deputies or members you have in mind"), queryset=Delegate.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    note = forms.CharField(label=_("Note to the coordinators"), widget=forms.Textarea(attrs={"rows": 3}),
+                           required=False, strip=False)  # fmt: skip
+
+    def __init__(self, *args, proposal: Proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        self.fields["delegates"].queryset = selectors.delegates_assignable_to(proposal)
+        self.fields["delegates"].label_from_instance = delegate_label
+
+    def apply(self, proposal: Proposal, user: User) -> object | None:
+        data = self.cleaned_data
+        return self.run_service(
+            lambda: services.delegates_request(
+                proposal_id=proposal.pk, actor=user, delegates=list(data["delegates"]), note=data["note"]
+            )
+        )
 
 
 class ActionForm(ActionInputsForm):

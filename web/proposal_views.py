@@ -5,6 +5,8 @@ Views parse input, call a service or a selector, and render. Business rules live
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +26,7 @@ from web.forms import (
     ActionForm,
     CompareForm,
     DeadlineForm,
+    DelegateRequestForm,
     EvidenceForm,
     ProposalCreateForm,
     ProposalFilterForm,
@@ -172,6 +175,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
             actions.append(item)
     steering = bool(roles & STEERING)
     open_for_work = proposal.state in PRE_SUBMISSION
+    open_request = selectors.open_delegate_request(proposal) if open_for_work else None
     revisions = list(proposal.revisions.all())
     numbers = [revision.number for revision in revisions]
     compare_initial = {"a": numbers[-2] if len(numbers) > 1 else numbers[0], "b": numbers[-1]} if numbers else {}
@@ -198,6 +202,13 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         "assign_form": (
             forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)
             if roles & {Role.COORDINATOR, Role.ADMIN} and open_for_work
+            else None
+        ),
+        "open_request": open_request,
+        # A secretary asks; whoever may assign does so directly.
+        "request_form": (
+            forms.get("request_form") or DelegateRequestForm(prefix="request", proposal=proposal)
+            if steering and open_for_work and open_request is None and not roles & {Role.COORDINATOR, Role.ADMIN}
             else None
         ),
         "revisions": revisions,
@@ -232,26 +243,46 @@ def proposal_act(request, pk: int):
     return _page(request, _proposal_or_404(request.user, pk), status=400, action_form=form)
 
 
+def _submitted(request, pk: int, form_name: str, form, save, done: str):
+    """A side form of the proposal page posted: when `save` succeeds, back to the page saying `done`; else the
+    page again with the bound form and its errors (status 400)."""
+    if form.is_valid() and save() is not None:
+        messages.success(request, done)
+        return redirect("proposal-open", pk=pk)
+    return _page(request, _proposal_or_404(request.user, pk), status=400, **{form_name: form})
+
+
 @login_required
 @require_POST
 def proposal_deadline(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     form = DeadlineForm(request.POST, prefix="deadline")
-    if form.is_valid() and form.apply(proposal, request.user) is not None:
-        messages.success(request, _("The deadline is moved."))
-        return redirect("proposal-open", pk=pk)
-    return _page(request, _proposal_or_404(request.user, pk), status=400, deadline_form=form)
+    return _submitted(
+        request, pk, "deadline_form", form, partial(form.apply, proposal, request.user), _("The deadline is moved.")
+    )
 
 
 @login_required
 @require_POST
 def proposal_assign(request, pk: int):
+    form = AssignDelegateForm(request.POST, prefix="assign", proposal=_proposal_or_404(request.user, pk),
+                              user=request.user)  # fmt: skip
+    return _submitted(request, pk, "assign_form", form, form.apply, _("The delegate is assigned."))
+
+
+@login_required
+@require_POST
+def proposal_request_delegates(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    form = AssignDelegateForm(request.POST, prefix="assign", proposal=proposal, user=request.user)
-    if form.is_valid() and form.apply() is not None:
-        messages.success(request, _("The delegate is assigned."))
-        return redirect("proposal-open", pk=pk)
-    return _page(request, _proposal_or_404(request.user, pk), status=400, assign_form=form)
+    form = DelegateRequestForm(request.POST, prefix="request", proposal=proposal)
+    return _submitted(
+        request,
+        pk,
+        "request_form",
+        form,
+        partial(form.apply, proposal, request.user),
+        _("Your request is sent to the coordinators."),
+    )
 
 
 @login_required
@@ -259,10 +290,9 @@ def proposal_assign(request, pk: int):
 def evidence_upload(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES, too_large=uploads.upload_refused(request))
-    if form.is_valid() and form.apply(proposal, request.user) is not None:
-        messages.success(request, _("The file is attached."))
-        return redirect("proposal-open", pk=pk)
-    return _page(request, _proposal_or_404(request.user, pk), status=400, evidence_form=form)
+    return _submitted(
+        request, pk, "evidence_form", form, partial(form.apply, proposal, request.user), _("The file is attached.")
+    )
 
 
 @login_required

@@ -22,6 +22,11 @@ urlpatterns = [
     path("proposals/<int:pk>/compare/", proposal_views.proposal_compare, name="proposal-compare"),
     path("proposals/<int:pk>/deadline/", proposal_views.proposal_deadline, name="proposal-deadline"),
     path("proposals/<int:pk>/assign/", proposal_views.proposal_assign, name="proposal-assign"),
+    path(
+        "proposals/<int:pk>/delegates/ask/",
+        proposal_views.proposal_request_delegates,
+        name="proposal-request-delegates",
+    ),
     path("proposals/<int:pk>/evidence/", proposal_views.evidence_upload, name="proposal-evidence-add"),
     path("evidence/<int:pk>/download/", proposal_views.evidence_download, name="evidence-download"),
     path("proposals/<int:pk>/document.docx", export_views.proposal_document, name="proposal-document"),

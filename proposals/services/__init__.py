@@ -5,7 +5,7 @@ nothing saved on error) and schedules side effects only after the transaction co
 changed; callers import the services from here.
 """
 
-from proposals.services.assignments import delegate_assign
+from proposals.services.assignments import delegate_assign, delegates_request
 from proposals.services.bulk_import import ImportedProposal, proposals_import
 from proposals.services.deadlines import (
     ANSWER_LATEST_AFTER_CLOSE,
@@ -26,6 +26,7 @@ __all__ = [
     "comment_add",
     "deadline_set",
     "delegate_assign",
+    "delegates_request",
     "evidence_add",
     "proposal_create",
     "proposal_update_text",

@@ -1,15 +1,17 @@
-"""Delegates assigned to a proposal before it is submitted."""
+"""Delegates assigned to a proposal before it is submitted, and a secretary's request for them."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals.models import Assignment, Delegate, User
-from proposals.services.checks import lock_proposal, require_roles, touch
-from proposals.workflow import PRE_SUBMISSION, Role, TransitionRefused
+from proposals.models import Assignment, Delegate, DelegateRequest, Transition, User
+from proposals.services.checks import lock_proposal, raise_if_errors, require_roles, touch
+from proposals.validators import clean_text
+from proposals.workflow import DELEGATE_REQUEST_ACTION, PRE_SUBMISSION, STEERING, Role, TransitionRefused
 
 
 def delegate_assign(
@@ -39,5 +41,42 @@ def delegate_assign(
         assignment = Assignment.objects.create(
             proposal=proposal, delegate=delegate, role=role, assigned_by=actor, assigned_at=now
         )
+        if role == Assignment.Role.LEAD:  # what a request for delegates waits for
+            DelegateRequest.objects.filter(proposal=proposal, answered_at__isnull=True).update(answered_at=now)
         touch(proposal, now)
     return assignment
+
+
+def delegates_request(
+    *, proposal_id: int, actor: User, delegates: Sequence[Delegate] = (), note: str = "", now: dt.datetime | None = None
+) -> DelegateRequest:
+    """The secretary asks the coordinators above her organisation to assign delegates, naming those she has in
+    mind if she likes. One open request per proposal; assigning a lead delegate answers it. Logged."""
+    errors: dict[str, list[str]] = {}
+    note = clean_text("note", note, max_chars=1000, required=False, errors=errors)
+    raise_if_errors(errors)
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        require_roles(proposal, actor, STEERING)
+        if proposal.state not in PRE_SUBMISSION:
+            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        if proposal.delegate_requests.filter(answered_at__isnull=True).exists():
+            raise TransitionRefused(
+                "delegates_already_requested", _("Delegates are already requested; the coordinators have been told.")
+            )
+        elsewhere = [delegate for delegate in delegates if delegate.body != proposal.session.body]
+        if elsewhere:
+            body = proposal.session.get_body_display()
+            message = _("%(delegate)s does not sit in the %(body)s.") % {"delegate": elsewhere[0], "body": body}
+            raise ValidationError({"delegates": [message]})
+        now = now or timezone.now()
+        request = DelegateRequest.objects.create(proposal=proposal, requested_by=actor, note=note, created_at=now)
+        request.wanted.set(delegates)
+        names = "、".join(delegate.user.display_name for delegate in delegates)
+        Transition.objects.create(
+            proposal=proposal, action=DELEGATE_REQUEST_ACTION, from_state=proposal.state, to_state=proposal.state,
+            actor=actor, note="\n".join(part for part in (names, note) if part),
+            revision_number=proposal.revision_number, created_at=now,
+        )  # fmt: skip
+        touch(proposal, now)
+    return request
