@@ -16,8 +16,10 @@ def home(request):
     """What is waiting for this person, the board by state, what is due soon or overdue, what delegates wrote
     lately, and the counts."""
     proposals = selectors.proposals_visible_to(request.user)
+    worklists = worklist.waiting_for(request.user)
     context = {
-        "worklists": worklist.waiting_for(request.user),
+        "worklists": worklists,
+        "has_work": any(worklists),
         "columns": statistics.board(proposals),
         "deadlines": statistics.upcoming_deadlines(proposals),
         "comments": statistics.recent_delegate_comments(proposals),
