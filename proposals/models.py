@@ -421,6 +421,10 @@ class Proposal(models.Model):
     def assignments_list(self) -> list[Assignment]:
         return list(self.assignments.all())
 
+    def assignments_lead_first(self) -> list[Assignment]:
+        """The delegates as every list shows them: the lead first, then the co-signers in the order assigned."""
+        return sorted(self.assignments_list(), key=lambda a: (a.role != Assignment.Role.LEAD, a.assigned_at, a.pk))
+
     def lead_assignment(self) -> Assignment | None:
         return next((a for a in self.assignments_list() if a.role == Assignment.Role.LEAD), None)
 

@@ -237,7 +237,7 @@ def proposal_act(request, pk: int):
     if form.is_valid():
         spec = ACTIONS_BY_NAME[action]
         if form.apply(proposal, request.user) is not None:
-            messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+            messages.success(request, spec.done)
             return redirect("proposal-open", pk=pk)
     # Show the page as it is now, with the user's input kept (the form carries the current version).
     return _page(request, _proposal_or_404(request.user, pk), status=400, action_form=form)
