@@ -419,7 +419,7 @@ def get_action(name: str) -> Action:
 
 
 def either_of(items: list[str]) -> str:
-    """"a, b or c" in the active language: Chinese writes 甲、乙或丙."""
+    """ "a, b or c" in the active language: Chinese writes 甲、乙或丙."""
     if len(items) < 2:
         return "".join(items)
     return str(_("%(first)s or %(last)s") % {"first": str(_(", ")).join(items[:-1]), "last": items[-1]})
