@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proposals import permissions
 from proposals.models import Assignment, Delegate, User
-from proposals.services.checks import lock_proposal, require_roles, touch
-from proposals.workflow import PRE_SUBMISSION, Role, TransitionRefused
+from proposals.selectors import proposal_roles
+from proposals.services.checks import lock_proposal, touch
 
 
 def delegate_assign(
@@ -20,9 +21,7 @@ def delegate_assign(
         raise ValidationError({"role": [_("Choose lead delegate or co-signer.")]})
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, frozenset({Role.COORDINATOR, Role.ADMIN}))
-        if proposal.state not in PRE_SUBMISSION:
-            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        permissions.assign_delegate(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
         if delegate.body != proposal.session.body:
             raise ValidationError(
                 {"delegate": [_("%(delegate)s does not sit in the %(body)s.")
