@@ -32,7 +32,7 @@ from proposals.models import (
     person_name,
 )
 from proposals.validators import storable_moment, validate_single_line
-from proposals.workflow import ACTIONS, ActionOption, State
+from proposals.workflow import ACTIONS, INPUTS_BY_NAME, ActionInput, ActionOption, InputKind, State
 
 # --- Input --------------------------------------------------------------------------------------------
 
@@ -137,22 +137,30 @@ class ProposalTextSerializer(StrictInputSerializer):
     recommendations = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False)
 
 
+def _input_field(action_input: ActionInput) -> serializers.Field:
+    """The request body's field for an action's input. Never required: one body serves every action, and the
+    service says which inputs the chosen one requires."""
+    help_text = action_input.help_text
+    match action_input.kind:
+        case InputKind.LINE:
+            return serializers.CharField(max_length=action_input.char_limit, required=False,
+                                         validators=[validate_single_line], help_text=help_text)  # fmt: skip
+        case InputKind.TEXT:
+            return serializers.CharField(max_length=action_input.char_limit, required=False, help_text=help_text)
+        case InputKind.PAST_DATE:
+            return serializers.DateField(required=False, help_text=help_text)
+        case InputKind.CHOICE:
+            return serializers.ChoiceField(choices=action_input.choices.choices, required=False, help_text=help_text)
+
+
 class TransitionRequestSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=[action.name for action in ACTIONS])
     note = _text(settings.PROPOSAL_TEXT_MAX_CHARS, required=False, help_text=_("The comment, reason or decision."))
-    reference_number = serializers.CharField(
-        max_length=50, required=False, validators=[validate_single_line], help_text=_("For “submit”.")
-    )
-    submitted_on = serializers.DateField(required=False, help_text=_("For “submit”; defaults to today."))
-    handling_units = serializers.CharField(
-        max_length=300, required=False, validators=[validate_single_line], help_text=_("For “record_answer”.")
-    )
-    answer = serializers.CharField(max_length=settings.PROPOSAL_TEXT_MAX_CHARS, required=False,
-                                   help_text=_("For “record_answer”."))  # fmt: skip
-    answered_on = serializers.DateField(required=False, help_text=_("For “record_answer”; defaults to today."))
-    rating = serializers.ChoiceField(choices=Proposal.Rating.choices, required=False, help_text=_("For “rate”."))
 
-    INPUTS = ("reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating")
+    def get_fields(self):
+        # And every action's inputs, as proposals.workflow declares them.
+        inputs = {name: _input_field(action_input) for name, action_input in INPUTS_BY_NAME.items()}
+        return {**super().get_fields(), **inputs}
 
 
 class CommentCreateSerializer(StrictInputSerializer):
@@ -272,6 +280,13 @@ class ProposalListSerializer(serializers.ModelSerializer):
         }  # fmt: skip
 
 
+class ActionInputsField(serializers.DictField):
+    """An action's inputs as name → required."""
+
+    def to_representation(self, value):
+        return super().to_representation({action_input.name: action_input.required for action_input in value})
+
+
 class ActionOptionSerializer(serializers.Serializer):
     action = serializers.CharField(source="action.name")
     label = serializers.CharField(source="action.label")
@@ -279,8 +294,8 @@ class ActionOptionSerializer(serializers.Serializer):
     code = serializers.SerializerMethodField(help_text=_("The guard that refuses it now, when not allowed."))
     reason = serializers.SerializerMethodField()
     note_required = serializers.BooleanField(source="action.note_required")
-    inputs = serializers.DictField(child=serializers.BooleanField(), source="action.inputs",
-                                   help_text=_("Further fields it takes: name → required."))  # fmt: skip
+    inputs = ActionInputsField(child=serializers.BooleanField(), source="action.inputs",
+                               help_text=_("Further fields it takes: name → required."))  # fmt: skip
     target_state = serializers.SerializerMethodField()
 
     def get_code(self, option: ActionOption) -> str | None:

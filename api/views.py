@@ -34,6 +34,7 @@ from proposals import selectors, services
 from proposals.diffs import text_diffs
 from proposals.documents import proposal_docx
 from proposals.models import Proposal
+from proposals.workflow import INPUTS_BY_NAME
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
 
@@ -230,7 +231,7 @@ class ProposalViewSet(
         proposal = self.get_object()
         expected = expected_version(request, proposal, required=False)
         data = self._input(s.TransitionRequestSerializer)
-        inputs = {name: data[name] for name in s.TransitionRequestSerializer.INPUTS if name in data}
+        inputs = {name: data[name] for name in INPUTS_BY_NAME if name in data}
         with version_checked(expected):
             services.transition_apply(
                 proposal_id=proposal.pk, actor=request.user, action=data["action"], note=data.get("note", ""),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals import selectors, services
 from proposals.models import Assignment, Delegate, Proposal, Transition, User
 from proposals.validators import validate_single_line
-from proposals.workflow import ActionOption, TransitionRefused, get_action
+from proposals.workflow import INPUTS_BY_NAME, ActionInput, ActionOption, InputKind, TransitionRefused, get_action
 
 
 class ServiceForm(forms.Form):
@@ -29,31 +31,41 @@ class ServiceForm(forms.Form):
         return None
 
 
+def input_field(action_input: ActionInput) -> forms.Field:
+    """The form field of an action's input. Never required: a form carries the inputs of several actions, and the
+    service says which the chosen one requires."""
+    label = action_input.label
+    match action_input.kind:
+        case InputKind.LINE:
+            return forms.CharField(
+                label=label, max_length=action_input.char_limit, required=False, validators=[validate_single_line]
+            )
+        case InputKind.TEXT:
+            # No max_length: the service counts once line breaks are plain, where a browser sends two characters.
+            return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 3}), required=False)
+        case InputKind.PAST_DATE:
+            widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            return forms.DateField(label=label, required=False, widget=widget)
+        case InputKind.CHOICE:
+            choices = [("", "---------"), *action_input.choices.choices]
+            return forms.ChoiceField(label=label, choices=choices, required=False)
+
+
 class ActionInputsForm(ServiceForm):
-    """The note and the inputs a workflow action may take, and firing it through the service."""
+    """The note and the inputs workflow actions take (every action's, unless `inputs` names some), and firing one
+    through the service."""
 
     note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    reference_number = forms.CharField(
-        label=_("Reference number"), max_length=50, required=False, validators=[validate_single_line]
-    )
-    submitted_on = forms.DateField(
-        label=_("Submitted on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    handling_units = forms.CharField(
-        label=_("Handling units"), max_length=300, required=False, validators=[validate_single_line]
-    )
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    answered_on = forms.DateField(
-        label=_("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    rating = forms.ChoiceField(label=_("Rating"), choices=[("", "---------"), *Proposal.Rating.choices], required=False)
 
-    INPUT_FIELDS = ("reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating")
+    def __init__(self, *args, inputs: Iterable[ActionInput] = INPUTS_BY_NAME.values(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for action_input in inputs:
+            self.fields[action_input.name] = input_field(action_input)
 
     def fire(self, *, proposal: Proposal, user: User, action: str, expected_version: int | None) -> Transition | None:
         """Fire the action through the service; on refusal or bad input, the errors land on the form."""
         spec = get_action(action)
-        inputs = {name: self.cleaned_data.get(name) for name in spec.inputs}
+        inputs = {action_input.name: self.cleaned_data.get(action_input.name) for action_input in spec.inputs}
         inputs = {name: value for name, value in inputs.items() if value not in (None, "")}
         return self.run_service(
             lambda: services.transition_apply(
@@ -71,15 +83,12 @@ class TransitionForm(ActionInputsForm):
     field_order = ["action"]
 
     def __init__(self, *args, proposal: Proposal, user: User, options: list[ActionOption], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.proposal, self.user = proposal, user
         allowed = [option.action for option in options if option.allowed]
-        self.fields["action"].choices = [(action.name, action.label) for action in allowed]
         # Offer only the inputs that some action possible now takes.
-        wanted = {name for action in allowed for name in action.inputs}
-        for name in self.INPUT_FIELDS:
-            if name not in wanted:
-                del self.fields[name]
+        wanted = [action_input for action in allowed for action_input in action.inputs]
+        super().__init__(*args, inputs=wanted, **kwargs)
+        self.proposal, self.user = proposal, user
+        self.fields["action"].choices = [(action.name, action.label) for action in allowed]
 
     def apply(self) -> Transition | None:
         return self.fire(

@@ -343,6 +343,8 @@ class Proposal(models.Model):
 
     # Which kinds each body takes (DESIGN §3).
     KINDS_BY_BODY = {Body.NPC: {Kind.MOTION, Kind.SUGGESTION}, Body.CPPCC: {Kind.CPPCC_PROPOSAL}}
+    # What a new draft for a session of each body is, unless its author says otherwise: a motion needs co-signers.
+    DEFAULT_KIND_BY_BODY = {Body.NPC: Kind.SUGGESTION, Body.CPPCC: Kind.CPPCC_PROPOSAL}
 
     class Topic(models.TextChoices):
         JOBS = "jobs", _("Jobs and entrepreneurship")
@@ -355,10 +357,7 @@ class Proposal(models.Model):
         YOUTH_FRIENDLY_CITY = "youth_friendly_city", _("Youth-friendly city")
         OTHER = "other", _("Other")
 
-    class Rating(models.TextChoices):
-        SATISFIED = "satisfied", _("Satisfied")
-        BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
-        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    Rating = workflow.Rating  # declared with the input of "rate", which records it
 
     # The text (revisioned: every saved change is a Revision).
     title = models.CharField(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
@@ -99,6 +99,21 @@ def delegates_visible_to(user: User) -> QuerySet[Delegate]:
 def sessions_visible_to(user: User) -> QuerySet[Session]:
     """Sessions are public: anyone signed in sees them all. The API and the web offer and accept these."""
     return Session.objects.all() if user.is_authenticated else Session.objects.none()
+
+
+def sessions_open_for_drafting(user: User, today: date | None = None) -> QuerySet[Session]:
+    """The user's sessions that have not closed, soonest deadline first: where a new draft may go, if the user
+    drafts at all."""
+    if not steers_organisations(user):
+        return Session.objects.none()
+    today = today or timezone.localdate()
+    return sessions_visible_to(user).filter(closing_date__gte=today).order_by("submission_deadline", "pk")
+
+
+def steers_organisations(user: User) -> bool:
+    """Whether the user steers any organisation's proposals, and so drafts and exports them: secretaries,
+    coordinators and operators, not delegates."""
+    return organisations_in_scope(user).exists()
 
 
 def delegates_assignable_to(proposal: Proposal) -> QuerySet[Delegate]:
@@ -206,12 +221,9 @@ RATED = ~Q(rating="")
 RATED_SATISFIED = Q(rating__in=SATISFIED_RATINGS)
 
 
-# "The year" has two meanings, each with its own definition here, and both are kept (tests/web/test_statistics.py
-# and tests/proposals/test_year_review.py assert one each):
-# - the statistics page's year is the year of the sessions: the proposals tabled at sessions that opened in it
-#   (session_year_filter, session_years);
-# - the year review's and the list's year is when a milestone was reached: drafted, submitted... in the year
-#   (milestone_filter, year_bounds).
+# A proposal's year is the year in which it reached a milestone: drafted, submitted... (milestone_filter,
+# year_bounds), on the year review and the list. A session has a year too, the one it opened in: the statistics
+# page filters by sessions (session_year_filter, session_years) and says so ("Session year").
 
 
 def session_year_filter(year: int) -> Q:

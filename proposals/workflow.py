@@ -1,8 +1,8 @@
 """The proposal workflow of DESIGN §4 as one table.
 
-Every state, every action, who may fire it, and the guards that must hold are declared here and nowhere
-else. proposals.services.transition_apply is the only code that applies an action; the API, the web UI,
-the admin and the README's diagram read this table.
+Every state, every action, who may fire it, the guards that must hold and the inputs it takes are declared
+here and nowhere else. proposals.services.transition_apply is the only code that applies an action; the API,
+the web UI, the admin and the README's diagram read this table.
 
 Guards are plain functions of (proposal, context) that return None when the action may go ahead, or the
 message to show when it may not. They read the proposal and its related rows, never change them.
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.functional import Promise
@@ -217,6 +218,56 @@ NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned)
 LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_not_yet_allowed)
 
 
+# --- Inputs -------------------------------------------------------------------------------------------
+
+
+class Rating(models.TextChoices):
+    """How the proposers rate the answer they received: what "rate" records (Proposal.Rating)."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class InputKind(enum.StrEnum):
+    LINE = "line"  # one line of text, such as a reference or names
+    TEXT = "text"  # a long text, line breaks allowed
+    PAST_DATE = "past_date"  # a day no later than today; today when left out
+    CHOICE = "choice"  # one of the input's choices
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """An input an action takes besides its note. proposals.services cleans it; the API's request body and the
+    web and admin forms offer a field built from this declaration."""
+
+    name: str
+    kind: InputKind
+    required: bool
+    label: Promise  # what the web and admin forms call it
+    help_text: Promise  # what the API schema says of it
+    max_chars: int | None = None  # a text's limit; None: as long as a proposal's text may be
+    choices: type[models.TextChoices] | None = None  # a choice's
+
+    @property
+    def char_limit(self) -> int:
+        return self.max_chars or settings.PROPOSAL_TEXT_MAX_CHARS
+
+
+SUBMISSION_INPUTS = (
+    ActionInput("reference_number", InputKind.LINE, True, _("Reference number"), _("For “submit”."), max_chars=50),
+    ActionInput("submitted_on", InputKind.PAST_DATE, False, _("Submitted on"), _("For “submit”; defaults to today.")),
+)
+ANSWER_INPUTS = (
+    ActionInput("handling_units", InputKind.LINE, True, _("Handling units"), _("For “record_answer”."),
+                max_chars=300),
+    ActionInput("answer", InputKind.TEXT, True, _("Answer"), _("For “record_answer”.")),
+    ActionInput("answered_on", InputKind.PAST_DATE, False, _("Answered on"),
+                _("For “record_answer”; defaults to today.")),
+)  # fmt: skip
+RATING_INPUTS = (ActionInput("rating", InputKind.CHOICE, True, _("Rating"), _("For “rate”."), choices=Rating),)
+
+
 # --- Actions ------------------------------------------------------------------------------------------
 
 
@@ -231,8 +282,7 @@ class Action:
     guards: tuple[Guard, ...] = ()
     # A note is the comment, the reason or the decision text; some actions cannot go without one.
     note_required: bool = False
-    # Further inputs the action takes, validated by proposals.services (name -> required).
-    inputs: dict[str, bool] = field(default_factory=dict)
+    inputs: tuple[ActionInput, ...] = ()
 
     def target_from(self, state: str) -> str:
         return self.target or state
@@ -265,17 +315,19 @@ ACTIONS: tuple[Action, ...] = (
            frozenset({Role.COORDINATOR, Role.ADMIN}), guards=(LATE_SUBMISSION_NOT_YET_ALLOWED,), note_required=True),
     Action("submit", _("Record submission"), frozenset({State.READY}), State.SUBMITTED, LEAD,
            guards=(LEAD_ASSIGNED, MOTION_COSIGNERS, SUBMISSION_DEADLINE),
-           inputs={"reference_number": True, "submitted_on": False}),
+           inputs=SUBMISSION_INPUTS),
     Action("register", _("Record: registered"), frozenset({State.SUBMITTED}), State.REGISTERED, LEAD),
     Action("not_register", _("Record: not registered"), frozenset({State.SUBMITTED}), State.NOT_REGISTERED, LEAD,
            note_required=True),
     Action("record_answer", _("Record the answer"), frozenset({State.REGISTERED}), State.ANSWERED,
-           LEAD | frozenset({Role.SECRETARY}), inputs={"handling_units": True, "answer": True, "answered_on": False}),
-    Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs={"rating": True}),
+           LEAD | frozenset({Role.SECRETARY}), inputs=ANSWER_INPUTS),
+    Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs=RATING_INPUTS),
     Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True),
 )  # fmt: skip
 
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
+# Every action's inputs, for the API's request body and the forms, which carry those of several actions.
+INPUTS_BY_NAME: dict[str, ActionInput] = {spec.name: spec for action in ACTIONS for spec in action.inputs}
 
 
 def main_path_action(state: State) -> Action:

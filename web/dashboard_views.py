@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from proposals import selectors
-from proposals.models import Session, User
 from proposals.reporting import statistics
+from web.forms import StatisticsFilterForm
 
 
 @login_required
@@ -26,22 +24,6 @@ def home(request):
         "horizon_days": statistics.DEADLINE_HORIZON_DAYS,
     }
     return render(request, "web/dashboard.html", context)
-
-
-class StatisticsFilterForm(forms.Form):
-    # The user's sessions (selectors.sessions_visible_to), set for each user below.
-    session = forms.ModelChoiceField(
-        label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("All sessions")
-    )
-    # The year of the sessions (selectors.session_year_filter), not the year review's year of each milestone.
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        sessions = selectors.sessions_visible_to(user)
-        self.fields["session"].queryset = sessions
-        years = selectors.session_years(sessions)
-        self.fields["year"].choices = [("", _("All years")), *((year, str(year)) for year in years)]
 
 
 @login_required

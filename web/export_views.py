@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import io
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from proposals import selectors
 from proposals.documents import exports, proposal_docx
-from proposals.forms import ServiceForm
-from proposals.models import DocumentExport, Organisation, Session, User
+from proposals.models import DocumentExport
+from web.forms import ExportForm
 
 RECENT_EXPORTS = 20
 UNFINISHED = (DocumentExport.Status.PENDING, DocumentExport.Status.RUNNING)
@@ -38,37 +36,6 @@ def proposal_document(request, pk: int):
         io.BytesIO(proposal_docx.proposal_docx_bytes(proposal)), as_attachment=True,
         filename=proposal_docx.document_filename(proposal), content_type=proposal_docx.DOCX_CONTENT_TYPE,
     )  # fmt: skip
-
-
-class ExportForm(ServiceForm):
-    session = forms.ModelChoiceField(label=gettext_lazy("Session"), queryset=Session.objects.none())
-    organisation = forms.ModelChoiceField(
-        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none(),
-        help_text=gettext_lazy("Its proposals and those of the organisations below it."),
-    )  # fmt: skip
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields["session"].queryset = selectors.sessions_visible_to(user)
-        self.fields["organisation"].queryset = selectors.organisations_in_scope(user).select_related(None)
-        if not self.is_bound:
-            # The latest session and the user's own organisation: what is asked for nearly every time.
-            latest = self.fields["session"].queryset.order_by("-opening_date", "pk").first()
-            self.fields["session"].initial = latest.pk if latest else None
-            self.fields["organisation"].initial = user.organisation_id
-
-    def apply(self) -> DocumentExport | None:
-        data = self.cleaned_data
-        return self.run_service(
-            lambda: exports.document_export_request(
-                actor=self.user, session=data["session"], organisation=data["organisation"]
-            )
-        )
-
-
-def _may_export(user: User) -> bool:
-    return selectors.organisations_in_scope(user).exists()
 
 
 def export_status(export: DocumentExport) -> dict:
@@ -97,7 +64,7 @@ def export_status(export: DocumentExport) -> dict:
 @require_http_methods(["GET", "POST"])
 def export_list(request):
     """Ask for an export, and follow the ones asked for: progress while they run, the download when done."""
-    if not _may_export(request.user):
+    if not selectors.steers_organisations(request.user):
         raise Http404
     form = ExportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -1,4 +1,5 @@
-"""Forms of the secretaries' and coordinators' proposal pages. They parse input; the services decide."""
+"""The web UI's forms: the proposal pages, the list's filters, statistics, the year review and exports. They
+parse input; the services and selectors decide."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals import selectors, services, uploads
+from proposals.documents import exports
 from proposals.forms import ActionInputsForm, ServiceForm
-from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
-from proposals.selectors import Milestone
+from proposals.models import Deadline, DocumentExport, Organisation, Proposal, Revision, Session, User
+from proposals.selectors import Milestone, organisations_in_scope
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import ProposalChanged, State
 
@@ -87,24 +89,56 @@ class ProposalFilterForm(forms.Form):
         return urlencode(query)
 
 
+class SessionSelect(forms.Select):
+    """Each session's body and default kind on its option, for draft_form.js to offer the kinds that fit."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        session = getattr(value, "instance", None)
+        if session is not None:
+            option["attrs"] |= {
+                "data-body": session.body,
+                "data-default-kind": Proposal.DEFAULT_KIND_BY_BODY[session.body],
+            }
+        return option
+
+
+class KindSelect(forms.Select):
+    """Each kind's body on its option (DESIGN §3: a motion or a suggestion to the congress, a proposal to the CPPCC)."""
+
+    BODY_OF_KIND = {kind: body for body, kinds in Proposal.KINDS_BY_BODY.items() for kind in kinds}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"]["data-body"] = self.BODY_OF_KIND[value]
+        return option
+
+
 class ProposalCreateForm(ServiceForm):
-    """A new draft. Lengths and the kind's match with the session are checked by services.proposal_create."""
+    """A new draft, for a session not yet closed. Lengths and the kind's match with the session are checked by
+    services.proposal_create; the kind offered first is the one that fits the first session."""
 
     title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
-    kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices, widget=KindSelect)
     topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
-    # The user's sessions and organisations (the API offers the same sessions), set for each user below.
-    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
+    # The user's sessions still open (selectors.sessions_open_for_drafting), and organisations, set below.
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none(), widget=SessionSelect)
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
 
     def __init__(self, *args, user: User, **kwargs):
-        kwargs.setdefault("initial", {"organisation": user.organisation_id})
+        sessions = selectors.sessions_open_for_drafting(user)
+        first = sessions.first()
+        initial = {"organisation": user.organisation_id}
+        if first is not None:
+            initial |= {"session": first.pk, "kind": Proposal.DEFAULT_KIND_BY_BODY[first.body]}
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["session"].queryset = sessions
+        self.fields["session"].empty_label = None
         self.fields["organisation"].queryset = selectors.organisations_in_scope(user)
 
     def apply(self) -> Proposal | None:
@@ -241,3 +275,70 @@ class CompareForm(forms.Form):
         choices = [(number, _("Revision %(number)d") % {"number": number}) for number in numbers]
         self.fields["a"].choices = choices
         self.fields["b"].choices = choices
+
+
+class StatisticsFilterForm(forms.Form):
+    # The user's sessions (selectors.sessions_visible_to), set for each user below.
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("All sessions")
+    )
+    # A session's year (selectors.session_year_filter): a proposal's own year is the year of a milestone.
+    year = forms.TypedChoiceField(label=_("Session year"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        sessions = selectors.sessions_visible_to(user)
+        self.fields["session"].queryset = sessions
+        years = selectors.session_years(sessions)
+        self.fields["year"].choices = [("", _("All years")), *((year, str(year)) for year in years)]
+
+
+class YearReviewForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    # Counted with the organisations below it.
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+
+    def __init__(self, query, *, user: User, years: list[int]):
+        scope = organisations_in_scope(user).select_related(None).order_by("level", "name")
+        defaults = {"year": str(timezone.localdate().year), "organisation": _default_organisation(user, scope)}
+        data = {name: query.get(name) or default for name, default in defaults.items()}
+        super().__init__(data)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+        self.fields["organisation"].queryset = scope
+
+
+def _default_organisation(user: User, scope) -> str:
+    """The user's own committee; for an administrator, the first city committee."""
+    if user.organisation_id is not None:
+        return str(user.organisation_id)
+    first = scope.filter(level=Organisation.Level.CITY).values_list("pk", flat=True).first()
+    return str(first) if first is not None else ""
+
+
+class ExportForm(ServiceForm):
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(),
+        help_text=_("Its proposals and those of the organisations below it."),
+    )  # fmt: skip
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["session"].queryset = selectors.sessions_visible_to(user)
+        self.fields["organisation"].queryset = selectors.organisations_in_scope(user).select_related(None)
+        if not self.is_bound:
+            # The latest session and the user's own organisation: what is asked for nearly every time.
+            latest = self.fields["session"].queryset.order_by("-opening_date", "pk").first()
+            self.fields["session"].initial = latest.pk if latest else None
+            self.fields["organisation"].initial = user.organisation_id
+
+    def apply(self) -> DocumentExport | None:
+        data = self.cleaned_data
+        return self.run_service(
+            lambda: exports.document_export_request(
+                actor=self.user, session=data["session"], organisation=data["organisation"]
+            )
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
@@ -73,6 +74,8 @@ def proposal_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request):
+    if not selectors.steers_organisations(request.user):
+        raise PermissionDenied  # delegates review proposals; they do not draft them
     form = ProposalCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         proposal = form.apply()
@@ -155,7 +158,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         item = {
             "option": option,
             "form": form,
-            "inputs": [form[input_name] for input_name in option.action.inputs],
+            "inputs": [form[action_input.name] for action_input in option.action.inputs],
             "show_note": option.action.note_required or name in NOTE_OPTIONAL_ACTIONS,
         }
         if name == "comment":

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from proposals.models import Organisation, User
 from proposals.reporting import statistics, year_review
-from proposals.selectors import organisations_in_scope, proposals_visible_to
+from proposals.selectors import proposals_visible_to
+from web.forms import YearReviewForm
 from web.templatetags.proposal_links import list_url
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class YearReviewForm(forms.Form):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    # Counted with the organisations below it.
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
-    )
-
-    def __init__(self, query, *, user: User, years: list[int]):
-        scope = organisations_in_scope(user).select_related(None).order_by("level", "name")
-        defaults = {"year": str(timezone.localdate().year), "organisation": _default_organisation(user, scope)}
-        data = {name: query.get(name) or default for name, default in defaults.items()}
-        super().__init__(data)
-        self.fields["year"].choices = [(year, str(year)) for year in years]
-        self.fields["organisation"].queryset = scope
-
-
-def _default_organisation(user: User, scope) -> str:
-    """The user's own committee; for an administrator, the first city committee."""
-    if user.organisation_id is not None:
-        return str(user.organisation_id)
-    first = scope.filter(level=Organisation.Level.CITY).values_list("pk", flat=True).first()
-    return str(first) if first is not None else ""
 
 
 def _review(request) -> tuple[YearReviewForm, year_review.YearReview | None]:

@@ -46,7 +46,8 @@ def proposal_create(
 ) -> Proposal:
     """Draft a new proposal for an organisation the author steers, with its first revision and deadlines."""
     errors: dict[str, list[str]] = {}
-    _check_new_proposal(author, organisation, session, kind, topic, errors)
+    now = now or timezone.now()
+    _check_new_proposal(author, organisation, session, kind, topic, timezone.localdate(now), errors)
     text = _clean_proposal_text(
         {"title": title, "background": background, "research_findings": research_findings,
          "recommendations": recommendations},
@@ -55,7 +56,6 @@ def proposal_create(
     research_due, consultation_due = _clean_first_dues(research_due, consultation_due, session, errors)
     raise_if_errors(errors)
 
-    now = now or timezone.now()
     with transaction.atomic():
         proposal = Proposal.objects.create(
             organisation=organisation, session=session, kind=kind, topic=topic, author=author,
@@ -73,12 +73,19 @@ def proposal_create(
 
 
 def _check_new_proposal(
-    author: User, organisation: Organisation, session: Session, kind: str, topic: str, errors: dict[str, list[str]]
-) -> None:
-    """Whether the author may draft for the organisation, and the kind and topic are ones the session takes."""
+    author: User, organisation: Organisation, session: Session, kind: str, topic: str, today: dt.date,
+    errors: dict[str, list[str]],
+) -> None:  # fmt: skip
+    """Whether the author may draft for the organisation, for a session not yet closed, of a kind and topic the
+    session takes."""
     if not organisations_in_scope(author).filter(pk=organisation.pk).exists():
         errors["organisation"] = [
             _("You cannot draft proposals for “%(organisation)s”.") % {"organisation": organisation.name}
+        ]
+    if session.closing_date < today:
+        errors["session"] = [
+            _("“%(session)s” closed on %(date)s: a new draft goes to a session still to come.")
+            % {"session": session.name, "date": session.closing_date}
         ]
     if kind not in Proposal.Kind.values:
         errors["kind"] = [_("Choose a valid kind.")]

@@ -18,50 +18,53 @@ from proposals.selectors import guard_context
 from proposals.services.checks import check_version, lock_proposal, raise_if_errors, touch
 from proposals.services.deadlines import ANSWER_PERIOD
 from proposals.validators import clean_text
-from proposals.workflow import Action, get_action, refusal
+from proposals.workflow import Action, ActionInput, InputKind, get_action, refusal
 
 
-def _parse_day(field: str, value: Any, default: dt.date, errors: dict[str, list[str]], today: dt.date) -> dt.date:
+def _parse_day(field: str, value: Any, today: dt.date, errors: dict[str, list[str]]) -> dt.date:
     if value in (None, ""):
-        return default
+        return today
     try:
         day = value if isinstance(value, dt.date) else parse_date(value) if isinstance(value, str) else None
     except ValueError:  # well-formed but impossible, such as 2026-13-45
         day = None
     if day is None:
         errors.setdefault(field, []).append(_("Enter a valid date (YYYY-MM-DD)."))
-        return default
+        return today
     if day > today:
         errors.setdefault(field, []).append(_("The date cannot be in the future."))
     return day
 
 
+def _clean_input(action_input: ActionInput, value: Any, today: dt.date, errors: dict[str, list[str]]) -> Any:
+    name = action_input.name
+    match action_input.kind:
+        case InputKind.PAST_DATE:
+            return _parse_day(name, value, today, errors)
+        case InputKind.CHOICE:
+            choices = action_input.choices.values
+            if value not in choices:
+                errors.setdefault(name, []).append(_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)})
+            return value
+        case InputKind.LINE | InputKind.TEXT:
+            return clean_text(name, value, max_chars=action_input.char_limit, required=action_input.required,
+                              errors=errors, single_line=action_input.kind == InputKind.LINE)  # fmt: skip
+
+
 def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """Every input the action declares, cleaned (a date left out is today); ValidationError with what is wrong
+    with each, and with any input the action does not take."""
     errors: dict[str, list[str]] = {}
-    unknown = set(inputs) - set(action.inputs)
+    unknown = set(inputs) - {action_input.name for action_input in action.inputs}
     for name in sorted(unknown):
         errors[name] = [_("“%(action)s” takes no field “%(field)s”.") % {"action": action.label, "field": name}]
-    for name, required in action.inputs.items():
-        if required and inputs.get(name) in (None, ""):
-            errors.setdefault(name, []).append(_("This field is required."))
-    cleaned: dict[str, Any] = {}
-    if "reference_number" in action.inputs:
-        cleaned["reference_number"] = clean_text("reference_number", inputs.get("reference_number"), max_chars=50,
-                                                  required=True, errors=errors, single_line=True)  # fmt: skip
-        cleaned["submitted_on"] = _parse_day("submitted_on", inputs.get("submitted_on"), today, errors, today)
-    if "answer" in action.inputs:
-        cleaned["handling_units"] = clean_text("handling_units", inputs.get("handling_units"), max_chars=300,
-                                                required=True, errors=errors, single_line=True)  # fmt: skip
-        cleaned["answer"] = clean_text("answer", inputs.get("answer"), max_chars=settings.PROPOSAL_TEXT_MAX_CHARS,
-                                        required=True, errors=errors)  # fmt: skip
-        cleaned["answered_on"] = _parse_day("answered_on", inputs.get("answered_on"), today, errors, today)
-    if "rating" in action.inputs:
-        rating = inputs.get("rating")
-        if rating not in Proposal.Rating.values:
-            errors.setdefault("rating", []).append(
-                _("Choose one of: %(choices)s.") % {"choices": ", ".join(Proposal.Rating.values)}
-            )
-        cleaned["rating"] = rating
+    for action_input in action.inputs:
+        if action_input.required and inputs.get(action_input.name) in (None, ""):
+            errors.setdefault(action_input.name, []).append(_("This field is required."))
+    cleaned = {
+        action_input.name: _clean_input(action_input, inputs.get(action_input.name), today, errors)
+        for action_input in action.inputs
+    }
     raise_if_errors(errors)
     return cleaned
 
@@ -135,7 +138,8 @@ def _effect_rate(proposal, actor, note, inputs, now):
     return ("rating",)
 
 
-# What each action records besides the state change and the log row. Returns the proposal fields it set.
+# What each action records besides the state change and the log row, from the inputs it declares (which
+# tests/proposals/test_action_inputs.py checks). Returns the proposal fields it set.
 Effect = Callable[[Proposal, User, str, dict[str, Any], dt.datetime], tuple[str, ...] | None]
 EFFECTS: dict[str, Effect] = {
     "comment": _effect_comment,

@@ -89,9 +89,10 @@ def test_a_secretary_takes_a_draft_to_the_final_text(page, open_page, committed_
     # The draft, written on /proposals/new/.
     page.goto(f"{server_url}/proposals/new/")
     page.fill("#id_title", "关于加强农村青少年心理健康服务的建议")
+    # The session first: the kinds offered are those its body takes.
+    choose(page, "#id_session", str(world.npc_session.pk))
     choose(page, "#id_kind", Proposal.Kind.SUGGESTION)
     choose(page, "#id_topic", Proposal.Topic.MENTAL_HEALTH)
-    choose(page, "#id_session", str(world.npc_session.pk))
     choose(page, "#id_organisation", str(world.branch.pk))
     page.fill("#id_background", "怀仁市农村中小学心理健康教师配备不足，留守儿童心理问题突出。")
     page.fill("#id_recommendations", "一、按师生比配齐心理健康教师；二、建立家校社协同的心理服务网络。")
@@ -167,6 +168,21 @@ def test_a_secretary_takes_a_draft_to_the_final_text(page, open_page, committed_
     outsider.watched.expected_failures.add(url)
     response = outsider.goto(url)
     assert response.status == 404
+
+
+def test_the_draft_form_offers_the_kinds_of_the_chosen_sessions_body(page, committed_world, server_url):
+    world = committed_world
+    sign_in(page, server_url, "secretary")
+    page.goto(f"{server_url}/proposals/new/")
+    kind = page.locator("#id_kind")
+    enabled = "el => Array.from(el.options).filter(o => !o.disabled).map(o => o.value)"
+    # The first session offered is the CPPCC's (its deadline comes first): a CPPCC proposal, nothing else.
+    expect(page.locator("#id_session")).to_have_value(str(world.cppcc_session.pk))
+    assert kind.evaluate(enabled) == [Proposal.Kind.CPPCC_PROPOSAL]
+    expect(kind).to_have_value(Proposal.Kind.CPPCC_PROPOSAL)
+    choose(page, "#id_session", str(world.npc_session.pk))
+    assert kind.evaluate(enabled) == [Proposal.Kind.MOTION, Proposal.Kind.SUGGESTION]
+    expect(kind).to_have_value(Proposal.Kind.SUGGESTION)  # not a motion, which needs co-signers
 
 
 def test_two_tabs_editing_the_same_draft_the_later_save_is_refused(page, open_page, committed_world, server_url):
