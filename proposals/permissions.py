@@ -116,11 +116,17 @@ def move_deadline(proposal: Proposal, roles: frozenset[Role], stage: str) -> Cap
     return ALLOWED
 
 
+def take_part(roles: frozenset[Role]) -> Capability:
+    """Whether the person may ask for the workflow's actions at all: someone with no part in the proposal may not;
+    for anyone else the table decides (workflow.refusal)."""
+    return ALLOWED if roles else _not_yours()
+
+
 def fire(proposal: Proposal, ctx: GuardContext, action: str) -> Capability:
-    """A workflow action, as services.transition_apply answers it: someone with no part in the proposal is
-    refused outright, anyone else as the table's refusal says."""
-    if not ctx.roles:
-        return _not_yours()
+    """A workflow action, as services.transition_apply answers it."""
+    taking_part = take_part(ctx.roles)
+    if not taking_part.allowed:
+        return taking_part
     refused = refusal(ACTIONS_BY_NAME[action], proposal, ctx)
     return ALLOWED if refused is None else Capability(refused.code, refused.message)
 
