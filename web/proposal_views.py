@@ -76,7 +76,10 @@ def proposal_list(request):
 def proposal_create(request):
     if not selectors.steers_organisations(request.user):
         raise PermissionDenied  # delegates review proposals; they do not draft them
-    form = ProposalCreateForm(request.POST or None, user=request.user)
+    source, source_id = None, request.GET.get("from", "")
+    if source_id.isascii() and source_id.isdigit() and len(source_id) <= 9:  # a key PostgreSQL can hold; else none
+        source = selectors.proposals_visible_to(request.user).filter(pk=int(source_id)).first()
+    form = ProposalCreateForm(request.POST or None, user=request.user, source=source)
     if request.method == "POST" and form.is_valid():
         proposal = form.apply()
         if proposal is not None:
@@ -89,49 +92,50 @@ def proposal_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request, pk: int):
+    """Edit the text. What others saved since the editor opened the page is merged field by field; a field both
+    changed is shown side by side with a choice, the editor's own text kept."""
     proposal = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
-    initial = {name: getattr(proposal, name) for name in Revision.TEXT_FIELDS} | {
-        "expected_version": proposal.version,
-        "base_revision": proposal.revision_number,
-    }
-    diffs = None
     status = 200
     if request.method == "POST":
         form = ProposalTextForm(request.POST)
+        status = 400
         if form.is_valid():
             saved = form.apply(proposal, request.user)
             if saved is not None:
                 messages.success(request, _("The text is saved."))
                 return redirect("proposal-open", pk=proposal.pk)
             if form.conflict is not None:
-                # Keep what the user typed; show what the others changed; the next save overwrites knowingly.
-                current = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
-                base_number = form.cleaned_data["base_revision"]
-                base = selectors.revisions_by_number(current, [base_number]).get(base_number)
-                diffs = text_diffs(base, current) if base is not None else []
-                data = request.POST.copy()
-                data["expected_version"] = str(current.version)
-                data["base_revision"] = str(current.revision_number)
-                conflict = form.conflict
-                form = ProposalTextForm(data)
-                form.is_valid()
-                form.conflict = conflict
-                proposal = current
-                status = 409
-            else:
-                status = 400
-        else:
-            status = 400
+                form, status = form.after_conflict(), 409
     else:
-        form = ProposalTextForm(initial=initial)
+        initial = {name: getattr(proposal, name) for name in Revision.TEXT_FIELDS}
+        form = ProposalTextForm(initial=initial | {"base_revision": proposal.revision_number})
     context = {
         "form": form,
         "proposal": proposal,
         "creating": False,
-        "diffs": diffs,
+        "conflicting": _conflicting_fields(form, proposal),
+        "saved_since": _saved_since(form.conflict, request.user),
         "frozen": proposal.state not in EDITABLE_STATES,
     }
     return render(request, "web/proposal_form.html", context, status=status)
+
+
+def _conflicting_fields(form: ProposalTextForm, proposal: Proposal) -> list[dict]:
+    """Each field both sides changed: the saved text beside the editor's, and the choice between them."""
+    if form.conflict is None:
+        return []
+    return [
+        {"field": form[name], "saved": getattr(proposal, name), "choice": form[f"resolve_{name}"]}
+        for name in form.conflict.fields
+    ]
+
+
+def _saved_since(conflict, user) -> dict | None:
+    """Who saved the text since the editor started: others by name, or the editor in another tab."""
+    if conflict is None:
+        return None
+    others = list(dict.fromkeys(author.display_name for author in conflict.authors if author.pk != user.pk))
+    return {"names": str(_(", ")).join(others), "self_only": not others, "revision": conflict.revision}
 
 
 # --- The proposal page --------------------------------------------------------------------------------
