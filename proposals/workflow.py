@@ -80,7 +80,8 @@ def current_stage(state: str) -> str | None:
 
 
 class Role(enum.StrEnum):
-    """What a user is with respect to one proposal (a user may hold several roles at once)."""
+    """What a user is with respect to one proposal (a user may hold several roles at once). The one vocabulary
+    of roles: an account's kind (User.Role) and an assignment's (Assignment.workflow_role) name these."""
 
     SECRETARY = "secretary"  # secretary of the proposal's own organisation
     COORDINATOR = "coordinator"  # coordinator of the organisation or of one above it

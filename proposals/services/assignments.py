@@ -8,10 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proposals import permissions
 from proposals.models import Assignment, Delegate, DelegateRequest, Transition, User
-from proposals.services.checks import lock_proposal, raise_if_errors, require_roles, touch
+from proposals.selectors import proposal_roles
+from proposals.services.checks import lock_proposal, raise_if_errors, touch
 from proposals.validators import clean_text
-from proposals.workflow import DELEGATE_REQUEST_ACTION, PRE_SUBMISSION, STEERING, Role, TransitionRefused
+from proposals.workflow import DELEGATE_REQUEST_ACTION, TransitionRefused
 
 
 def delegate_assign(
@@ -22,9 +24,7 @@ def delegate_assign(
         raise ValidationError({"role": [_("Choose lead delegate or co-signer.")]})
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, frozenset({Role.COORDINATOR, Role.ADMIN}))
-        if proposal.state not in PRE_SUBMISSION:
-            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        permissions.assign_delegate(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
         if delegate.body != proposal.session.body:
             raise ValidationError(
                 {"delegate": [_("%(delegate)s does not sit in the %(body)s.")
@@ -57,9 +57,7 @@ def delegates_request(
     raise_if_errors(errors)
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, STEERING)
-        if proposal.state not in PRE_SUBMISSION:
-            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        permissions.request_delegates(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
         if proposal.delegate_requests.filter(answered_at__isnull=True).exists():
             raise TransitionRefused(
                 "delegates_already_requested", _("Delegates are already requested; the coordinators have been told.")
