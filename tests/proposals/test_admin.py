@@ -90,3 +90,29 @@ def test_the_workflow_form_offers_only_the_inputs_of_possible_actions_and_record
     assert response.status_code == 302
     proposal.refresh_from_db()
     assert (proposal.state, proposal.reference_number) == (State.SUBMITTED, "建议第118号")
+
+
+def test_people_are_listed_by_name_and_log_rows_by_the_labels_of_their_actions_and_states(operator, world):
+    world.secretary.last_name, world.secretary.first_name = "王", "丽"
+    world.secretary.save()
+    proposal = bring_to(world, State.CONSULTATION)
+
+    users = operator.get(reverse("admin:proposals_user_changelist"), {"q": "secretary"}).content.decode()
+    assert "王丽" in users
+
+    log = operator.get(reverse("admin:proposals_transition_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = log.content.decode()
+    assert "开始协商" in html and "协商" in html and "王丽" in html  # action, state and actor, in Chinese
+    assert ">start_consultation<" not in html  # the code only on hover
+    row = operator.get(reverse("admin:proposals_transition_changelist"), {"action": "start_consultation"})
+    assert list(row.context["cl"].queryset.values_list("action", flat=True)) == ["start_consultation"]
+
+    page = operator.get(reverse("admin:proposals_proposal_change", args=[proposal.pk])).content.decode()
+    assert "开始协商" in page  # the transition log inline
+
+
+def test_the_admin_speaks_english_too(operator, world):
+    bring_to(world, State.RESEARCH)
+    operator.post(reverse("set-language"), {"language": "en", "next": "/admin/"})
+    html = operator.get(reverse("admin:proposals_transition_changelist")).content.decode()
+    assert "Start research" in html and "Draft" in html
