@@ -1,7 +1,9 @@
 """The operators' admin: every page renders, nothing edits state, actions go through the service."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from proposals.models import Proposal, Transition
 from proposals.workflow import State
@@ -113,6 +115,8 @@ def test_people_are_listed_by_name_and_log_rows_by_the_labels_of_their_actions_a
 
 def test_the_admin_speaks_english_too(operator, world):
     bring_to(world, State.RESEARCH)
-    operator.post(reverse("set-language"), {"language": "en", "next": "/admin/"})
-    html = operator.get(reverse("admin:proposals_transition_changelist")).content.decode()
+    # The requests below leave English active in this thread; the override puts the default back afterwards.
+    with translation.override(settings.LANGUAGE_CODE):
+        operator.post(reverse("set-language"), {"language": "en", "next": "/admin/"})
+        html = operator.get(reverse("admin:proposals_transition_changelist")).content.decode()
     assert "Start research" in html and "Draft" in html
