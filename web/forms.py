@@ -1,14 +1,18 @@
-"""The web UI's forms: the proposal pages, the list's filters, statistics, the year review and exports. They
-parse input; the services and selectors decide."""
+"""The web UI's forms: the proposal pages, the list's filters, statistics, the year review, exports and the
+password reset. They parse input; the services and selectors decide."""
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django import forms
-from django.utils import timezone
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from api.throttling import counts
 from proposals import selectors, services, uploads
 from proposals.documents import exports
 from proposals.forms import ActionInputsForm, ServiceForm, delegate_label
@@ -394,3 +398,36 @@ class ExportForm(ServiceForm):
                 actor=self.user, session=data["session"], organisation=data["organisation"]
             )
         )
+
+
+# Reset mails one address may receive an hour, whoever asks: enough for a lost mail or two, too few to flood a
+# mailbox (or the office's mail server) by asking again and again.
+RESET_MAILS_PER_ADDRESS_PER_HOUR = 3
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset request (its link, token and expiry: PASSWORD_RESET_TIMEOUT), with the mail in the person's
+    language, its link to SITE_URL as every other mail's, and a limit per address. The page answers the same
+    whether the address exists, is inactive or was limited: Django's form mails only active people with a
+    password, and says nothing either way."""
+
+    def get_users(self, email):
+        if not _reset_mail_allowed(email):
+            return iter(())
+        return super().get_users(email)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {**context, "site_url": settings.SITE_URL, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        with translation.override(context["user"].language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+def _reset_mail_allowed(email: str) -> bool:
+    """Counts a request for this address; False once the hour's mails are used up. The count is the API's
+    throttle cache: Redis, or this process's memory while Redis is down."""
+    key = "password-reset:" + hashlib.sha256(email.casefold().encode()).hexdigest()
+    asked = counts.get(key, 0)
+    if asked >= RESET_MAILS_PER_ADDRESS_PER_HOUR:
+        return False
+    counts.set(key, asked + 1, 3600)
+    return True
