@@ -369,10 +369,14 @@ def main_path_action(state: State) -> Action:
 IMPORT_ACTION = "import"
 DEADLINE_MOVE_ACTION = "move_deadline"
 DELEGATE_REQUEST_ACTION = "request_delegates"
+EVIDENCE_REMOVE_ACTION = "remove_evidence"
+EVIDENCE_REPLACE_ACTION = "replace_evidence"
 LOG_ONLY_LABELS: dict[str, Promise] = {
     IMPORT_ACTION: _("Imported"),
     DEADLINE_MOVE_ACTION: _("Due date moved"),
     DELEGATE_REQUEST_ACTION: _("Delegates requested"),
+    EVIDENCE_REMOVE_ACTION: _("Evidence removed"),
+    EVIDENCE_REPLACE_ACTION: _("Evidence replaced"),
 }
 
 

@@ -4,6 +4,7 @@ password reset. They parse input; the services and selectors decide."""
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from urllib.parse import urlencode
 
 from django import forms
@@ -293,6 +294,30 @@ class DeadlineForm(ServiceForm):
                 due_at=self.cleaned_data["due_at"], reason=self.cleaned_data["reason"],
             )
         )  # fmt: skip
+
+
+class EvidenceChangeForm(ServiceForm):
+    """Remove a piece of evidence, or replace its file, with a reason: the button pressed says which."""
+
+    REMOVE, REPLACE = "remove", "replace"
+
+    reason = forms.CharField(label=_("Reason"), max_length=300, validators=[validate_single_line])
+    file = forms.FileField(label=_("New file"), required=False)
+    change = forms.ChoiceField(choices=[(REMOVE, REMOVE), (REPLACE, REPLACE)], widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("change") == self.REPLACE and not data.get("file"):
+            self.add_error("file", _("Choose the file that replaces this one."))
+        return data
+
+    def apply(self, evidence, user: User):
+        data = self.cleaned_data
+        if data["change"] == self.REPLACE:
+            call = partial(services.evidence_replace, upload=data["file"])
+        else:
+            call = services.evidence_remove
+        return self.run_service(lambda: call(evidence_id=evidence.pk, actor=user, reason=data["reason"]) or evidence)
 
 
 class EvidenceForm(ServiceForm):

@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("proposals/<int:pk>/evidence/", proposal_views.evidence_upload, name="proposal-evidence-add"),
     path("evidence/<int:pk>/download/", proposal_views.evidence_download, name="evidence-download"),
+    path("evidence/<int:pk>/change/", proposal_views.evidence_change, name="evidence-change"),
     path("proposals/<int:pk>/document.docx", export_views.proposal_document, name="proposal-document"),
     path("exports/", export_views.export_list, name="exports"),
     path("exports/<int:pk>/status/", export_views.export_status_json, name="export-status"),

@@ -12,7 +12,7 @@ from proposals.services.deadlines import (
     PROPOSAL_STAGES,
     deadline_set,
 )
-from proposals.services.evidence import EVIDENCE_TYPES, evidence_add
+from proposals.services.evidence import EVIDENCE_TYPES, evidence_add, evidence_remove, evidence_replace
 from proposals.services.people import calendar_token_regenerate, user_password_changed, user_update_preferences
 from proposals.services.text import proposal_create, proposal_update_text
 from proposals.services.transitions import comment_add, transition_apply
@@ -28,6 +28,8 @@ __all__ = [
     "delegate_assign",
     "delegates_request",
     "evidence_add",
+    "evidence_remove",
+    "evidence_replace",
     "proposal_create",
     "proposal_update_text",
     "proposals_import",
