@@ -78,6 +78,10 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "evidence-download": (
         "GET", "/api/v1/proposals/{p}/evidence/{e}/", (200, 200, 200, 404, 200, 404, 200, 200, 404, 401),
     ),
+    # Removing evidence: the steering side, before the text is final; delegates see it but may not.
+    "evidence-remove": (
+        "POST", "/api/v1/proposals/{p}/evidence/{e}/remove/", (204, 204, 204, 404, 204, 404, 403, 403, 404, 401),
+    ),
     # The proposal as a Word document: for whoever may read it.
     "document": ("GET", "/api/v1/proposals/{p}/document/", (200, 200, 200, 404, 200, 404, 200, 200, 404, 401)),
     "history": ("GET", "/api/v1/proposals/{p}/history/", (200, 200, 200, 404, 200, 404, 200, 200, 404, 401)),
@@ -171,6 +175,8 @@ def _request(scene: Scene, name: str, client):
     if name == "evidence-upload":
         upload = SimpleUploadedFile("访谈记录.csv", "受访者,意见\n甲,赞成\n".encode(), content_type="text/csv")
         return client.post(path, {"file": upload, "description": "访谈"}, format="multipart")
+    if name == "evidence-remove":
+        return client.post(path, {"reason": "问卷含受访者个人信息"})
     if name == "me-edit":
         return client.patch(path, {"language": "en"})
     if name == "me-calendar-regenerate":
@@ -216,8 +222,8 @@ def test_cell(scene, name, role):
 def test_matrix_size():
     assert len(ROLES) == 10
     assert all(len(expected) == len(ROLES) for _method, _path, expected in MATRIX.values())
-    assert len(MATRIX) == 28
-    assert len(CELLS) == 280
+    assert len(MATRIX) == 29
+    assert len(CELLS) == 290
 
 
 def _api_routes(patterns=api_urls.urlpatterns):
