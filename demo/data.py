@@ -1098,6 +1098,7 @@ COORDINATOR_DRAFT_COMMENTS = (
     "请和县（市、区）团委对接，补充本地的具体数据。",
 )
 # The secretary's note on a proposal whose research summary is written but whose evidence is not uploaded yet.
+DELEGATE_REQUEST_NOTE = "调研已近尾声，请为本建议指派一名熟悉青年就业工作的领衔代表。"
 EVIDENCE_PENDING_NOTE = "调研报告已完成。问卷原始数据正在脱敏处理，座谈会纪要待参会单位确认，整理好后作为佐证材料上传。"
 SECRETARY_RESEARCH_NOTES = (
     "问卷已回收，正在整理数据，预计下周完成调研报告。",

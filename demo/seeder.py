@@ -339,6 +339,9 @@ class ProposalPlan:
             return False
         if spec.lead:
             self.add(0.5, self.assign(self.seeder.users[spec.lead], "lead"))
+        elif self.author.role == User.Role.SECRETARY:
+            # Still without a lead: the secretary has asked her coordinators, who see it on their dashboard.
+            self.add(0.5, functools.partial(self.request_delegates, data.DELEGATE_REQUEST_NOTE))
         note = data.EVIDENCE_PENDING_NOTE if spec.no_evidence else data.SECRETARY_RESEARCH_NOTES[self.index % 3]
         self.add(0.7, self.act(self.author, "comment", note))
         self.withdraw_if_asked()
@@ -501,6 +504,9 @@ class ProposalPlan:
         services.delegate_assign(
             proposal_id=self.proposal_id, actor=self.coordinator, delegate=delegate.delegate, role=role, now=now
         )
+
+    def request_delegates(self, note: str, now: dt.datetime) -> None:
+        services.delegates_request(proposal_id=self.proposal_id, actor=self.author, note=note, now=now)
 
     def add_evidence(self, name: str, content: bytes, description: str, now: dt.datetime) -> None:
         evidence = services.evidence_add(
