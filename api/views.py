@@ -13,11 +13,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from knox.views import LoginView as KnoxLoginView
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
-from rest_framework import exceptions, mixins, renderers, status, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -33,7 +40,7 @@ from api.throttling import ScopedRateThrottle
 from proposals import selectors, services
 from proposals.diffs import text_diffs
 from proposals.documents import proposal_docx
-from proposals.models import Proposal
+from proposals.models import Notice, Proposal
 from proposals.workflow import INPUTS_BY_NAME
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
@@ -411,3 +418,38 @@ class MyRemindersView(LanguageMixin, ListAPIView):
 
     def get_queryset(self):
         return selectors.reminders_of(self.request.user)
+
+
+@extend_schema(
+    summary="My notifications", parameters=[s.NoticeQuerySerializer],
+    description="Every notice for me, newest first: what happened to a proposal I take part in, who did it, and "
+    "whether I read it. `?unread=true` lists the unread only.",
+)  # fmt: skip
+class MyNotificationsView(LanguageMixin, ListAPIView):
+    serializer_class = s.NoticeSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        query = s.NoticeQuerySerializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return selectors.notices_of(self.request.user, unread=query.validated_data.get("unread", False))
+
+
+class MyNotificationReadView(LanguageMixin, APIView):
+    @extend_schema(summary="Mark one of my notifications read", request=None, responses=s.NoticeSerializer)
+    def post(self, request, notice_id):
+        try:
+            services.notice_mark_read(user=request.user, notice_id=notice_id)
+        except Notice.DoesNotExist:
+            raise exceptions.NotFound() from None  # another's notice does not exist for the caller
+        notice = selectors.notices_of(request.user).get(pk=notice_id)
+        return Response(s.NoticeSerializer(notice).data)
+
+
+class MyNotificationsReadAllView(LanguageMixin, APIView):
+    @extend_schema(
+        summary="Mark all my notifications read", request=None,
+        responses=inline_serializer("NoticesMarked", {"marked": serializers.IntegerField()}),
+    )  # fmt: skip
+    def post(self, request):
+        return Response({"marked": services.notices_mark_all_read(user=request.user)})

@@ -499,7 +499,12 @@ class ProposalPlan:
 
     def assign_delegate(self, delegate: User, role: str, now: dt.datetime) -> None:
         services.delegate_assign(
-            proposal_id=self.proposal_id, actor=self.coordinator, delegate=delegate.delegate, role=role, now=now
+            proposal_id=self.proposal_id,
+            actor=self.coordinator,
+            delegate=delegate.delegate,
+            role=role,
+            now=now,
+            notify=False,
         )
 
     def add_evidence(self, name: str, content: bytes, description: str, now: dt.datetime) -> None:
