@@ -32,8 +32,7 @@ class NoticeItem:
         self.created_at = timezone.localtime(notice.created_at)
         self.unread = notice.read_at is None
         self.link = settings.SITE_URL + reverse("proposal-open", args=[transition.proposal_id])
-        self.quote = (transition.details or {}).get("reason", "") if self.kind == NoticeKind.DEADLINE_MOVED else ""
-        self.quote = self.quote or ("" if self.kind == NoticeKind.DEADLINE_MOVED else transition.note)
+        self.quote = self._quote()
         self.headline = self._headline()
         self.todo = self._todo()
 
@@ -47,6 +46,14 @@ class NoticeItem:
             }  # fmt: skip
         what = self.notice.get_kind_display() if self.kind == NoticeKind.COSIGN_ASKED else log_label(transition.action)
         return _("[Youth proposals] %(what)s: “%(title)s”") % {"what": what, "title": self.proposal.title}
+
+    def _quote(self) -> str:
+        """What the person who acted wrote: the reason of a moved due date, the note of anything else but an
+        assignment (whose note only repeats the headline)."""
+        transition = self.notice.transition
+        if self.kind == NoticeKind.DEADLINE_MOVED:
+            return (transition.details or {}).get("reason", "")
+        return "" if self.kind == NoticeKind.ASSIGNMENT else transition.note
 
     def _headline(self) -> str:
         transition = self.notice.transition
