@@ -354,6 +354,19 @@ class ProposalViewSet(
     def history(self, request, pk=None):
         return Response(s.TransitionSerializer(selectors.history_of(self.get_object()), many=True).data)
 
+    @extend_schema(
+        summary="Unassign a delegate", request=None,
+        responses={200: OpenApiResponse(s.ProposalDetailSerializer, description="The proposal without them.")},
+        description="A coordinator removes a delegate (by their `delegate.id`) before submission; logged in the "
+        "history and told to the delegate and the secretaries. A delegate not on the proposal answers 404.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path=rf"delegates/(?P<delegate_id>{ID})/unassign", url_name="unassign")
+    def unassign(self, request, pk=None, delegate_id=None):
+        proposal = self.get_object()
+        assignment = get_object_or_404(proposal.assignments.all(), delegate_id=delegate_id)
+        services.delegate_unassign(proposal_id=proposal.pk, actor=request.user, assignment_id=assignment.pk)
+        return self._detail(proposal.pk)
+
 
 # --- Sessions, organisations, me ----------------------------------------------------------------------
 

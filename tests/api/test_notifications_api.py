@@ -98,3 +98,18 @@ def test_assignment_notices_and_the_schema(world):
     paths = client_for(None).get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
     assert {"/api/v1/me/notifications/", "/api/v1/me/notifications/{notice_id}/read/",
             "/api/v1/me/notifications/read-all/"} <= set(paths)  # fmt: skip
+
+
+def test_a_coordinator_unassigns_a_delegate_through_the_api(world):
+    proposal = world.draft()
+    services.delegate_assign(proposal_id=proposal.pk, actor=world.coordinator, delegate=world.lead.delegate,
+                             role="lead")  # fmt: skip
+    url = f"/api/v1/proposals/{proposal.pk}/delegates/{world.lead.delegate.pk}/unassign/"
+    assert_problem(client_for(world.secretary).post(url), 403, "permission_denied")
+    assert_problem(client_for(world.other_coordinator).post(url), 404, "not_found")
+    response = client_for(world.coordinator).post(url)
+    assert response.status_code == 200 and response.json()["assignments"] == []
+    assert_problem(client_for(world.coordinator).post(url), 404, "not_found")
+    unassigned = client_for(world.lead).get(LIST).json()["results"]  # the lead no longer sees the proposal
+    assert [row["action"] for row in unassigned] == ["unassign_delegate", ASSIGN_ACTION]
+    assert "撤销了您" in unassigned[0]["headline"]
