@@ -306,12 +306,26 @@ class ActionInputsField(serializers.DictField):
         return super().to_representation({action_input.name: action_input.required for action_input in value})
 
 
+class GuardRefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    reason = serializers.CharField(source="message")
+
+
+class GuardCheckSerializer(serializers.Serializer):
+    code = serializers.CharField(source="guard.code")
+    label = serializers.CharField(source="guard.label")
+    met = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True, help_text=_("Why it does not hold yet; null once it does."))
+
+
 class ActionOptionSerializer(serializers.Serializer):
     action = serializers.CharField(source="action.name")
     label = serializers.CharField(source="action.label")
     allowed = serializers.BooleanField()
     code = serializers.SerializerMethodField(help_text=_("The guard that refuses it now, when not allowed."))
     reason = serializers.SerializerMethodField()
+    unmet = GuardRefusalSerializer(many=True, read_only=True, help_text=_("Every guard that refuses it now."))
+    checklist = GuardCheckSerializer(many=True, read_only=True, help_text=_("Each guard of the action, met or not."))
     note_required = serializers.BooleanField(source="action.note_required")
     inputs = ActionInputsField(child=serializers.BooleanField(), source="action.inputs",
                                help_text=_("Further fields it takes: name → required."))  # fmt: skip

@@ -97,6 +97,11 @@ class TransitionForm(ActionInputsForm):
         )  # fmt: skip
 
 
+def delegate_label(delegate: Delegate) -> str:
+    """Every delegate picker names the constituency or sector (选区/界别)."""
+    return delegate.picker_label
+
+
 class AssignDelegateForm(ServiceForm):
     delegate = forms.ModelChoiceField(label=_("Delegate"), queryset=Delegate.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
@@ -105,6 +110,7 @@ class AssignDelegateForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.proposal, self.user = proposal, user
         self.fields["delegate"].queryset = selectors.delegates_assignable_to(proposal)
+        self.fields["delegate"].label_from_instance = delegate_label
 
     def apply(self) -> Assignment | None:
         return self.run_service(

@@ -235,6 +235,11 @@ class Delegate(models.Model):
     def __str__(self) -> str:
         return f"{self.user.display_name}（{self.get_body_display()}）"
 
+    @property
+    def picker_label(self) -> str:
+        """How pickers and lists name a delegate: with the constituency or sector (选区/界别) people know them by."""
+        return f"{self.user.display_name}（{self.constituency or self.region}）"
+
 
 class Session(models.Model):
     """An annual session (会议) of a people's congress or a CPPCC at city or county level."""
@@ -482,6 +487,34 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.delegate}"
+
+
+class DelegateRequest(models.Model):
+    """A secretary's request that the coordinators assign delegates to a proposal, optionally naming the deputies
+    or members she has in mind. Open until a lead delegate is assigned (or it is withdrawn with the proposal)."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="delegate_requests"
+    )
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
+    wanted = models.ManyToManyField(Delegate, verbose_name=_("delegates in mind"), blank=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegate request")
+        verbose_name_plural = _("delegate requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal"], condition=Q(answered_at__isnull=True), name="delegate_request_one_open"
+            )
+        ]
+        indexes = [models.Index(fields=["answered_at", "created_at"], name="delegate_request_open")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} ← {self.requested_by}"
 
 
 class Revision(models.Model):
@@ -784,6 +817,7 @@ class NoticeKind(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("A delegate requested changes")
     COSIGN_ASKED = "cosign_asked", _("Your co-signature is asked for")
     LATE_SUBMISSION_ALLOWED = "late_submission", _("A late submission was allowed")
+    DELEGATES_REQUESTED = "delegates_requested", _("A secretary asks for delegates")
 
 
 class NoticeMode(models.TextChoices):
@@ -818,7 +852,7 @@ class Notice(OutboxRow):
             models.UniqueConstraint(fields=["transition", "recipient"], name="notice_once"),
             models.CheckConstraint(name="notice_kind_valid", condition=Q(kind__in=[
                 "state_changed", "assignment", "comment", "deadline_moved", "changes_requested", "cosign_asked",
-                "late_submission"])),
+                "late_submission", "delegates_requested"])),
         ]  # fmt: skip
         indexes = [
             *OutboxRow.Meta.indexes,

@@ -86,6 +86,8 @@ class NoticeItem:
                 return _("%(actor)s asks for your co-signature on “%(title)s”.") % values
             case NoticeKind.LATE_SUBMISSION_ALLOWED:
                 return _("%(actor)s allowed a late submission of “%(title)s”.") % values
+            case NoticeKind.DELEGATES_REQUESTED:
+                return _("%(actor)s asks for delegates for “%(title)s”.") % values
         values |= {"from": transition.get_from_state_display(), "to": transition.get_to_state_display()}
         return _("%(actor)s moved “%(title)s” from “%(from)s” to “%(to)s”.") % values
 
@@ -98,6 +100,8 @@ class NoticeItem:
                 return _("The proposal is back in research: revise it, then start the consultation again.")
             case NoticeKind.COSIGN_ASKED:
                 return _("Review the proposal and co-sign it, or decline.")
+            case NoticeKind.DELEGATES_REQUESTED:
+                return _("Assign a lead delegate (and co-signers) on the proposal's page.")
             case NoticeKind.ASSIGNMENT if (
                 details.get("delegate_user") == self.notice.recipient_id
                 and transition.action != UNASSIGN_ACTION

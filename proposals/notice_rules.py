@@ -5,7 +5,7 @@ The one who acted is never told. A person who fits several rules of a row gets o
 that names them: a co-signer still to sign hears "your co-signature is asked for" when consultation starts,
 not that the state changed. Co-signers of a motion table it with the lead and hear every state change; those
 of a suggestion or a CPPCC proposal only lend their name, and hear of their assignment, of the co-signature
-asked of them, of comments, and of the outcome (submitted, registered or not, withdrawn).
+asked of them, of comments, and of the outcome (submitted, registered or not, withdrawn or restored).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from proposals.models import Assignment, NoticeKind, NoticeMode, Proposal, Transition, User
 from proposals.reminders.policy import policy_for
-from proposals.reminders.recipients import People, recipients
+from proposals.reminders.recipients import People, committee_of, recipients
 from proposals.workflow import (
     ASSIGN_ACTION,
     DEADLINE_MOVE_ACTION,
+    DELEGATE_REQUEST_ACTION,
     IMPORT_ACTION,
     UNASSIGN_ACTION,
 )
@@ -34,6 +35,7 @@ class Audience(enum.StrEnum):
     COSIGNERS_TO_SIGN = "cosigners_to_sign"  # the co-signers who have neither signed nor declined yet
     DELEGATE_CONCERNED = "delegate_concerned"  # the delegate an assignment or unassignment is about
     REMINDED = "reminded"  # whoever is reminded of the stage whose due date moved (proposals.reminders)
+    COMMITTEE_COORDINATORS = "committee_coordinators"  # the coordinators of the committee that steers the proposal
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ NOTICES: dict[str, tuple[Rule, ...]] = {
     "record_answer": (STATE_CHANGE,),
     "rate": (STATE_CHANGE,),
     "withdraw": (OUTCOME,),
+    "restore": (OUTCOME,),
+    DELEGATE_REQUEST_ACTION: (Rule(NoticeKind.DELEGATES_REQUESTED, (A.COMMITTEE_COORDINATORS,)),),
     ASSIGN_ACTION: (ASSIGNMENT,),
     UNASSIGN_ACTION: (ASSIGNMENT,),
     DEADLINE_MOVE_ACTION: (Rule(NoticeKind.DEADLINE_MOVED, (A.REMINDED,)),),
@@ -109,6 +113,8 @@ def _members(audience: Audience, proposal: Proposal, transition: Transition, peo
         case Audience.DELEGATE_CONCERNED:
             user_id = (transition.details or {}).get("delegate_user")
             return list(User.objects.filter(pk=user_id, is_active=True)) if user_id else []
+        case Audience.COMMITTEE_COORDINATORS:
+            return people.coordinators(committee_of(proposal.organisation))
         case Audience.REMINDED:
             stage = (transition.details or {}).get("stage")
             if not stage:

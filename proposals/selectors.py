@@ -32,6 +32,7 @@ from proposals.models import (
     Comment,
     Deadline,
     Delegate,
+    DelegateRequest,
     DocumentExport,
     Evidence,
     Notice,
@@ -115,6 +116,24 @@ def steers_organisations(user: User) -> bool:
     """Whether the user steers any organisation's proposals, and so drafts and exports them: secretaries,
     coordinators and operators, not delegates."""
     return organisations_in_scope(user).exists()
+
+
+def open_delegate_request(proposal: Proposal) -> DelegateRequest | None:
+    """The secretary's request for delegates that no lead delegate has answered yet, if there is one."""
+    requests = proposal.delegate_requests.filter(answered_at__isnull=True)
+    return requests.select_related("requested_by").prefetch_related("wanted__user").first()
+
+
+def open_delegate_requests(user: User) -> QuerySet[DelegateRequest]:
+    """The requests for delegates waiting for this coordinator (or operator): those of the proposals they steer
+    from above, oldest first."""
+    if not (user.is_superuser or user.role == User.Role.COORDINATOR):
+        return DelegateRequest.objects.none()
+    return (
+        DelegateRequest.objects.filter(answered_at__isnull=True, proposal__in=proposals_visible_to(user))
+        .select_related("proposal__organisation", "requested_by")
+        .order_by("created_at", "pk")
+    )
 
 
 def delegates_assignable_to(proposal: Proposal) -> QuerySet[Delegate]:

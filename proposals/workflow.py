@@ -113,6 +113,7 @@ class GuardContext:
 class Guard:
     code: str
     refusal: Callable[[Proposal, GuardContext], str | None]
+    label: Promise  # what must hold, as a checklist shows it once it does
 
 
 # --- Guards -------------------------------------------------------------------------------------------
@@ -205,17 +206,29 @@ def _late_submission_not_yet_allowed(proposal: Proposal, ctx: GuardContext) -> s
     return None
 
 
-TEXT_COMPLETE = Guard("text_incomplete", _text_complete)
-RESEARCH_SUMMARY = Guard("research_summary_missing", _research_summary_present)
-EVIDENCE = Guard("evidence_missing", _evidence_present)
-LEAD_ASSIGNED = Guard("lead_delegate_missing", _lead_assigned)
-LEAD_ENDORSED_LATEST = Guard("lead_not_endorsed", _lead_endorsed_latest)
-MOTION_COSIGNERS = Guard("cosigners_insufficient", _motion_has_cosigners)
-SUBMISSION_DEADLINE = Guard("submission_deadline_passed", _before_submission_deadline)
-NOT_YET_ENDORSED = Guard("already_endorsed", _not_yet_endorsed)
-ASSIGNMENT_ACTIVE = Guard("assignment_declined", _actor_assignment_active)
-NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned)
-LATE_SUBMISSION_NOT_YET_ALLOWED = Guard("late_submission_already_allowed", _late_submission_not_yet_allowed)
+TEXT_COMPLETE = Guard("text_incomplete", _text_complete, _("A title and a background are written"))
+RESEARCH_SUMMARY = Guard("research_summary_missing", _research_summary_present, _("A research summary is written"))
+EVIDENCE = Guard("evidence_missing", _evidence_present, _("Evidence is attached"))
+LEAD_ASSIGNED = Guard("lead_delegate_missing", _lead_assigned, _("A lead delegate is assigned"))
+LEAD_ENDORSED_LATEST = Guard(
+    "lead_not_endorsed", _lead_endorsed_latest, _("The lead delegate endorsed the latest revision")
+)
+MOTION_COSIGNERS = Guard(
+    "cosigners_insufficient", _motion_has_cosigners, _("A motion has the co-signing deputies it needs")
+)
+SUBMISSION_DEADLINE = Guard(
+    "submission_deadline_passed",
+    _before_submission_deadline,
+    _("The submission deadline has not passed, or a late submission is allowed"),
+)
+NOT_YET_ENDORSED = Guard("already_endorsed", _not_yet_endorsed, _("Not endorsed yet"))
+ASSIGNMENT_ACTIVE = Guard(
+    "assignment_declined", _actor_assignment_active, _("Your assignment stands (you have not declined)")
+)
+NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned, _("Not co-signed yet"))
+LATE_SUBMISSION_NOT_YET_ALLOWED = Guard(
+    "late_submission_already_allowed", _late_submission_not_yet_allowed, _("No late submission is allowed yet")
+)
 
 
 # --- Inputs -------------------------------------------------------------------------------------------
@@ -283,6 +296,8 @@ class Action:
     # A note is the comment, the reason or the decision text; some actions cannot go without one.
     note_required: bool = False
     inputs: tuple[ActionInput, ...] = ()
+    # What the person is told before an action that stops the work; the web asks them to confirm it.
+    warning: Promise | None = None
 
     def target_from(self, state: str) -> str:
         return self.target or state
@@ -322,7 +337,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("record_answer", _("Record the answer"), frozenset({State.REGISTERED}), State.ANSWERED,
            LEAD | frozenset({Role.SECRETARY}), inputs=ANSWER_INPUTS),
     Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs=RATING_INPUTS),
-    Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True),
+    Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True,
+           warning=_("Withdrawing stops all work on this proposal: no reminders, no submission. A secretary or "
+                     "coordinator can restore it to a draft later, with a reason.")),
+    Action("restore", _("Restore to draft"), frozenset({State.WITHDRAWN}), State.DRAFT, STEERING,
+           note_required=True),
 )  # fmt: skip
 
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
@@ -343,12 +362,16 @@ def main_path_action(state: State) -> Action:
 # delegate assigned or unassigned (services.delegate_assign, delegate_unassign) with the delegate and role.
 IMPORT_ACTION = "import"
 DEADLINE_MOVE_ACTION = "move_deadline"
+DELEGATE_REQUEST_ACTION = "request_delegates"
 ASSIGN_ACTION = "assign_delegate"
 UNASSIGN_ACTION = "unassign_delegate"
 LOG_ONLY_LABELS: dict[str, Promise] = {
-    IMPORT_ACTION: _("Imported"), DEADLINE_MOVE_ACTION: _("Due date moved"),
-    ASSIGN_ACTION: _("Delegate assigned"), UNASSIGN_ACTION: _("Delegate unassigned"),
-}  # fmt: skip
+    IMPORT_ACTION: _("Imported"),
+    DEADLINE_MOVE_ACTION: _("Due date moved"),
+    DELEGATE_REQUEST_ACTION: _("Delegates requested"),
+    ASSIGN_ACTION: _("Delegate assigned"),
+    UNASSIGN_ACTION: _("Delegate unassigned"),
+}
 
 
 def log_label(name: str) -> Promise | str:
@@ -373,6 +396,16 @@ class ProposalChanged(TransitionRefused):
 
     def __init__(self, message: str, *, action: str | None = None):
         super().__init__("conflict", message, action=action)
+
+
+class TextConflict(ProposalChanged):
+    """Both the editor and someone who saved since changed the same fields of the text, differently. Nothing was
+    saved; `merged` is the text with every other field merged, `fields` the ones to choose between, `authors`
+    who saved the revisions after the editor's base revision (in order)."""
+
+    def __init__(self, message: str, *, fields: tuple[str, ...], merged: dict[str, str], authors: list, revision: int):
+        super().__init__(message)
+        self.fields, self.merged, self.authors, self.revision = fields, merged, authors, revision
 
 
 def get_action(name: str) -> Action:
@@ -410,15 +443,35 @@ def refusal(action: Action, proposal: Proposal, ctx: GuardContext) -> Transition
 
 
 @dataclass(frozen=True)
+class GuardCheck:
+    """One guard of an action as a checklist shows it: met, or not yet and why."""
+
+    guard: Guard
+    reason: str | None
+
+    @property
+    def met(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
 class ActionOption:
-    """An action as a caller sees it: offered now, or not yet and why."""
+    """An action as a caller sees it: offered now, or not yet and why: `refused` is the first reason, `checklist`
+    every guard with its reason or None where it holds."""
 
     action: Action
     refused: TransitionRefused | None
+    checklist: tuple[GuardCheck, ...] = ()
 
     @property
     def allowed(self) -> bool:
         return self.refused is None
+
+    @property
+    def unmet(self) -> list[TransitionRefused]:
+        """Every guard that refuses the action now, in the table's order."""
+        return [TransitionRefused(check.guard.code, check.reason, action=self.action.name)
+                for check in self.checklist if not check.met]  # fmt: skip
 
 
 def action_options(proposal: Proposal, ctx: GuardContext) -> list[ActionOption]:
@@ -427,11 +480,14 @@ def action_options(proposal: Proposal, ctx: GuardContext) -> list[ActionOption]:
     Actions of other states, and actions for roles the caller does not hold, are left out: a button for
     them would only confuse. What remains is what a UI shows as buttons, enabled or with the guard's reason.
     """
-    return [
-        ActionOption(action, refusal(action, proposal, ctx))
-        for action in ACTIONS
-        if proposal.state in action.sources and ctx.roles & action.roles
-    ]
+    options = []
+    for action in ACTIONS:
+        if proposal.state in action.sources and ctx.roles & action.roles:
+            checklist = tuple(GuardCheck(guard, guard.refusal(proposal, ctx)) for guard in action.guards)
+            unmet = [check for check in checklist if not check.met]
+            first = TransitionRefused(unmet[0].guard.code, unmet[0].reason, action=action.name) if unmet else None
+            options.append(ActionOption(action, first, checklist))
+    return options
 
 
 def reachable_states() -> set[str]:

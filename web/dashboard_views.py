@@ -7,15 +7,19 @@ from django.http import Http404
 from django.shortcuts import render
 
 from proposals import selectors
-from proposals.reporting import statistics
+from proposals.reporting import statistics, worklist
 from web.forms import StatisticsFilterForm
 
 
 @login_required
 def home(request):
-    """The board by state, what is due soon or overdue, what delegates wrote lately, and the counts."""
+    """What is waiting for this person, the board by state, what is due soon or overdue, what delegates wrote
+    lately, and the counts."""
     proposals = selectors.proposals_visible_to(request.user)
+    worklists = worklist.waiting_for(request.user)
     context = {
+        "worklists": worklists,
+        "has_work": any(worklists),
         "columns": statistics.board(proposals),
         "deadlines": statistics.upcoming_deadlines(proposals),
         "comments": statistics.recent_delegate_comments(proposals),

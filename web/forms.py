@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals import selectors, services, uploads
 from proposals.documents import exports
-from proposals.forms import ActionInputsForm, ServiceForm
-from proposals.models import Deadline, DocumentExport, Organisation, Proposal, Revision, Session, User
+from proposals.forms import ActionInputsForm, ServiceForm, delegate_label
+from proposals.models import Deadline, Delegate, DocumentExport, Organisation, Proposal, Revision, Session, User
 from proposals.selectors import Milestone, organisations_in_scope
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
-from proposals.workflow import ProposalChanged, State
+from proposals.workflow import State, TextConflict
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
 
@@ -115,8 +115,8 @@ class KindSelect(forms.Select):
 
 
 class ProposalCreateForm(ServiceForm):
-    """A new draft, for a session not yet closed. Lengths and the kind's match with the session are checked by
-    services.proposal_create; the kind offered first is the one that fits the first session."""
+    """A new draft, for a session not yet closed, blank or from an earlier proposal's text. Lengths and the kind's
+    match with the session are checked by services.proposal_create; the kind offered first fits the first session."""
 
     title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices, widget=KindSelect)
@@ -128,12 +128,14 @@ class ProposalCreateForm(ServiceForm):
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, source: Proposal | None = None, **kwargs):
         sessions = selectors.sessions_open_for_drafting(user)
         first = sessions.first()
         initial = {"organisation": user.organisation_id}
         if first is not None:
             initial |= {"session": first.pk, "kind": Proposal.DEFAULT_KIND_BY_BODY[first.body]}
+        if source is not None:  # a new draft from an earlier one's text (a withdrawn proposal, say)
+            initial |= {name: getattr(source, name) for name in (*Revision.TEXT_FIELDS, "topic", "organisation")}
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.user = user
@@ -146,34 +148,84 @@ class ProposalCreateForm(ServiceForm):
 
 
 class ProposalTextForm(ServiceForm):
-    """The text of a proposal, with the version and the revision the user started from."""
+    """The text of a proposal and the revision the editor started from, against which the service merges what
+    others saved since. After a conflict, each conflicting field comes with a choice: keep mine or take theirs."""
 
     title = forms.CharField(label=_("Title"), strip=False, validators=[validate_single_line])
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+    KEEP_MINE, TAKE_THEIRS = "mine", "theirs"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conflict: ProposalChanged | None = None
+        self.conflict: TextConflict | None = None
+        for field in Revision.TEXT_FIELDS:
+            self.fields[f"resolve_{field}"] = forms.ChoiceField(
+                choices=[(self.KEEP_MINE, _("Keep my text")), (self.TAKE_THEIRS, _("Take the saved text"))],
+                required=False, widget=forms.RadioSelect(attrs={"form": "proposal-form"}),
+            )  # fmt: skip
 
     def run_service(self, call):
         def guarded():
             try:
                 return call()
-            except ProposalChanged as changed:
-                self.conflict = changed
+            except TextConflict as conflict:
+                self.conflict = conflict
                 return None
 
         return super().run_service(guarded)
 
     def apply(self, proposal: Proposal, user: User) -> Proposal | None:
-        text = {name: self.cleaned_data[name] for name in Revision.TEXT_FIELDS}
+        data = self.cleaned_data
+        text = {
+            name: getattr(proposal, name) if data[f"resolve_{name}"] == self.TAKE_THEIRS else data[name]
+            for name in Revision.TEXT_FIELDS
+        }
         return self.run_service(
             lambda: services.proposal_update_text(
-                proposal_id=proposal.pk, actor=user, expected_version=self.cleaned_data["expected_version"], **text
+                proposal_id=proposal.pk, actor=user, base_revision=data["base_revision"], **text
+            )
+        )
+
+    def after_conflict(self) -> ProposalTextForm:
+        """The form to show after a conflict: every field merged but the conflicting ones, which keep the editor's
+        text beside the saved one, and the current revision as the new base."""
+        conflict = self.conflict
+        data = self.data.copy()
+        data.update({name: value for name, value in conflict.merged.items() if name not in conflict.fields})
+        data["base_revision"] = str(conflict.revision)
+        for name in Revision.TEXT_FIELDS:
+            data[f"resolve_{name}"] = self.KEEP_MINE
+        form = ProposalTextForm(data)
+        form.is_valid()
+        form.conflict = conflict
+        return form
+
+
+class DelegateRequestForm(ServiceForm):
+    """A secretary asks her coordinators for delegates, naming those she has in mind if she likes."""
+
+    delegates = forms.ModelMultipleChoiceField(
+        label=_("Deputies or members you have in mind"), queryset=Delegate.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    note = forms.CharField(label=_("Note to the coordinators"), widget=forms.Textarea(attrs={"rows": 3}),
+                           required=False, strip=False)  # fmt: skip
+
+    def __init__(self, *args, proposal: Proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        self.fields["delegates"].queryset = selectors.delegates_assignable_to(proposal)
+        self.fields["delegates"].label_from_instance = delegate_label
+
+    def apply(self, proposal: Proposal, user: User) -> object | None:
+        data = self.cleaned_data
+        return self.run_service(
+            lambda: services.delegates_request(
+                proposal_id=proposal.pk, actor=user, delegates=list(data["delegates"]), note=data["note"]
             )
         )
 

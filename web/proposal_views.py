@@ -5,6 +5,8 @@ Views parse input, call a service or a selector, and render. Business rules live
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +34,7 @@ from web.forms import (
     ActionForm,
     CompareForm,
     DeadlineForm,
+    DelegateRequestForm,
     EvidenceForm,
     ProposalCreateForm,
     ProposalFilterForm,
@@ -84,7 +87,10 @@ def proposal_list(request):
 def proposal_create(request):
     if not selectors.steers_organisations(request.user):
         raise PermissionDenied  # delegates review proposals; they do not draft them
-    form = ProposalCreateForm(request.POST or None, user=request.user)
+    source, source_id = None, request.GET.get("from", "")
+    if source_id.isascii() and source_id.isdigit() and len(source_id) <= 9:  # a key PostgreSQL can hold; else none
+        source = selectors.proposals_visible_to(request.user).filter(pk=int(source_id)).first()
+    form = ProposalCreateForm(request.POST or None, user=request.user, source=source)
     if request.method == "POST" and form.is_valid():
         proposal = form.apply()
         if proposal is not None:
@@ -97,49 +103,50 @@ def proposal_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request, pk: int):
+    """Edit the text. What others saved since the editor opened the page is merged field by field; a field both
+    changed is shown side by side with a choice, the editor's own text kept."""
     proposal = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
-    initial = {name: getattr(proposal, name) for name in Revision.TEXT_FIELDS} | {
-        "expected_version": proposal.version,
-        "base_revision": proposal.revision_number,
-    }
-    diffs = None
     status = 200
     if request.method == "POST":
         form = ProposalTextForm(request.POST)
+        status = 400
         if form.is_valid():
             saved = form.apply(proposal, request.user)
             if saved is not None:
                 messages.success(request, _("The text is saved."))
                 return redirect("proposal-open", pk=proposal.pk)
             if form.conflict is not None:
-                # Keep what the user typed; show what the others changed; the next save overwrites knowingly.
-                current = get_object_or_404(selectors.proposals_visible_to(request.user), pk=pk)
-                base_number = form.cleaned_data["base_revision"]
-                base = selectors.revisions_by_number(current, [base_number]).get(base_number)
-                diffs = text_diffs(base, current) if base is not None else []
-                data = request.POST.copy()
-                data["expected_version"] = str(current.version)
-                data["base_revision"] = str(current.revision_number)
-                conflict = form.conflict
-                form = ProposalTextForm(data)
-                form.is_valid()
-                form.conflict = conflict
-                proposal = current
-                status = 409
-            else:
-                status = 400
-        else:
-            status = 400
+                form, status = form.after_conflict(), 409
     else:
-        form = ProposalTextForm(initial=initial)
+        initial = {name: getattr(proposal, name) for name in Revision.TEXT_FIELDS}
+        form = ProposalTextForm(initial=initial | {"base_revision": proposal.revision_number})
     context = {
         "form": form,
         "proposal": proposal,
         "creating": False,
-        "diffs": diffs,
+        "conflicting": _conflicting_fields(form, proposal),
+        "saved_since": _saved_since(form.conflict, request.user),
         "frozen": proposal.state not in EDITABLE_STATES,
     }
     return render(request, "web/proposal_form.html", context, status=status)
+
+
+def _conflicting_fields(form: ProposalTextForm, proposal: Proposal) -> list[dict]:
+    """Each field both sides changed: the saved text beside the editor's, and the choice between them."""
+    if form.conflict is None:
+        return []
+    return [
+        {"field": form[name], "saved": getattr(proposal, name), "choice": form[f"resolve_{name}"]}
+        for name in form.conflict.fields
+    ]
+
+
+def _saved_since(conflict, user) -> dict | None:
+    """Who saved the text since the editor started: others by name, or the editor in another tab."""
+    if conflict is None:
+        return None
+    others = list(dict.fromkeys(author.display_name for author in conflict.authors if author.pk != user.pk))
+    return {"names": str(_(", ")).join(others), "self_only": not others, "revision": conflict.revision}
 
 
 # --- The proposal page --------------------------------------------------------------------------------
@@ -176,6 +183,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
             actions.append(item)
     steering = bool(roles & STEERING)
     open_for_work = proposal.state in PRE_SUBMISSION
+    open_request = selectors.open_delegate_request(proposal) if open_for_work else None
     revisions = list(proposal.revisions.all())
     numbers = [revision.number for revision in revisions]
     compare_initial = {"a": numbers[-2] if len(numbers) > 1 else numbers[0], "b": numbers[-1]} if numbers else {}
@@ -202,6 +210,13 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         "assign_form": (
             forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)
             if roles & {Role.COORDINATOR, Role.ADMIN} and open_for_work
+            else None
+        ),
+        "open_request": open_request,
+        # A secretary asks; whoever may assign does so directly.
+        "request_form": (
+            forms.get("request_form") or DelegateRequestForm(prefix="request", proposal=proposal)
+            if steering and open_for_work and open_request is None and not roles & {Role.COORDINATOR, Role.ADMIN}
             else None
         ),
         "revisions": revisions,
@@ -236,26 +251,46 @@ def proposal_act(request, pk: int):
     return _page(request, _proposal_or_404(request.user, pk), status=400, action_form=form)
 
 
+def _submitted(request, pk: int, form_name: str, form, save, done: str):
+    """A side form of the proposal page posted: when `save` succeeds, back to the page saying `done`; else the
+    page again with the bound form and its errors (status 400)."""
+    if form.is_valid() and save() is not None:
+        messages.success(request, done)
+        return redirect("proposal-open", pk=pk)
+    return _page(request, _proposal_or_404(request.user, pk), status=400, **{form_name: form})
+
+
 @login_required
 @require_POST
 def proposal_deadline(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     form = DeadlineForm(request.POST, prefix="deadline")
-    if form.is_valid() and form.apply(proposal, request.user) is not None:
-        messages.success(request, _("The deadline is moved."))
-        return redirect("proposal-open", pk=pk)
-    return _page(request, _proposal_or_404(request.user, pk), status=400, deadline_form=form)
+    return _submitted(
+        request, pk, "deadline_form", form, partial(form.apply, proposal, request.user), _("The deadline is moved.")
+    )
 
 
 @login_required
 @require_POST
 def proposal_assign(request, pk: int):
+    form = AssignDelegateForm(request.POST, prefix="assign", proposal=_proposal_or_404(request.user, pk),
+                              user=request.user)  # fmt: skip
+    return _submitted(request, pk, "assign_form", form, form.apply, _("The delegate is assigned."))
+
+
+@login_required
+@require_POST
+def proposal_request_delegates(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    form = AssignDelegateForm(request.POST, prefix="assign", proposal=proposal, user=request.user)
-    if form.is_valid() and form.apply() is not None:
-        messages.success(request, _("The delegate is assigned."))
-        return redirect("proposal-open", pk=pk)
-    return _page(request, _proposal_or_404(request.user, pk), status=400, assign_form=form)
+    form = DelegateRequestForm(request.POST, prefix="request", proposal=proposal)
+    return _submitted(
+        request,
+        pk,
+        "request_form",
+        form,
+        partial(form.apply, proposal, request.user),
+        _("Your request is sent to the coordinators."),
+    )
 
 
 @login_required
@@ -263,10 +298,9 @@ def proposal_assign(request, pk: int):
 def evidence_upload(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES, too_large=uploads.upload_refused(request))
-    if form.is_valid() and form.apply(proposal, request.user) is not None:
-        messages.success(request, _("The file is attached."))
-        return redirect("proposal-open", pk=pk)
-    return _page(request, _proposal_or_404(request.user, pk), status=400, evidence_form=form)
+    return _submitted(
+        request, pk, "evidence_form", form, partial(form.apply, proposal, request.user), _("The file is attached.")
+    )
 
 
 @login_required

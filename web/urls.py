@@ -38,6 +38,11 @@ urlpatterns = [
     path(
         "proposals/<int:pk>/unassign/<int:assignment_id>/", proposal_views.proposal_unassign, name="proposal-unassign"
     ),
+    path(
+        "proposals/<int:pk>/delegates/ask/",
+        proposal_views.proposal_request_delegates,
+        name="proposal-request-delegates",
+    ),
     path("proposals/<int:pk>/evidence/", proposal_views.evidence_upload, name="proposal-evidence-add"),
     path("evidence/<int:pk>/download/", proposal_views.evidence_download, name="evidence-download"),
     path("proposals/<int:pk>/document.docx", export_views.proposal_document, name="proposal-document"),

@@ -14,7 +14,9 @@ from django.utils import timezone, translation
 
 from proposals import outbox
 from proposals.models import Reminder, Stage, User
+from proposals.selectors import open_delegate_request
 from proposals.validators import one_line
+from proposals.workflow import LEAD_ASSIGNED, get_action
 
 PREFERENCES_SALT = "proposals.reminder-preferences"
 
@@ -64,8 +66,31 @@ class ReminderItem:
         self.days_left = (timezone.localdate(reminder.due_at) - timezone.localdate(now)).days
         self.overdue = self.days_left < 0
         self.days_overdue = -self.days_left
-        self.todo = todo(reminder, recipient)
+        # The mail says what research still lacks; the calendar feed keeps the general sentence (no query per item).
+        researching = reminder.stage == Stage.RESEARCH and reminder.kind != Reminder.Kind.ESCALATION
+        self.todo = research_todo(self.proposal) if researching else todo(reminder, recipient)
         self.link = settings.SITE_URL + reverse("proposal-open", args=[reminder.proposal_id])
+
+
+def research_todo(proposal) -> str:
+    """What the research stage still lacks before the consultation can start: the reasons of the workflow's own
+    guards, and for a missing lead delegate whether the coordinators have been asked."""
+    from django.utils.translation import gettext as _
+
+    reasons = {guard: guard.refusal(proposal, None) for guard in get_action("start_consultation").guards}
+    missing = [reason for reason in reasons.values() if reason is not None]
+    if not missing:
+        return _("Everything the consultation needs is there: start the consultation.")
+    if reasons[LEAD_ASSIGNED] is not None:
+        asked = open_delegate_request(proposal)
+        missing.append(
+            _("The coordinators were asked for delegates on %(date)s.") % {"date": timezone.localdate(asked.created_at)}
+            if asked is not None
+            else _("Ask the coordinators for delegates on the proposal page.")
+        )
+    # Chinese sentences follow each other without a space.
+    separator = "" if translation.get_language().startswith("zh") else " "
+    return separator.join([_("Before the consultation can start:"), *missing])
 
 
 def todo(reminder: Reminder, recipient: User) -> str:

@@ -5,7 +5,7 @@ nothing saved on error) and schedules side effects only after the transaction co
 changed; callers import the services from here.
 """
 
-from proposals.services.assignments import delegate_assign, delegate_unassign
+from proposals.services.assignments import delegate_assign, delegate_unassign, delegates_request
 from proposals.services.bulk_import import ImportedProposal, proposals_import
 from proposals.services.deadlines import (
     ANSWER_LATEST_AFTER_CLOSE,
@@ -28,6 +28,7 @@ __all__ = [
     "deadline_set",
     "delegate_assign",
     "delegate_unassign",
+    "delegates_request",
     "evidence_add",
     "notice_mark_read",
     "notices_mark_all_read",

@@ -1,6 +1,8 @@
-"""Delegates assigned to a proposal, or unassigned, before it is submitted; each logged and notified."""
+"""Delegates assigned to a proposal, or unassigned, before it is submitted, and a secretary's request for them;
+each logged and notified."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,9 +11,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from proposals import notifications
-from proposals.models import Assignment, Delegate, Proposal, Transition, User
-from proposals.services.checks import lock_proposal, require_roles, touch
-from proposals.workflow import ASSIGN_ACTION, PRE_SUBMISSION, UNASSIGN_ACTION, Role, TransitionRefused
+from proposals.models import Assignment, Delegate, DelegateRequest, Proposal, Transition, User
+from proposals.services.checks import lock_proposal, raise_if_errors, require_roles, touch
+from proposals.validators import clean_text
+from proposals.workflow import (
+    ASSIGN_ACTION,
+    DELEGATE_REQUEST_ACTION,
+    PRE_SUBMISSION,
+    STEERING,
+    UNASSIGN_ACTION,
+    Role,
+    TransitionRefused,
+)
 
 ASSIGNING = frozenset({Role.COORDINATOR, Role.ADMIN})
 
@@ -59,6 +70,8 @@ def delegate_assign(
         assignment = Assignment.objects.create(
             proposal=proposal, delegate=delegate, role=role, assigned_by=actor, assigned_at=now
         )
+        if role == Assignment.Role.LEAD:  # what a request for delegates waits for
+            DelegateRequest.objects.filter(proposal=proposal, answered_at__isnull=True).update(answered_at=now)
         touch(proposal, now)
         _log_assignment(proposal, actor, ASSIGN_ACTION, assignment, now, notify=notify)
     return assignment
@@ -79,3 +92,38 @@ def delegate_unassign(*, proposal_id: int, actor: User, assignment_id: int, now:
         assignment.delete()
         touch(proposal, now)
         _log_assignment(proposal, actor, UNASSIGN_ACTION, assignment, now, notify=True)
+
+
+def delegates_request(
+    *, proposal_id: int, actor: User, delegates: Sequence[Delegate] = (), note: str = "", now: dt.datetime | None = None
+) -> DelegateRequest:
+    """The secretary asks the coordinators above her organisation to assign delegates, naming those she has in
+    mind if she likes. One open request per proposal; assigning a lead delegate answers it. Logged."""
+    errors: dict[str, list[str]] = {}
+    note = clean_text("note", note, max_chars=1000, required=False, errors=errors)
+    raise_if_errors(errors)
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        require_roles(proposal, actor, STEERING)
+        if proposal.state not in PRE_SUBMISSION:
+            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        if proposal.delegate_requests.filter(answered_at__isnull=True).exists():
+            raise TransitionRefused(
+                "delegates_already_requested", _("Delegates are already requested; the coordinators have been told.")
+            )
+        elsewhere = [delegate for delegate in delegates if delegate.body != proposal.session.body]
+        if elsewhere:
+            body = proposal.session.get_body_display()
+            message = _("%(delegate)s does not sit in the %(body)s.") % {"delegate": elsewhere[0], "body": body}
+            raise ValidationError({"delegates": [message]})
+        now = now or timezone.now()
+        request = DelegateRequest.objects.create(proposal=proposal, requested_by=actor, note=note, created_at=now)
+        request.wanted.set(delegates)
+        names = "、".join(delegate.user.display_name for delegate in delegates)
+        notifications.notify(Transition.objects.create(
+            proposal=proposal, action=DELEGATE_REQUEST_ACTION, from_state=proposal.state, to_state=proposal.state,
+            actor=actor, note="\n".join(part for part in (names, note) if part),
+            revision_number=proposal.revision_number, created_at=now,
+        ))  # fmt: skip
+        touch(proposal, now)
+    return request

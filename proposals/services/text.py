@@ -15,7 +15,7 @@ from proposals.selectors import organisations_in_scope
 from proposals.services.checks import check_due, check_version, lock_proposal, raise_if_errors, require_roles, touch
 from proposals.services.deadlines import CONSULTATION_LEAD_TIME, RESEARCH_LEAD_TIME, check_nudge
 from proposals.validators import clean_text
-from proposals.workflow import EDITABLE_STATES, STEERING, TransitionRefused
+from proposals.workflow import EDITABLE_STATES, STEERING, TextConflict, TransitionRefused
 
 
 def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
@@ -120,15 +120,39 @@ def _clean_first_dues(
     return research_due, consultation_due
 
 
+def merge_text(
+    base: dict[str, str], mine: dict[str, str], theirs: dict[str, str]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Field by field, against the text both sides started from: a field only one side changed takes that side's
+    text; one both changed alike is kept; one both changed differently is a conflict. Returns the merged text of
+    `mine`'s fields and the conflicting fields, in the text's order."""
+    merged, conflicts = {}, []
+    for field in Revision.TEXT_FIELDS:
+        if field not in mine:
+            continue
+        if mine[field] == base[field] or mine[field] == theirs[field]:
+            merged[field] = theirs[field]
+        elif theirs[field] == base[field]:
+            merged[field] = mine[field]
+        else:
+            merged[field] = mine[field]
+            conflicts.append(field)
+    return merged, tuple(conflicts)
+
+
 def proposal_update_text(
     *,
     proposal_id: int,
     actor: User,
     expected_version: int | None = None,
+    base_revision: int | None = None,
     now: dt.datetime | None = None,
     **changes: Any,
 ) -> Proposal:
-    """Save a change of the text as a new revision. The text is frozen from "ready" on."""
+    """Save a change of the text as a new revision. The text is frozen from "ready" on.
+
+    With `base_revision`, the revision the editor started from, text saved by others since is merged field by
+    field (merge_text) rather than overwritten; fields both sides changed raise TextConflict and save nothing."""
     unknown = set(changes) - set(Revision.TEXT_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
@@ -145,6 +169,8 @@ def proposal_update_text(
                 _("The text is frozen in state “%(state)s” and can no longer change.")
                 % {"state": proposal.get_state_display()},
             )
+        if base_revision is not None and base_revision != proposal.revision_number:
+            cleaned = _merged_with_later_revisions(proposal, base_revision, cleaned)
         changed = {field: value for field, value in cleaned.items() if getattr(proposal, field) != value}
         if not changed:
             return proposal
@@ -158,3 +184,23 @@ def proposal_update_text(
         )  # fmt: skip
         touch(proposal, now, *changed, "revision_number")
     return proposal
+
+
+def _merged_with_later_revisions(proposal: Proposal, base_revision: int, mine: dict[str, str]) -> dict[str, str]:
+    """The editor's text merged with what was saved after `base_revision`, or TextConflict."""
+    base = proposal.revisions.filter(number=base_revision).first()
+    if base is None:
+        raise ValidationError(
+            {"base_revision": [_("This proposal has no revision %(number)s.") % {"number": base_revision}]}
+        )
+    theirs = {field: getattr(proposal, field) for field in Revision.TEXT_FIELDS}
+    merged, conflicts = merge_text({field: getattr(base, field) for field in Revision.TEXT_FIELDS}, mine, theirs)
+    if conflicts:
+        later = proposal.revisions.filter(number__gt=base_revision).select_related("author").order_by("number")
+        raise TextConflict(
+            _("Since you started editing, revision %(number)d was saved with other changes to the same fields.")
+            % {"number": proposal.revision_number},
+            fields=conflicts, merged=merged, authors=[revision.author for revision in later],
+            revision=proposal.revision_number,
+        )  # fmt: skip
+    return merged

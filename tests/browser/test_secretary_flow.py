@@ -185,7 +185,25 @@ def test_the_draft_form_offers_the_kinds_of_the_chosen_sessions_body(page, commi
     expect(kind).to_have_value(Proposal.Kind.SUGGESTION)  # not a motion, which needs co-signers
 
 
-def test_two_tabs_editing_the_same_draft_the_later_save_is_refused(page, open_page, committed_world, server_url):
+def test_withdrawing_asks_first_and_a_withdrawn_draft_is_restored(page, committed_world, server_url, shoot):
+    proposal = committed_world.draft()
+    sign_in(page, server_url, "secretary")
+    page.goto(f"{server_url}/p/{proposal.pk}/")
+    withdraw = page.locator("#confirm-withdraw button[value=withdraw]")
+    expect(withdraw).to_be_hidden()  # behind its own disclosure, not beside the main actions
+    page.click("#confirm-withdraw summary")
+    page.fill("#id_note-withdraw", "与团市委宣传部的选题重复。")
+    shoot(page, "withdraw-confirm")
+    submit(page, "#confirm-withdraw button[value=withdraw]")
+    expect(page.locator(".state")).to_have_text("已撤回")
+    page.fill("#id_note-restore", "宣传部已调整选题，恢复起草。")
+    submit(page, "button[value=restore]")
+    expect(page.locator(".state")).to_have_text("草拟")
+    shoot(page, "restored")
+    assert Proposal.objects.get(pk=proposal.pk).state == "draft"
+
+
+def test_two_tabs_editing_the_same_draft_keep_both_edits(page, open_page, committed_world, server_url, shoot):
     world = committed_world
     proposal = world.draft()
     sign_in(page, server_url, "secretary")
@@ -194,22 +212,33 @@ def test_two_tabs_editing_the_same_draft_the_later_save_is_refused(page, open_pa
     page.goto(edit_url)
     second.goto(edit_url)
 
-    page.fill("#id_background", "第一个标签页的背景：全市心理健康教师缺口42人。")
+    # Different fields: the later save merges, the earlier edit stays.
+    page.fill("#id_title", "关于加强农村青少年心理健康服务的建议")
     submit(page, "button[name=save]")
-    second.fill("#id_background", "第二个标签页的背景，基于旧版本。")
-    # The refused save may answer 409 Conflict, which Chromium logs as a failed load: expected here.
+    second.fill("#id_background", "第二个标签页的背景：全市心理健康教师缺口42人。")
+    submit(second, "button[name=save]")
+    expect(second.locator("main")).to_contain_text("关于加强农村青少年心理健康服务的建议")
+    expect(second.locator("main")).to_contain_text("全市心理健康教师缺口42人")
+
+    # The same field, changed differently in both tabs: shown side by side, the editor chooses.
+    page.goto(edit_url)
+    second.goto(edit_url)
+    page.fill("#id_recommendations", "第一个标签页的建议。")
+    submit(page, "button[name=save]")
+    second.fill("#id_recommendations", "第二个标签页的建议。")
+    # The conflict answers 409 Conflict, which Chromium logs as a failed load: expected here.
     second.watched.expected_failures.add(edit_url)
     response = submit(second, "button[name=save]")
-
-    assert response.status in {200, 409}, f"the refused save answered {response.status}"
-    expect(second.locator(".conflict")).to_be_visible()
-    # The second tab keeps what its owner typed, so nothing is lost.
-    expect(second.locator("#id_background")).to_have_value("第二个标签页的背景，基于旧版本。")
+    assert response.status == 409
+    expect(second.locator("#conflict-recommendations")).to_contain_text("第一个标签页的建议。")
+    expect(second.locator("#id_recommendations")).to_have_value("第二个标签页的建议。")  # nothing typed is lost
+    shoot(second, "conflict")
+    second.check("#conflict-recommendations input[value=theirs]")
+    submit(second, "button[name=save]")
     proposal.refresh_from_db()
-    assert proposal.background == "第一个标签页的背景：全市心理健康教师缺口42人。"
-    page.goto(f"{server_url}/p/{proposal.pk}/")
-    expect(page.locator("main")).to_contain_text("第一个标签页的背景")
-    expect(page.locator("main")).not_to_contain_text("第二个标签页的背景")
+    assert proposal.recommendations == "第一个标签页的建议。"
+    assert proposal.title == "关于加强农村青少年心理健康服务的建议"
+    assert proposal.background == "第二个标签页的背景：全市心理健康教师缺口42人。"
 
 
 def test_the_chosen_language_survives_a_reload_and_signing_in_again(page, committed_world, server_url, shoot):

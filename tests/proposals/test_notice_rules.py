@@ -14,6 +14,7 @@ from proposals.workflow import (
     ACTIONS_BY_NAME,
     ASSIGN_ACTION,
     DEADLINE_MOVE_ACTION,
+    DELEGATE_REQUEST_ACTION,
     IMPORT_ACTION,
     UNASSIGN_ACTION,
     State,
@@ -73,6 +74,12 @@ def _late_submission(world):
     return fire(world, proposal, "allow_late_submission", "coordinator", note="会议推迟")
 
 
+def _request_delegates(world):
+    proposal = world.draft()
+    services.delegates_request(proposal_id=proposal.pk, actor=world.secretary, note="请协助指定领衔代表")
+    return Transition.objects.get(proposal=proposal, action=DELEGATE_REQUEST_ACTION)
+
+
 def _both(names, kind):
     return {(name, kind) for name in names}
 
@@ -115,6 +122,14 @@ CASES = {
         _move("consultation", "secretary"),
         _both((LEAD, *COSIGNERS), NoticeKind.DEADLINE_MOVED),
     ),
+    "a request for delegates goes to the coordinators of the committee": (
+        _request_delegates,
+        {("coord-county", NoticeKind.DELEGATES_REQUESTED)},
+    ),
+    "a restored proposal is an outcome every co-signer hears": (
+        _fire_on(State.WITHDRAWN, "restore", SECRETARY),
+        _both((LEAD, *COSIGNERS), STATE),
+    ),
     "an endorsement tells nobody": (_fire_on(State.CONSULTATION, "endorse", LEAD), set()),
 }
 
@@ -126,7 +141,8 @@ def test_exactly_who_is_told_and_with_which_kind(world, case):
 
 
 def test_every_kind_of_log_row_says_whom_it_tells():
-    assert set(NOTICES) == {*ACTIONS_BY_NAME, ASSIGN_ACTION, UNASSIGN_ACTION, DEADLINE_MOVE_ACTION, IMPORT_ACTION}
+    log_only = {ASSIGN_ACTION, UNASSIGN_ACTION, DEADLINE_MOVE_ACTION, DELEGATE_REQUEST_ACTION, IMPORT_ACTION}
+    assert set(NOTICES) == {*ACTIONS_BY_NAME, *log_only}
     kinds = {rule.kind for rules in NOTICES.values() for rule in rules}
     assert kinds == set(NoticeKind.values), "every kind of notice is sent by some row"
 

@@ -132,33 +132,80 @@ def test_a_refused_draft_shows_the_error_by_its_field_and_keeps_the_input(client
     assert "外来求职青年住宿难。" in page and "在高铁站附近设立青年驿站。" in page
 
 
-def test_two_tabs_saving_the_text_lose_no_edit(client, world):
+def test_two_tabs_changing_different_fields_both_edits_are_kept(client, world):
     proposal = world.draft()
     client.force_login(world.secretary)
     url = reverse("proposal-edit", args=[proposal.pk])
     first_tab = client.get(url).context["form"].initial
     second_tab = client.get(url).context["form"].initial
-    assert 'name="expected_version"' in page_of(client.get(url))
 
-    first = {**first_tab, "background": first_tab["background"] + "\n第一个标签页写的背景。"}
-    assert client.post(url, first).status_code == 302
-    second = {**second_tab, "recommendations": "第二个标签页写的建议。"}
-    response = client.post(url, second)
+    assert client.post(url, {**first_tab, "title": "关于加强农村青少年心理健康服务的建议"}).status_code == 302
+    # The second tab still shows the old title; it changes only the background.
+    assert client.post(url, {**second_tab, "background": "第二个标签页写的背景。"}).status_code == 302
 
+    proposal.refresh_from_db()
+    assert proposal.title == "关于加强农村青少年心理健康服务的建议"  # not put back by the stale tab
+    assert proposal.background == "第二个标签页写的背景。"
+    assert proposal.revision_number == 3
+
+
+def _conflict(client, world, proposal, *, first_author=None):
+    """Two editors change the background differently; the later save answers the conflict page."""
+    url = reverse("proposal-edit", args=[proposal.pk])
+    client.force_login(world.secretary)
+    stale = client.get(url).context["form"].initial
+    services.proposal_update_text(
+        proposal_id=proposal.pk, actor=first_author or world.secretary, background="协调员改写的背景。",
+        recommendations="协调员补充的建议。",
+    )  # fmt: skip
+    response = client.post(url, {**stale, "background": "书记改写的背景。", "title": "书记改的标题"})
+    return url, response
+
+
+def test_a_field_both_changed_is_shown_side_by_side_with_nothing_saved(client, world):
+    proposal = world.draft()
+    _url, response = _conflict(client, world, proposal, first_author=world.coordinator)
     assert response.status_code == 409
     page = page_of(response)
     assert 'class="conflict"' in page and 'role="alert"' in page
-    assert "第二个标签页写的建议。" in page  # the user's text is kept
-    assert "<ins>第一个标签页写的背景。</ins>" in page  # and what the other tab changed is shown
+    assert 'id="conflict-background"' in page and 'id="conflict-title"' not in page
+    assert "协调员改写的背景。" in page and "书记改写的背景。" in page
+    assert world.coordinator.display_name in page  # who saved in between, by name
+    form = response.context["form"]
+    # Fields only one side changed are merged into what the next save sends.
+    assert form["recommendations"].value() == "协调员补充的建议。"
+    assert form["title"].value() == "书记改的标题"
+    assert form["background"].value() == "书记改写的背景。"
+    assert 'id="discard-mine"' in page
     proposal.refresh_from_db()
-    assert proposal.background.endswith("第一个标签页写的背景。")  # the first edit is kept
-    assert response.context["form"]["expected_version"].value() == str(proposal.version)
+    assert proposal.background == "协调员改写的背景。" and proposal.title != "书记改的标题"
 
-    # Saving again after reading overwrites deliberately.
-    again = response.context["form"].data.dict()
+
+@pytest.mark.parametrize(("choice", "expected"), [("mine", "书记改写的背景。"), ("theirs", "协调员改写的背景。")])
+def test_the_editor_chooses_per_field_and_the_merged_rest_is_saved(client, world, choice, expected):
+    proposal = world.draft()
+    url, response = _conflict(client, world, proposal, first_author=world.coordinator)
+    again = response.context["form"].data.dict() | {"resolve_background": choice}
     assert client.post(url, again).status_code == 302
     proposal.refresh_from_db()
-    assert proposal.recommendations == "第二个标签页写的建议。"
+    assert proposal.background == expected
+    assert proposal.title == "书记改的标题" and proposal.recommendations == "协调员补充的建议。"
+
+
+def test_a_conflict_with_ones_own_other_tab_says_so(client, world):
+    proposal = world.draft()
+    _url, response = _conflict(client, world, proposal)
+    assert response.status_code == 409
+    assert "另一个标签页或窗口" in page_of(response)
+
+
+def test_a_base_revision_that_does_not_exist_is_refused_on_its_field(client, world):
+    proposal = world.draft()
+    client.force_login(world.secretary)
+    url = reverse("proposal-edit", args=[proposal.pk])
+    data = client.get(url).context["form"].initial | {"base_revision": 7, "title": "新标题"}
+    assert client.post(url, data).status_code == 400
+    assert Proposal.objects.get(pk=proposal.pk).title != "新标题"
 
 
 def test_a_frozen_text_says_so(client, world):

@@ -1,0 +1,173 @@
+"""What is waiting for this person, by role (#14 item 3): the dashboard's first section. Each item links to the
+place on the proposal page where the person acts.
+
+- coordinators (and operators): requests for delegates, overdue stages of their subtree, ready proposals past
+  the session's deadline that need a late submission allowed;
+- delegates: proposals awaiting their endorsement or co-signature, with the consultation's due date;
+- secretaries: changes requested by delegates, delegates' comments not answered, stages due within a week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Assignment, Comment, Deadline, Proposal, Revision, Stage, Transition, User
+from proposals.selectors import current_due_dates_before, open_delegate_requests, proposals_visible_to
+from proposals.workflow import PRE_SUBMISSION, State
+
+ITEMS_PER_LIST = 10
+DUE_SOON = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    proposal: Proposal
+    detail: str  # what is waiting, or who asked
+    due_at: dt.datetime | None
+    anchor: str  # where on the proposal page to act
+
+
+@dataclass(frozen=True)
+class WorkList:
+    key: str
+    title: Promise
+    items: list[WorkItem] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def waiting_for(user: User, now: dt.datetime | None = None) -> list[WorkList]:
+    """The lists that concern this person's role, each at most ITEMS_PER_LIST long, most urgent first."""
+    now = now or timezone.now()
+    proposals = proposals_visible_to(user)
+    if user.is_superuser or user.role == User.Role.COORDINATOR:
+        return [_delegate_requests(user), _overdue(proposals, now), _late_submissions(proposals, now)]
+    if user.role == User.Role.DELEGATE:
+        return [_awaiting_endorsement(user), _awaiting_cosignature(user)]
+    if user.role == User.Role.SECRETARY:
+        return [_changes_requested(proposals), _unanswered_comments(proposals), _due_soon(proposals, now)]
+    return []
+
+
+def _delegate_requests(user: User) -> WorkList:
+    items = [
+        WorkItem(request.proposal, f"{request.requested_by.display_name}（{request.proposal.organisation.name}）",
+                 None, "assign-form")
+        for request in open_delegate_requests(user)[:ITEMS_PER_LIST]
+    ]  # fmt: skip
+    return WorkList("delegate_requests", _("Requests for delegates"), items)
+
+
+def _overdue(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkList:
+    items = [
+        WorkItem(proposal, str(Stage(stage).label), due_at, "deadlines")
+        for proposal, stage, due_at in current_due_dates_before(now, proposals)[:ITEMS_PER_LIST]
+    ]
+    return WorkList("overdue", _("Overdue stages"), items)
+
+
+def _late_submissions(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkList:
+    allowed = Transition.objects.filter(proposal=OuterRef("pk"), action="allow_late_submission")
+    late = (
+        proposals.filter(state=State.READY, session__submission_deadline__lt=now)
+        .exclude(Exists(allowed))
+        .select_related("session")
+        .order_by("session__submission_deadline", "pk")[:ITEMS_PER_LIST]
+    )
+    items = [WorkItem(proposal, proposal.session.name, proposal.session.submission_deadline, "actions")
+             for proposal in late]  # fmt: skip
+    return WorkList("late_submissions", _("Late submissions to allow"), items)
+
+
+def _my_open_assignments(user: User, role: str) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(
+        delegate__user=user, role=role, declined_at__isnull=True, proposal__state=State.CONSULTATION
+    ).select_related("proposal")
+
+
+def _consultation_due(assignment: Assignment) -> dt.datetime | None:
+    return next(
+        (
+            deadline.due_at
+            for deadline in assignment.proposal.deadlines.all()
+            if deadline.stage == Deadline.Stage.CONSULTATION
+        ),
+        None,
+    )
+
+
+def _awaiting_endorsement(user: User) -> WorkList:
+    waiting = (
+        _my_open_assignments(user, Assignment.Role.LEAD)
+        .exclude(endorsed_revision=F("proposal__revision_number"))
+        .prefetch_related("proposal__deadlines")
+        .order_by("proposal__updated_at")[:ITEMS_PER_LIST]
+    )
+    items = [WorkItem(a.proposal, str(_("Revision %(number)d") % {"number": a.proposal.revision_number}),
+                      _consultation_due(a), "actions") for a in waiting]  # fmt: skip
+    return WorkList("endorsement", _("Awaiting your endorsement"), items)
+
+
+def _awaiting_cosignature(user: User) -> WorkList:
+    waiting = (
+        Assignment.objects.filter(
+            delegate__user=user,
+            role=Assignment.Role.COSIGNER,
+            declined_at__isnull=True,
+            cosigned_at__isnull=True,
+            proposal__state__in=[State.CONSULTATION, State.READY],
+        )
+        .select_related("proposal")
+        .prefetch_related("proposal__deadlines")
+        .order_by("proposal__updated_at")[:ITEMS_PER_LIST]
+    )
+    items = [WorkItem(a.proposal, a.proposal.get_kind_display(), _consultation_due(a), "actions") for a in waiting]
+    return WorkList("cosignature", _("Awaiting your co-signature"), items)
+
+
+def _changes_requested(proposals: QuerySet[Proposal]) -> WorkList:
+    """Change requests newer than the proposal's latest revision: nobody has acted on them yet."""
+    latest_revision = Revision.objects.filter(proposal=OuterRef("proposal")).order_by("-number").values("created_at")
+    requests = (
+        Comment.objects.filter(
+            kind=Comment.Kind.CHANGE_REQUEST, proposal__in=proposals, proposal__state__in=PRE_SUBMISSION
+        )
+        .filter(created_at__gt=Subquery(latest_revision[:1]))
+        .select_related("proposal", "author")
+        .order_by("created_at", "pk")[:ITEMS_PER_LIST]
+    )
+    items = [WorkItem(c.proposal, f"{c.author.display_name}：{c.body[:80]}", None, "consultation") for c in requests]
+    return WorkList("changes_requested", _("Changes requested"), items)
+
+
+def _unanswered_comments(proposals: QuerySet[Proposal]) -> WorkList:
+    """Proposals whose newest comment is a delegate's: the office has not answered it yet."""
+    newest = Comment.objects.filter(proposal=OuterRef("proposal")).order_by("-created_at", "-pk").values("pk")[:1]
+    comments = (
+        Comment.objects.filter(
+            proposal__in=proposals,
+            proposal__state__in=PRE_SUBMISSION,
+            kind=Comment.Kind.COMMENT,
+            author__role=User.Role.DELEGATE,
+            pk=Subquery(newest),
+        )
+        .select_related("proposal", "author")
+        .order_by("created_at", "pk")[:ITEMS_PER_LIST]
+    )
+    items = [WorkItem(c.proposal, f"{c.author.display_name}：{c.body[:80]}", None, "consultation") for c in comments]
+    return WorkList("unanswered_comments", _("Comments to answer"), items)
+
+
+def _due_soon(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkList:
+    items = [
+        WorkItem(proposal, str(Stage(stage).label), due_at, "deadlines")
+        for proposal, stage, due_at in current_due_dates_before(now + DUE_SOON, proposals)[:ITEMS_PER_LIST]
+    ]
+    return WorkList("due_soon", _("Stages due within a week"), items)
