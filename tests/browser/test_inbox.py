@@ -35,11 +35,14 @@ def test_the_unread_count_moves_when_a_coordinator_assigns_a_delegate(open_page,
     item = secretary.locator(".inbox-item--unread")
     expect(item).to_contain_text(f"为“{proposal.title}”的领衔代表")
     assert secretary.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scroll"
+    expect(secretary.locator("#menu-unread-count")).to_have_text("1")  # the menu folds the nav away on a phone
+    expect(secretary.locator("#menu-unread-count")).to_be_visible()
     shoot(secretary, "inbox-390px")
 
     with secretary.expect_navigation():
         item.locator("a").first.click()
     assert secretary.url == f"{server_url}/p/{proposal.pk}/"
     expect(secretary.locator("#unread-count")).to_have_count(0)
+    expect(secretary.locator("#menu-unread-count")).to_have_count(0)
     secretary.goto(f"{server_url}/inbox/")
     expect(secretary.locator(".inbox-item--unread")).to_have_count(0)
