@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from proposals import notice_rules, selectors
+from proposals import notice_rules, permissions, selectors
 from proposals.diffs import GRANULARITIES
 from proposals.models import (
     Assignment,
@@ -352,6 +352,19 @@ class OutcomeSerializer(serializers.ModelSerializer):
                   "rating")  # fmt: skip
 
 
+class CapabilitySerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    code = serializers.CharField(allow_null=True, help_text=_("Why not, as a stable code, when not allowed."))
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CapabilitiesSerializer(serializers.Serializer):
+    """permissions.Capabilities.by_name(): one object per capability."""
+
+    def get_fields(self):
+        return {name: CapabilitySerializer() for name in permissions.CAPABILITY_NAMES}
+
+
 class ProposalDetailSerializer(ProposalListSerializer):
     author = PersonSerializer()
     assignments = AssignmentSerializer(many=True, source="assignments_list")
@@ -360,22 +373,36 @@ class ProposalDetailSerializer(ProposalListSerializer):
     allowed_actions = serializers.SerializerMethodField(
         help_text=_("The actions the caller could take in this state: allowed now, or not yet with the reason.")
     )
+    capabilities = serializers.SerializerMethodField(
+        help_text=_("What else the caller may do with the proposal now: edit the text, add evidence, assign a "
+                    "delegate, comment, move each stage's due date; each allowed, or not with the reason.")
+    )  # fmt: skip
     links = serializers.SerializerMethodField()
 
     class Meta(ProposalListSerializer.Meta):
         fields = (
             *ProposalListSerializer.Meta.fields, "background", "research_findings", "recommendations", "author",
-            "assignments", "deadlines", "outcome", "allowed_actions", "links", "created_at",
+            "assignments", "deadlines", "outcome", "allowed_actions", "capabilities", "links", "created_at",
         )  # fmt: skip
 
     def to_representation(self, proposal: Proposal) -> dict:
         # One proposal at a time: DRF's generic walk over the declared fields.
         return serializers.ModelSerializer.to_representation(self, proposal)
 
+    def _capabilities(self, proposal: Proposal) -> permissions.Capabilities:
+        # allowed_actions and capabilities show one answer, whose guards query once.
+        answers = self.__dict__.setdefault("_capabilities_by_id", {})
+        if proposal.pk not in answers:
+            answers[proposal.pk] = permissions.capabilities(self.context["request"].user, proposal)
+        return answers[proposal.pk]
+
     @extend_schema_field(ActionOptionSerializer(many=True))
     def get_allowed_actions(self, proposal: Proposal):
-        options = selectors.proposal_action_options(user=self.context["request"].user, proposal=proposal)
-        return ActionOptionSerializer(options, many=True).data
+        return ActionOptionSerializer(self._capabilities(proposal).actions, many=True).data
+
+    @extend_schema_field(CapabilitiesSerializer())
+    def get_capabilities(self, proposal: Proposal) -> dict:
+        return CapabilitiesSerializer(self._capabilities(proposal).by_name()).data
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_links(self, proposal: Proposal) -> dict[str, str]:

@@ -119,7 +119,6 @@ class DemoSeeder:
             user = User(
                 username=login.username, email=f"{login.username}@{data.EMAIL_DOMAIN}", first_name=login.first_name,
                 last_name=login.last_name, role=login.role, organisation=org,
-                is_superuser=login.role == User.Role.ADMIN, is_staff=login.role == User.Role.ADMIN,
             )  # fmt: skip
         user.password = self.password_hash
         user.is_active = True

@@ -63,7 +63,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "last_name", "first_name", "role", "organisation", "email", "is_active"]
-    list_filter = ["role", "is_active", "is_superuser", "language", "organisation__level"]
+    list_filter = ["role", "is_active", "language", "organisation__level"]
     search_fields = ["username", "first_name", "last_name", "email", "organisation__name"]
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]
@@ -153,7 +153,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [path("<int:pk>/workflow/", workflow, name="proposals_proposal_workflow"), *super().get_urls()]
 
     def workflow_view(self, request, pk: int):
-        if not request.user.is_superuser:
+        if not request.user.is_operator:
             # Only operators act through the admin; everyone else acts through the web UI and the API.
             return redirect("admin:proposals_proposal_change", pk)
         proposal = get_object_or_404(proposals_with_workflow_data(Proposal.objects.all()), pk=pk)

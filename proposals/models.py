@@ -9,7 +9,7 @@ import contextvars
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -105,12 +105,27 @@ def person_name(first_name: str, last_name: str, username: str) -> str:
     return full_name(first_name, last_name) or username
 
 
+class AccountManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`createsuperuser` makes an operator: a superuser's account is of the role admin (User.is_operator)."""
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+    def operators(self) -> models.QuerySet[User]:
+        """The accounts of the system's operators (User.is_operator)."""
+        return self.filter(is_superuser=True)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
-        SECRETARY = "secretary", _("Secretary")
-        COORDINATOR = "coordinator", _("Coordinator")
+        """The kind of account. Each but the delegate's is the workflow role of that name (workflow.Role), held
+        on the proposals of the account's organisation (admin: on every proposal); a delegate's account holds
+        the role of each of their assignments (Assignment.Role) on that proposal."""
+
+        SECRETARY = workflow.Role.SECRETARY.value, _("Secretary")
+        COORDINATOR = workflow.Role.COORDINATOR.value, _("Coordinator")
         DELEGATE = "delegate", _("Delegate")
-        ADMIN = "admin", _("Administrator")
+        ADMIN = workflow.Role.ADMIN.value, _("Administrator")
 
     class ReminderMode(models.TextChoices):
         IMMEDIATE = "immediate", _("Immediately")
@@ -136,6 +151,8 @@ class User(AbstractUser):
     # (proposals.notice_rules.DEFAULT_MODES).
     notice_preferences = models.JSONField(_("notice preferences"), default=dict, blank=True)
 
+    objects = AccountManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -151,8 +168,19 @@ class User(AbstractUser):
             models.CheckConstraint(name="user_digest_hour_range", condition=Q(digest_hour__lte=23)),
         ]
 
+    @property
+    def is_operator(self) -> bool:
+        """The one rule for who runs the system (DESIGN §2 "admin"): a superuser, whose account is of the role
+        admin; clean() and save() keep the two in step."""
+        return self.is_superuser
+
     def clean(self) -> None:
         super().clean()
+        self._operator_in_step()
+        if (self.role == self.Role.ADMIN) != self.is_superuser:
+            raise ValidationError(
+                {"role": _("An operator's account has the role administrator and superuser status, both or neither.")}
+            )
         if self.role in (self.Role.SECRETARY, self.Role.COORDINATOR) and not self.organisation_id:
             raise ValidationError({"organisation": _("Secretaries and coordinators act for an organisation.")})
         if (
@@ -169,7 +197,13 @@ class User(AbstractUser):
         super().set_unusable_password()
         self._password_disabled = True
 
+    def _operator_in_step(self) -> None:
+        """A new account of the role admin is an operator's: a superuser, with the admin site (is_staff)."""
+        if self._state.adding and self.role == self.Role.ADMIN:
+            self.is_superuser = self.is_staff = True
+
     def save(self, *args, **kwargs):
+        self._operator_in_step()
         # Every way of changing a password (admin, password forms and reset, changepassword, a script) ends in
         # set_password() + save(), and Django keeps the new raw password in _password until that save; it clears
         # it for a mere hash upgrade at sign-in, which changes nothing. So this save sees every change and no
@@ -424,6 +458,10 @@ class Proposal(models.Model):
     def assignments_list(self) -> list[Assignment]:
         return list(self.assignments.all())
 
+    def assignments_lead_first(self) -> list[Assignment]:
+        """The delegates as every list shows them: the lead first, then the co-signers in the order assigned."""
+        return sorted(self.assignments_list(), key=lambda a: (a.role != Assignment.Role.LEAD, a.assigned_at, a.pk))
+
     def lead_assignment(self) -> Assignment | None:
         return next((a for a in self.assignments_list() if a.role == Assignment.Role.LEAD), None)
 
@@ -450,6 +488,8 @@ class Assignment(models.Model):
     """A delegate assigned to a proposal: its lead (领衔) or a co-signer (联名)."""
 
     class Role(models.TextChoices):
+        """Which of the delegates' workflow roles (workflow.Role) the assignment gives: workflow_role."""
+
         LEAD = "lead", _("Lead delegate")
         COSIGNER = "cosigner", _("Co-signer")
 
@@ -487,6 +527,11 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.delegate}"
+
+    @property
+    def workflow_role(self) -> workflow.Role:
+        """What the assignment makes its delegate on the proposal, in the workflow's vocabulary."""
+        return workflow.Role.LEAD_DELEGATE if self.role == self.Role.LEAD else workflow.Role.COSIGNER
 
 
 class DelegateRequest(models.Model):

@@ -52,7 +52,7 @@ def organisations_in_scope(user: User) -> QuerySet[Organisation]:
     """The organisations whose proposals the user steers: their own, and for coordinators everything below."""
     if not user.is_authenticated:
         return Organisation.objects.none()
-    if user.is_superuser:
+    if user.is_operator:
         return Organisation.objects.all()
     if user.organisation_id is None:
         return Organisation.objects.none()
@@ -68,7 +68,7 @@ def proposals_visible_to(user: User) -> QuerySet[Proposal]:
     proposals = Proposal.objects.all()
     if not user.is_authenticated:
         return proposals.none()
-    if user.is_superuser:
+    if user.is_operator:
         return proposals
     if user.role == User.Role.DELEGATE:
         assigned = Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user)
@@ -83,7 +83,7 @@ def proposals_visible_to(user: User) -> QuerySet[Proposal]:
 
 def organisations_visible_to(user: User) -> QuerySet[Organisation]:
     """Organisations the user may name or filter by: those they steer, and for delegates those of their proposals."""
-    if user.is_authenticated and user.role == User.Role.DELEGATE and not user.is_superuser:
+    if user.is_authenticated and user.role == User.Role.DELEGATE and not user.is_operator:
         return Organisation.objects.filter(pk__in=proposals_visible_to(user).values("organisation"))
     return organisations_in_scope(user)
 
@@ -93,7 +93,7 @@ def delegates_visible_to(user: User) -> QuerySet[Delegate]:
     delegates = Delegate.objects.select_related("user")
     if not user.is_authenticated:
         return delegates.none()
-    if user.is_superuser or user.role in (User.Role.SECRETARY, User.Role.COORDINATOR):
+    if user.is_operator or user.role in (User.Role.SECRETARY, User.Role.COORDINATOR):
         return delegates
     return delegates.filter(assignments__proposal__in=proposals_visible_to(user)).distinct()
 
@@ -158,7 +158,7 @@ def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:
     if not user.is_authenticated:
         return frozenset()
     roles: set[Role] = set()
-    if user.is_superuser:
+    if user.is_operator:
         roles.add(Role.ADMIN)
     if user.organisation_id is not None:
         if user.role == User.Role.SECRETARY and proposal.organisation_id == user.organisation_id:
@@ -167,7 +167,7 @@ def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:
             roles.add(Role.COORDINATOR)
     assignment = proposal.assignment_of(user)
     if assignment is not None:
-        roles.add(Role.LEAD_DELEGATE if assignment.role == Assignment.Role.LEAD else Role.COSIGNER)
+        roles.add(assignment.workflow_role)
     return frozenset(roles)
 
 

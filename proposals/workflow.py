@@ -80,7 +80,8 @@ def current_stage(state: str) -> str | None:
 
 
 class Role(enum.StrEnum):
-    """What a user is with respect to one proposal (a user may hold several roles at once)."""
+    """What a user is with respect to one proposal (a user may hold several roles at once). The one vocabulary
+    of roles: an account's kind (User.Role) and an assignment's (Assignment.workflow_role) name these."""
 
     SECRETARY = "secretary"  # secretary of the proposal's own organisation
     COORDINATOR = "coordinator"  # coordinator of the organisation or of one above it
@@ -298,6 +299,7 @@ class Action:
     inputs: tuple[ActionInput, ...] = ()
     # What the person is told before an action that stops the work; the web asks them to confirm it.
     warning: Promise | None = None
+    done: Promise | None = None  # what the person is told once it is done, as a sentence (every action has one)
 
     def target_from(self, state: str) -> str:
         return self.target or state
@@ -310,38 +312,43 @@ LEAD = frozenset({Role.LEAD_DELEGATE, Role.COORDINATOR, Role.ADMIN})
 
 ACTIONS: tuple[Action, ...] = (
     Action("start_research", _("Start research"), frozenset({State.DRAFT}), State.RESEARCH, STEERING,
-           guards=(TEXT_COMPLETE,)),
+           guards=(TEXT_COMPLETE,), done=_("Research has started.")),
     Action("start_consultation", _("Start consultation"), frozenset({State.RESEARCH}), State.CONSULTATION, STEERING,
-           guards=(RESEARCH_SUMMARY, EVIDENCE, LEAD_ASSIGNED)),
-    Action("comment", _("Comment"), PRE_SUBMISSION, None, STEERING | DELEGATES, note_required=True),
+           guards=(RESEARCH_SUMMARY, EVIDENCE, LEAD_ASSIGNED), done=_("Consultation has started.")),
+    Action("comment", _("Comment"), PRE_SUBMISSION, None, STEERING | DELEGATES, note_required=True,
+           done=_("Your comment is posted.")),
     Action("request_changes", _("Request changes"), frozenset({State.CONSULTATION}), State.RESEARCH, DELEGATES,
-           guards=(ASSIGNMENT_ACTIVE,), note_required=True),
+           guards=(ASSIGNMENT_ACTIVE,), note_required=True, done=_("Your request for changes is sent.")),
     Action("endorse", _("Endorse"), frozenset({State.CONSULTATION}), None, frozenset({Role.LEAD_DELEGATE}),
-           guards=(ASSIGNMENT_ACTIVE, NOT_YET_ENDORSED)),
+           guards=(ASSIGNMENT_ACTIVE, NOT_YET_ENDORSED), done=_("You endorsed the text.")),
     Action("co_sign", _("Co-sign"), frozenset({State.CONSULTATION, State.READY}), None, frozenset({Role.COSIGNER}),
-           guards=(ASSIGNMENT_ACTIVE, NOT_YET_COSIGNED)),
+           guards=(ASSIGNMENT_ACTIVE, NOT_YET_COSIGNED), done=_("You co-signed.")),
     Action("decline", _("Decline"), frozenset({State.CONSULTATION, State.READY}), None, DELEGATES,
-           guards=(ASSIGNMENT_ACTIVE,), note_required=True),
+           guards=(ASSIGNMENT_ACTIVE,), note_required=True, done=_("You declined.")),
     Action("finalise", _("Finalise the text"), frozenset({State.CONSULTATION}), State.READY, STEERING,
-           guards=(LEAD_ASSIGNED, LEAD_ENDORSED_LATEST, MOTION_COSIGNERS)),
+           guards=(LEAD_ASSIGNED, LEAD_ENDORSED_LATEST, MOTION_COSIGNERS), done=_("The text is final.")),
     Action("reopen", _("Reopen consultation"), frozenset({State.READY}), State.CONSULTATION, STEERING,
-           note_required=True),
+           note_required=True, done=_("Consultation is open again.")),
     Action("allow_late_submission", _("Allow a late submission"), frozenset({State.READY}), None,
-           frozenset({Role.COORDINATOR, Role.ADMIN}), guards=(LATE_SUBMISSION_NOT_YET_ALLOWED,), note_required=True),
+           frozenset({Role.COORDINATOR, Role.ADMIN}), guards=(LATE_SUBMISSION_NOT_YET_ALLOWED,), note_required=True,
+           done=_("A late submission is allowed.")),
     Action("submit", _("Record submission"), frozenset({State.READY}), State.SUBMITTED, LEAD,
            guards=(LEAD_ASSIGNED, MOTION_COSIGNERS, SUBMISSION_DEADLINE),
-           inputs=SUBMISSION_INPUTS),
-    Action("register", _("Record: registered"), frozenset({State.SUBMITTED}), State.REGISTERED, LEAD),
+           inputs=SUBMISSION_INPUTS, done=_("The submission is recorded.")),
+    Action("register", _("Record: registered"), frozenset({State.SUBMITTED}), State.REGISTERED, LEAD,
+           done=_("Recorded: registered.")),
     Action("not_register", _("Record: not registered"), frozenset({State.SUBMITTED}), State.NOT_REGISTERED, LEAD,
-           note_required=True),
+           note_required=True, done=_("Recorded: not registered.")),
     Action("record_answer", _("Record the answer"), frozenset({State.REGISTERED}), State.ANSWERED,
-           LEAD | frozenset({Role.SECRETARY}), inputs=ANSWER_INPUTS),
-    Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs=RATING_INPUTS),
+           LEAD | frozenset({Role.SECRETARY}), inputs=ANSWER_INPUTS, done=_("The answer is recorded.")),
+    Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs=RATING_INPUTS,
+           done=_("The rating is recorded; the proposal is closed.")),
     Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True,
            warning=_("Withdrawing stops all work on this proposal: no reminders, no submission. A secretary or "
-                     "coordinator can restore it to a draft later, with a reason.")),
+                     "coordinator can restore it to a draft later, with a reason."),
+           done=_("The proposal is withdrawn.")),
     Action("restore", _("Restore to draft"), frozenset({State.WITHDRAWN}), State.DRAFT, STEERING,
-           note_required=True),
+           note_required=True, done=_("The proposal is a draft again.")),
 )  # fmt: skip
 
 ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
@@ -417,6 +424,13 @@ def get_action(name: str) -> Action:
         ) from None
 
 
+def either_of(items: list[str]) -> str:
+    """ "a, b or c" in the active language: Chinese writes 甲、乙或丙."""
+    if len(items) < 2:
+        return "".join(items)
+    return str(_("%(first)s or %(last)s") % {"first": str(_(", ")).join(items[:-1]), "last": items[-1]})
+
+
 def refusal(action: Action, proposal: Proposal, ctx: GuardContext) -> TransitionRefused | None:
     """Why `action` may not be fired on `proposal` now, or None when it may."""
     if proposal.state not in action.sources:
@@ -429,7 +443,7 @@ def refusal(action: Action, proposal: Proposal, ctx: GuardContext) -> Transition
             action=action.name,
         )
     if not ctx.roles & action.roles:
-        allowed = ", ".join(str(role.label) for role in Role if role in action.roles)
+        allowed = either_of([str(role.label) for role in Role if role in action.roles])
         return TransitionRefused(
             "role_not_allowed",
             str(_("Only %(roles)s may “%(action)s”.") % {"roles": allowed, "action": action.label}),

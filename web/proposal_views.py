@@ -17,19 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals import selectors, services, uploads
+from proposals import permissions, selectors, services, uploads
 from proposals.diffs import text_diffs
 from proposals.forms import AssignDelegateForm
 from proposals.models import Proposal, Revision
-from proposals.workflow import (
-    ACTIONS_BY_NAME,
-    EDITABLE_STATES,
-    PRE_SUBMISSION,
-    STEERING,
-    Role,
-    TransitionRefused,
-    log_label,
-)
+from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, TransitionRefused, log_label
 from web.forms import (
     ActionForm,
     CompareForm,
@@ -160,11 +152,10 @@ def _action_form(action_name: str, proposal: Proposal, data=None) -> ActionForm:
 def _page(request, proposal: Proposal, *, status: int = 200, **forms):
     """Render the proposal page; `forms` replaces a blank form with the bound one that failed."""
     user = request.user
-    roles = selectors.proposal_roles(user=user, proposal=proposal)
-    options = selectors.proposal_action_options(user=user, proposal=proposal)
+    may = permissions.capabilities(user, proposal)
     failed_action = forms.get("action_form")
     actions, comment_form, refused = [], None, []
-    for option in options:
+    for option in may.actions:
         name = option.action.name
         if not option.allowed:
             refused.append(option)
@@ -181,9 +172,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
             comment_form = item
         else:
             actions.append(item)
-    steering = bool(roles & STEERING)
-    open_for_work = proposal.state in PRE_SUBMISSION
-    open_request = selectors.open_delegate_request(proposal) if open_for_work else None
+    open_request = selectors.open_delegate_request(proposal) if may.request_delegates.allowed else None
     revisions = list(proposal.revisions.all())
     numbers = [revision.number for revision in revisions]
     compare_initial = {"a": numbers[-2] if len(numbers) > 1 else numbers[0], "b": numbers[-1]} if numbers else {}
@@ -196,7 +185,6 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
                 alerts.append(_("Please correct the marked fields below."))
     context = {
         "proposal": proposal,
-        "roles": roles,
         "actions": actions,
         "comment_form": comment_form,
         "refused": refused,
@@ -204,19 +192,21 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         "failed_action": failed_action.data.get("action") if failed_action is not None else None,
         "submission_due": proposal.session.submission_deadline,
         "deadlines": list(proposal.deadlines.all()),
-        "may_edit": steering and proposal.state in EDITABLE_STATES,
-        "deadline_form": (forms.get("deadline_form") or DeadlineForm.starting_from(proposal)) if steering else None,
-        "evidence_form": (forms.get("evidence_form") or EvidenceForm()) if steering and open_for_work else None,
+        "may_edit": may.edit_text.allowed,
+        "deadline_form": (
+            forms.get("deadline_form") or DeadlineForm.starting_from(proposal) if may.may_move_a_deadline else None
+        ),
+        "evidence_form": (forms.get("evidence_form") or EvidenceForm()) if may.add_evidence.allowed else None,
         "assign_form": (
             forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)
-            if roles & {Role.COORDINATOR, Role.ADMIN} and open_for_work
+            if may.assign_delegate.allowed
             else None
         ),
         "open_request": open_request,
         # A secretary asks; whoever may assign does so directly.
         "request_form": (
             forms.get("request_form") or DelegateRequestForm(prefix="request", proposal=proposal)
-            if steering and open_for_work and open_request is None and not roles & {Role.COORDINATOR, Role.ADMIN}
+            if may.request_delegates.allowed and open_request is None and not may.assign_delegate.allowed
             else None
         ),
         "revisions": revisions,
@@ -245,7 +235,7 @@ def proposal_act(request, pk: int):
     if form.is_valid():
         spec = ACTIONS_BY_NAME[action]
         if form.apply(proposal, request.user) is not None:
-            messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+            messages.success(request, spec.done)
             return redirect("proposal-open", pk=pk)
     # Show the page as it is now, with the user's input kept (the form carries the current version).
     return _page(request, _proposal_or_404(request.user, pk), status=400, action_form=form)

@@ -37,7 +37,7 @@ def can_view_statistics(user: User) -> bool:
     """Coordinators (their subtree) and administrators (everything) see the statistics; nobody else."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or (user.role == User.Role.COORDINATOR and user.organisation_id is not None)
+    return user.is_operator or (user.role == User.Role.COORDINATOR and user.organisation_id is not None)
 
 
 # --- Bars ----------------------------------------------------------------------------------------------

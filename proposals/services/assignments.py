@@ -10,21 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from proposals import notifications
+from proposals import notifications, permissions
 from proposals.models import Assignment, Delegate, DelegateRequest, Proposal, Transition, User
-from proposals.services.checks import lock_proposal, raise_if_errors, require_roles, touch
+from proposals.selectors import proposal_roles
+from proposals.services.checks import lock_proposal, raise_if_errors, touch
 from proposals.validators import clean_text
-from proposals.workflow import (
-    ASSIGN_ACTION,
-    DELEGATE_REQUEST_ACTION,
-    PRE_SUBMISSION,
-    STEERING,
-    UNASSIGN_ACTION,
-    Role,
-    TransitionRefused,
-)
-
-ASSIGNING = frozenset({Role.COORDINATOR, Role.ADMIN})
+from proposals.workflow import ASSIGN_ACTION, DELEGATE_REQUEST_ACTION, UNASSIGN_ACTION, TransitionRefused
 
 
 def _log_assignment(proposal: Proposal, actor: User, action: str, assignment: Assignment, now: dt.datetime,
@@ -51,9 +42,7 @@ def delegate_assign(
         raise ValidationError({"role": [_("Choose lead delegate or co-signer.")]})
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, ASSIGNING)
-        if proposal.state not in PRE_SUBMISSION:
-            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        permissions.assign_delegate(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
         if delegate.body != proposal.session.body:
             raise ValidationError(
                 {"delegate": [_("%(delegate)s does not sit in the %(body)s.")
@@ -79,12 +68,11 @@ def delegate_assign(
 
 def delegate_unassign(*, proposal_id: int, actor: User, assignment_id: int, now: dt.datetime | None = None) -> None:
     """A coordinator removes a delegate from a proposal before it is submitted (a wrong pick, a delegate who
-    cannot take it on). What they endorsed or co-signed goes with the assignment; the log keeps that it was."""
+    cannot take it on), as permissions.assign_delegate allows. What they endorsed or co-signed goes with the
+    assignment; the log keeps that it was."""
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, ASSIGNING)
-        if proposal.state not in PRE_SUBMISSION:
-            raise TransitionRefused("assignment_closed", _("Delegates can no longer be unassigned after submission."))
+        permissions.assign_delegate(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
         assignment = next((a for a in proposal.assignments_list() if a.pk == assignment_id), None)
         if assignment is None:
             raise ValidationError({"assignment": [_("This delegate is not assigned to the proposal.")]})
@@ -104,9 +92,7 @@ def delegates_request(
     raise_if_errors(errors)
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, STEERING)
-        if proposal.state not in PRE_SUBMISSION:
-            raise TransitionRefused("assignment_closed", _("Delegates can no longer be assigned after submission."))
+        permissions.request_delegates(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
         if proposal.delegate_requests.filter(answered_at__isnull=True).exists():
             raise TransitionRefused(
                 "delegates_already_requested", _("Delegates are already requested; the coordinators have been told.")

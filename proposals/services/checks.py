@@ -1,16 +1,15 @@
-"""What every write does first: lock the proposal, check who asks and which version they saw, and the
-small checks and formats the services share."""
+"""What every write does first: lock the proposal and check which version the caller saw (who may do what is
+proposals.permissions), and the small checks and formats the services share."""
 
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals.models import Proposal, Session, User
-from proposals.selectors import proposal_roles
-from proposals.workflow import ProposalChanged, Role
+from proposals.models import Proposal, Session
+from proposals.workflow import ProposalChanged
 
 
 def session_end(session: Session) -> dt.datetime:
@@ -46,13 +45,6 @@ def lock_proposal(proposal_id: int) -> Proposal:
         .get(pk=proposal_id)
     )
     return proposal
-
-
-def require_roles(proposal: Proposal, actor: User, allowed: frozenset[Role]) -> frozenset[Role]:
-    roles = proposal_roles(user=actor, proposal=proposal)
-    if not roles & allowed:
-        raise PermissionDenied(_("You may not change this proposal."))
-    return roles
 
 
 def check_version(proposal: Proposal, expected_version: int | None, action: str | None = None) -> None:

@@ -3,31 +3,29 @@
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals import notifications, reminders
+from proposals import notifications, permissions, reminders
 from proposals.models import Deadline, Proposal, Session, Transition, User
-from proposals.services.checks import local_minute, lock_proposal, raise_if_errors, require_roles, session_end, touch
+from proposals.permissions import DEADLINE_OVERRIDE_ROLES, PROPOSAL_STAGES
+from proposals.selectors import proposal_roles
+from proposals.services.checks import local_minute, lock_proposal, raise_if_errors, session_end, touch
 from proposals.validators import clean_text
-from proposals.workflow import DEADLINE_MOVE_ACTION, PRE_SUBMISSION, STEERING, Role, current_stage
+from proposals.workflow import DEADLINE_MOVE_ACTION, PRE_SUBMISSION, Role, current_stage
 
 # How long before the session's submission deadline research and consultation are due, by default.
 RESEARCH_LEAD_TIME = dt.timedelta(days=28)
 CONSULTATION_LEAD_TIME = dt.timedelta(days=7)
 # The handling unit's answer is due three months after submission (DESIGN §5).
 ANSWER_PERIOD = relativedelta(months=3)
-# The stages whose due date is set per proposal; submission is due at the session's deadline.
-PROPOSAL_STAGES = (Deadline.Stage.RESEARCH, Deadline.Stage.CONSULTATION, Deadline.Stage.ANSWER)
-# Who may move which due date, and how far (DESIGN §2, §5; README "Deadlines"). The organisation's secretary
-# moves its research and consultation due dates before submission, up to the session's submission deadline.
+# How far a due date may move (DESIGN §2, §5; README "Deadlines"; who may move which: proposals.permissions).
+# The organisation's secretary moves research and consultation up to the session's submission deadline.
 # Anything else (the answer's due date, any due date once submitted, research or consultation after the
 # submission deadline) is an override: a coordinator's, with a reason. No due date falls before the proposal
 # was created (the answer's: before its submission day), none after the session's end (the answer's: after
 # ANSWER_LATEST_AFTER_CLOSE past it), so that no one can move a stage's reminders out of reach.
-DEADLINE_OVERRIDE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 ANSWER_LATEST_AFTER_CLOSE = relativedelta(years=1)
 
 
@@ -44,7 +42,8 @@ def _deadline_bounds(proposal: Proposal, stage: str) -> tuple[dt.datetime, dt.da
 
 def _check_deadline_move(proposal: Proposal, roles: frozenset[Role], stage: str, due_at: dt.datetime, reason: str,
                          errors: dict[str, list[str]]) -> None:  # fmt: skip
-    """Refuse a move its mover may not make (PermissionDenied) or that leaves the bounds (errors)."""
+    """Refuse a move, allowed to its mover (permissions.move_deadline), that leaves the bounds or lacks the
+    override's reason (errors)."""
     earliest, latest = _deadline_bounds(proposal, stage)
     if due_at < earliest:
         errors.setdefault("due_at", []).append(
@@ -68,10 +67,6 @@ def _check_deadline_move(proposal: Proposal, roles: frozenset[Role], stage: str,
         )
         if overriding and not reason:
             errors.setdefault("reason", []).append(_("A coordinator's override of a deadline needs a reason."))
-    elif stage == Deadline.Stage.ANSWER:
-        raise PermissionDenied(_("Only a coordinator may move the answer's due date."))
-    elif proposal.state not in PRE_SUBMISSION:
-        raise PermissionDenied(_("Once a proposal is submitted, only a coordinator may move its due dates."))
     else:
         check_nudge("due_at", due_at, proposal.session, errors)
 
@@ -86,7 +81,8 @@ def check_nudge(field: str, due_at: dt.datetime, session: Session, errors: dict[
 
 
 def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.datetime, reason: str = "") -> Deadline:
-    """Move a stage's due date, within the rules of DEADLINE_OVERRIDE_ROLES, and record the move in the log.
+    """Move a stage's due date, as permissions.move_deadline allows and within the bounds, and record the move in
+    the log.
 
     Each move raises the deadline's sequence so subscribed calendars update."""
     errors: dict[str, list[str]] = {}
@@ -97,7 +93,8 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
         errors["due_at"] = [_("Enter a date and time with a time zone.")]
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        roles = require_roles(proposal, actor, STEERING)
+        roles = proposal_roles(user=actor, proposal=proposal)
+        permissions.move_deadline(proposal, roles, stage).enforce()
         raise_if_errors(errors)
         _check_deadline_move(proposal, roles, stage, due_at, reason, errors)
         raise_if_errors(errors)

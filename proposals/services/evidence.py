@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proposals import permissions
 from proposals.models import Evidence, User
-from proposals.services.checks import lock_proposal, raise_if_errors, require_roles, touch
+from proposals.selectors import proposal_roles
+from proposals.services.checks import lock_proposal, raise_if_errors, touch
 from proposals.validators import clean_text
-from proposals.workflow import PRE_SUBMISSION, STEERING, TransitionRefused
 
 # Evidence the office works with: documents, spreadsheets, photos. The first bytes must match the type.
 EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -85,9 +86,7 @@ def _evidence_store(evidence: Evidence, *, proposal_id: int, upload: UploadedFil
     try:
         with transaction.atomic():
             proposal = lock_proposal(proposal_id)
-            require_roles(proposal, evidence.uploaded_by, STEERING)
-            if proposal.state not in PRE_SUBMISSION:
-                raise TransitionRefused("evidence_closed", _("Evidence can no longer be added after submission."))
+            permissions.add_evidence(proposal, proposal_roles(user=evidence.uploaded_by, proposal=proposal)).enforce()
             evidence.proposal = proposal
             evidence.file.save(name, upload, save=True)
             touch(proposal, evidence.uploaded_at)

@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals import reminders
+from proposals import permissions, reminders
 from proposals.models import Deadline, Organisation, Proposal, Revision, Session, User
-from proposals.selectors import organisations_in_scope
-from proposals.services.checks import check_due, check_version, lock_proposal, raise_if_errors, require_roles, touch
+from proposals.selectors import organisations_in_scope, proposal_roles
+from proposals.services.checks import check_due, check_version, lock_proposal, raise_if_errors, touch
 from proposals.services.deadlines import CONSULTATION_LEAD_TIME, RESEARCH_LEAD_TIME, check_nudge
 from proposals.validators import clean_text
-from proposals.workflow import EDITABLE_STATES, STEERING, TextConflict, TransitionRefused
+from proposals.workflow import TextConflict
 
 
 def _clean_proposal_text(changes: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
@@ -161,14 +161,11 @@ def proposal_update_text(
     raise_if_errors(errors)
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        require_roles(proposal, actor, STEERING)
+        may_edit = permissions.edit_text(proposal, proposal_roles(user=actor, proposal=proposal))
+        if may_edit.permission_denied:  # who asks comes before which version they saw, as in every write
+            may_edit.enforce()
         check_version(proposal, expected_version)
-        if proposal.state not in EDITABLE_STATES:
-            raise TransitionRefused(
-                "text_frozen",
-                _("The text is frozen in state “%(state)s” and can no longer change.")
-                % {"state": proposal.get_state_display()},
-            )
+        may_edit.enforce()
         if base_revision is not None and base_revision != proposal.revision_number:
             cleaned = _merged_with_later_revisions(proposal, base_revision, cleaned)
         changed = {field: value for field, value in cleaned.items() if getattr(proposal, field) != value}

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from proposals import notifications, reminders
+from proposals import notifications, permissions, reminders
 from proposals.models import Comment, Deadline, Proposal, Transition, User, state_change_allowed
 from proposals.selectors import guard_context
 from proposals.services.checks import check_version, lock_proposal, raise_if_errors, touch
@@ -184,8 +184,7 @@ def transition_apply(
         with transaction.atomic():
             proposal = lock_proposal(proposal_id)
             ctx = guard_context(user=actor, proposal=proposal, now=now)
-            if not ctx.roles:
-                raise PermissionDenied(_("You may not change this proposal."))
+            permissions.take_part(ctx.roles).enforce()
             check_version(proposal, expected_version, action)
             refused = refusal(spec, proposal, ctx)
             if refused is not None:

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from proposals.models import Proposal, Transition
+from proposals.models import Proposal, Transition, User
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to
 
@@ -90,3 +90,26 @@ def test_the_workflow_form_offers_only_the_inputs_of_possible_actions_and_record
     assert response.status_code == 302
     proposal.refresh_from_db()
     assert (proposal.state, proposal.reference_number) == (State.SUBMITTED, "建议第118号")
+
+
+def test_an_account_added_with_the_role_admin_is_an_operator(operator, world):
+    response = operator.post(reverse("admin:proposals_user_add"), {
+        "username": "ops2", "usable_password": "true", "password1": "a-long-operator-pw-2026",
+        "password2": "a-long-operator-pw-2026", "role": "admin", "language": "zh-hans",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()
+    assert User.objects.get(username="ops2").is_operator
+
+
+def test_the_admin_refuses_superuser_status_without_the_role_admin(operator, world):
+    user = world.coordinator
+    url = reverse("admin:proposals_user_change", args=[user.pk])
+    form = operator.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data |= {"organisation": user.organisation_id, "is_superuser": "on", "date_joined_0": "2026-01-01",
+             "date_joined_1": "08:00", "last_login_0": "", "last_login_1": ""}  # fmt: skip
+    response = operator.post(url, data)
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert not user.is_operator

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from proposals import services
 from proposals.models import Deadline, Proposal, Transition
-from proposals.workflow import DEADLINE_MOVE_ACTION, PRE_SUBMISSION, State
+from proposals.workflow import DEADLINE_MOVE_ACTION, PRE_SUBMISSION, State, TransitionRefused
 from tests.api.conftest import client_for
 from tests.proposals.arrange import bring_to
 
@@ -25,6 +25,8 @@ def expected(mover: str, stage: str, state: str) -> str:
     """The rule, said once more in the plainest terms: "moves", "needs a reason" or "refused"."""
     if mover in ("other_secretary", "other_coordinator", "lead"):
         return "refused"  # no part in steering this proposal
+    if state == State.WITHDRAWN:
+        return "withdrawn"  # nothing to move until it is restored (#14 item 8)
     nudge = stage != Deadline.Stage.ANSWER and state in PRE_SUBMISSION
     if mover == "secretary":
         return "moves" if nudge else "refused"
@@ -48,6 +50,11 @@ def test_every_stage_by_every_mover_in_every_state(world, state):
         due_at = timezone.now().replace(microsecond=0) + dt.timedelta(days=1, hours=day)
         before, logged = due_of(proposal, stage), Transition.objects.filter(action=DEADLINE_MOVE_ACTION).count()
         outcome = expected(mover, stage, state)
+        if outcome == "withdrawn":
+            with pytest.raises(TransitionRefused) as refused:
+                move(world, proposal, mover, stage, due_at, reason="想改就改")
+            assert refused.value.code == "proposal_withdrawn" and due_of(proposal, stage) == before
+            continue
         if outcome == "refused":
             with pytest.raises(PermissionDenied):
                 move(world, proposal, mover, stage, due_at, reason="想改就改")

@@ -155,7 +155,7 @@ def test_the_refusal_speaks_the_users_language(world):
         fire(world, proposal, "start_consultation", "secretary")
     assert chinese.value.code == english.value.code == "evidence_missing"
     assert "evidence" in english.value.message
-    assert "证据" in chinese.value.message
+    assert "佐证材料" in chinese.value.message
 
 
 def test_submission_records_the_reference_number_and_an_answer_deadline_three_months_on(world):

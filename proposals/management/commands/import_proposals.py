@@ -104,7 +104,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"没有用户 {username} / no active user {username}.")
             return user
-        user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        user = User.objects.operators().filter(is_active=True).order_by("pk").first()
         if user is None:
             raise CommandError("没有管理员账号，请用 --user 指定 / no administrator; name a user with --user.")
         return user

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0008_calendar_token_hash'),
+        ('proposals', '0009_user_account_manager'),
     ]
 
     operations = [

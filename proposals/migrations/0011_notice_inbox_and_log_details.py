@@ -12,7 +12,7 @@ def mark_earlier_notices_read(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0009_delegate_request'),
+        ('proposals', '0010_delegate_request'),
     ]
 
     operations = [
