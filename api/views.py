@@ -320,7 +320,7 @@ class ProposalViewSet(
         # The file goes out with the type it was accepted as (services.EVIDENCE_TYPES), not as octet-stream.
         responses={
             (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
-            for content_type in sorted({content_type for content_type, _sig in services.EVIDENCE_TYPES.values()})
+            for content_type in sorted({file_type.content_type for file_type in services.EVIDENCE_TYPES.values()})
         },
     )  # fmt: skip
     @action(

@@ -30,7 +30,7 @@ from proposals.models import (
     User,
 )
 from proposals.selectors import proposal_action_options, proposals_with_workflow_data
-from proposals.workflow import ACTIONS_BY_NAME
+from proposals.workflow import ACTIONS, ACTIONS_BY_NAME, LOG_ONLY_LABELS, log_label
 
 
 class ReadOnlyAdminMixin:
@@ -51,6 +51,26 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = False
 
 
+class TransitionActionMixin:
+    """A row of the transition log names its action by its label in the reader's language; the code (what the
+    API and the log store) shows on hover."""
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj: Transition) -> str:
+        return format_html('<span title="{}">{}</span>', obj.action, log_label(obj.action))
+
+
+class TransitionActionFilter(admin.SimpleListFilter):
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(action.name, action.label) for action in ACTIONS] + list(LOG_ONLY_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "level", "parent", "region"]
@@ -62,7 +82,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "last_name", "first_name", "role", "organisation", "email", "is_active"]
+    list_display = ["username", "name", "role", "organisation", "email", "is_active"]
     list_filter = ["role", "is_active", "language", "organisation__level"]
     search_fields = ["username", "first_name", "last_name", "email", "organisation__name"]
     list_select_related = ["organisation"]
@@ -75,6 +95,10 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Tracker"), {"fields": ["role", "organisation", "email", "first_name", "last_name"]}),
     ]
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def name(self, obj: User) -> str:
+        return obj.display_name
 
 
 @admin.register(Delegate)
@@ -118,9 +142,9 @@ class CommentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class TransitionInline(ReadOnlyInline):
+class TransitionInline(TransitionActionMixin, ReadOnlyInline):
     model = Transition
-    fields = ["created_at", "actor", "action", "from_state", "to_state", "revision_number", "note"]
+    fields = ["created_at", "actor", "action_label", "from_state", "to_state", "revision_number", "note"]
     readonly_fields = fields
     verbose_name_plural = _("transition log")
 
@@ -223,10 +247,12 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "proposal", "action", "from_state", "to_state", "actor"]
-    list_filter = ["action", "to_state", "from_state"]
-    search_fields = ["proposal__title", "note", "actor__username"]
+class TransitionAdmin(TransitionActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "proposal", "action_label", "from_state", "to_state", "actor"]
+    list_filter = [TransitionActionFilter, "to_state", "from_state"]
+    search_fields = ["proposal__title", "note", "actor__username", "actor__last_name", "actor__first_name"]
+    fields = ["proposal", "created_at", "actor", "action_label", "from_state", "to_state", "revision_number", "note"]
+    readonly_fields = fields
     list_select_related = ["proposal", "actor"]
     date_hierarchy = "created_at"
 

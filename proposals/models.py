@@ -21,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 
 from proposals import workflow
 from proposals.validators import validate_moment, validate_single_line
-from proposals.workflow import State
+from proposals.workflow import State, log_label
 
 
 class Organisation(models.Model):
@@ -189,6 +189,10 @@ class User(AbstractUser):
             and self.organisation.level == Organisation.Level.BRANCH
         ):
             raise ValidationError({"organisation": _("Coordinators work at a city or county committee.")})
+
+    def __str__(self) -> str:
+        # Wherever a person is named (the admin's lists, pickers and read-only fields): by name, not username.
+        return self.display_name
 
     def get_full_name(self) -> str:
         return full_name(self.first_name, self.last_name)
@@ -689,7 +693,7 @@ class Transition(models.Model):
         indexes = [models.Index(fields=["proposal", "created_at"], name="transition_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_state} → {self.to_state}"
+        return f"{log_label(self.action)}: {self.get_from_state_display()} → {self.get_to_state_display()}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -20,6 +20,8 @@ from proposals.workflow import (
     ASSIGN_ACTION,
     DEADLINE_MOVE_ACTION,
     DELEGATE_REQUEST_ACTION,
+    EVIDENCE_REMOVE_ACTION,
+    EVIDENCE_REPLACE_ACTION,
     IMPORT_ACTION,
     UNASSIGN_ACTION,
 )
@@ -52,7 +54,8 @@ ASSIGNMENT = Rule(NoticeKind.ASSIGNMENT, (A.DELEGATE_CONCERNED, A.SECRETARIES))
 
 # Every kind of log row (each action of proposals.workflow, and the log-only rows) and the notices it causes.
 # An empty entry tells nobody: an endorsement, a co-signature or a decline shows on the dashboards and the
-# timeline, an imported past proposal has no one left to tell.
+# timeline, evidence removed or replaced is the steering side's own work, an imported past proposal has no one
+# left to tell.
 NOTICES: dict[str, tuple[Rule, ...]] = {
     "start_research": (STATE_CHANGE,),
     "start_consultation": (COSIGN_ASKED, STATE_CHANGE),
@@ -75,6 +78,8 @@ NOTICES: dict[str, tuple[Rule, ...]] = {
     ASSIGN_ACTION: (ASSIGNMENT,),
     UNASSIGN_ACTION: (ASSIGNMENT,),
     DEADLINE_MOVE_ACTION: (Rule(NoticeKind.DEADLINE_MOVED, (A.REMINDED,)),),
+    EVIDENCE_REMOVE_ACTION: (),
+    EVIDENCE_REPLACE_ACTION: (),
     IMPORT_ACTION: (),
 }
 

@@ -93,6 +93,16 @@ def add_evidence(proposal: Proposal, roles: frozenset[Role]) -> Capability:
     return ALLOWED
 
 
+def change_evidence(proposal: Proposal, roles: frozenset[Role]) -> Capability:
+    """Those who steer the proposal remove or replace evidence (a survey with personal data, a wrong file) until
+    the text is final; from then on the evidence is part of what was endorsed."""
+    if not roles & STEERING:
+        return _not_yours()
+    if proposal.state not in EDITABLE_STATES:
+        return Capability("evidence_frozen", _("Evidence can no longer be removed or replaced once the text is final."))
+    return ALLOWED
+
+
 def assign_delegate(proposal: Proposal, roles: frozenset[Role]) -> Capability:
     """A coordinator assigns delegates until the proposal is submitted."""
     if not roles & ASSIGNING_ROLES:
@@ -150,6 +160,7 @@ class Capabilities:
     roles: frozenset[Role]
     edit_text: Capability
     add_evidence: Capability
+    change_evidence: Capability
     assign_delegate: Capability
     request_delegates: Capability
     comment: Capability
@@ -166,6 +177,7 @@ class Capabilities:
         return {
             "edit_text": self.edit_text,
             "add_evidence": self.add_evidence,
+            "change_evidence": self.change_evidence,
             "assign_delegate": self.assign_delegate,
             "request_delegates": self.request_delegates,
             "comment": self.comment,
@@ -173,7 +185,7 @@ class Capabilities:
         }
 
 
-CAPABILITY_NAMES = ("edit_text", "add_evidence", "assign_delegate", "request_delegates", "comment",
+CAPABILITY_NAMES = ("edit_text", "add_evidence", "change_evidence", "assign_delegate", "request_delegates", "comment",
                     *(f"move_deadline_{stage}" for stage in PROPOSAL_STAGES))  # fmt: skip
 
 
@@ -186,6 +198,7 @@ def capabilities(user: User, proposal: Proposal, now: datetime | None = None) ->
         roles=roles,
         edit_text=edit_text(proposal, roles),
         add_evidence=add_evidence(proposal, roles),
+        change_evidence=change_evidence(proposal, roles),
         assign_delegate=assign_delegate(proposal, roles),
         request_delegates=request_delegates(proposal, roles),
         comment=fire(proposal, ctx, "comment"),

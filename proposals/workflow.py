@@ -370,12 +370,16 @@ def main_path_action(state: State) -> Action:
 IMPORT_ACTION = "import"
 DEADLINE_MOVE_ACTION = "move_deadline"
 DELEGATE_REQUEST_ACTION = "request_delegates"
+EVIDENCE_REMOVE_ACTION = "remove_evidence"
+EVIDENCE_REPLACE_ACTION = "replace_evidence"
 ASSIGN_ACTION = "assign_delegate"
 UNASSIGN_ACTION = "unassign_delegate"
 LOG_ONLY_LABELS: dict[str, Promise] = {
     IMPORT_ACTION: _("Imported"),
     DEADLINE_MOVE_ACTION: _("Due date moved"),
     DELEGATE_REQUEST_ACTION: _("Delegates requested"),
+    EVIDENCE_REMOVE_ACTION: _("Evidence removed"),
+    EVIDENCE_REPLACE_ACTION: _("Evidence replaced"),
     ASSIGN_ACTION: _("Delegate assigned"),
     UNASSIGN_ACTION: _("Delegate unassigned"),
 }

@@ -116,6 +116,14 @@ def settings_summary() -> tuple[str, str, str]:
     return where_db, broker, where_mail
 
 
+def child_environment(url: str) -> dict[str, str]:
+    """The environment of every command and process this runs: ours, unbuffered, with SITE_URL (where mails
+    link) this server's own address unless the environment names a public one."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.setdefault("SITE_URL", url.rstrip("/"))
+    return env
+
+
 def manage(*args: str, env: dict[str, str]) -> None:
     command = [PYTHON, MANAGE, *args]
     print(f"$ manage.py {' '.join(args)}", flush=True)
@@ -150,7 +158,9 @@ def main() -> int:
     if not port_is_free(args.host, args.port):
         sys.exit(f"run_dev: {args.host}:{args.port} is already in use. Stop what runs there or use PORT=8001.")
 
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    host_in_url = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host_in_url}:{args.port}/"
+    env = child_environment(url)
     where_db, broker, where_mail = settings_summary()
 
     manage("migrate", "--noinput", env=env)
@@ -158,15 +168,13 @@ def main() -> int:
     # Idempotent: creates the demo data the first time, and prints the demo logins every time.
     manage("seed_demo", env=env)
 
-    host_in_url = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host_in_url}:{args.port}/"
     banner = [
         "",
         "=" * 78,
         f"  Youth proposal tracker: {url}  (operators: {url}admin/)",
         f"  Database: {where_db}",
         f"  Broker:   {broker}",
-        f"  Mails:    {where_mail}",
+        f"  Mails:    {where_mail}, linking to {env['SITE_URL']}/",
         "  Ctrl-C stops the web server, the Celery worker and Celery beat together.",
         "=" * 78,
         "",

@@ -1,14 +1,19 @@
-"""The web UI's forms: the proposal pages, the list's filters, statistics, the year review and exports. They
-parse input; the services and selectors decide."""
+"""The web UI's forms: the proposal pages, the list's filters, statistics, the year review, exports and the
+password reset. They parse input; the services and selectors decide."""
 
 from __future__ import annotations
 
+import hashlib
+from functools import partial
 from urllib.parse import urlencode
 
 from django import forms
-from django.utils import timezone
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from api.throttling import counts
 from proposals import selectors, services, uploads
 from proposals.documents import exports
 from proposals.forms import ActionInputsForm, ServiceForm, delegate_label
@@ -291,6 +296,30 @@ class DeadlineForm(ServiceForm):
         )  # fmt: skip
 
 
+class EvidenceChangeForm(ServiceForm):
+    """Remove a piece of evidence, or replace its file, with a reason: the button pressed says which."""
+
+    REMOVE, REPLACE = "remove", "replace"
+
+    reason = forms.CharField(label=_("Reason"), max_length=300, validators=[validate_single_line])
+    file = forms.FileField(label=_("New file"), required=False)
+    change = forms.ChoiceField(choices=[(REMOVE, REMOVE), (REPLACE, REPLACE)], widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("change") == self.REPLACE and not data.get("file"):
+            self.add_error("file", _("Choose the file that replaces this one."))
+        return data
+
+    def apply(self, evidence, user: User):
+        data = self.cleaned_data
+        if data["change"] == self.REPLACE:
+            call = partial(services.evidence_replace, upload=data["file"])
+        else:
+            call = services.evidence_remove
+        return self.run_service(lambda: call(evidence_id=evidence.pk, actor=user, reason=data["reason"]) or evidence)
+
+
 class EvidenceForm(ServiceForm):
     # The description comes first in the page, so in the request body: kept when the file is refused for its size.
     description = forms.CharField(
@@ -394,3 +423,36 @@ class ExportForm(ServiceForm):
                 actor=self.user, session=data["session"], organisation=data["organisation"]
             )
         )
+
+
+# Reset mails one address may receive an hour, whoever asks: enough for a lost mail or two, too few to flood a
+# mailbox (or the office's mail server) by asking again and again.
+RESET_MAILS_PER_ADDRESS_PER_HOUR = 3
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset request (its link, token and expiry: PASSWORD_RESET_TIMEOUT), with the mail in the person's
+    language, its link to SITE_URL as every other mail's, and a limit per address. The page answers the same
+    whether the address exists, is inactive or was limited: Django's form mails only active people with a
+    password, and says nothing either way."""
+
+    def get_users(self, email):
+        if not _reset_mail_allowed(email):
+            return iter(())
+        return super().get_users(email)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {**context, "site_url": settings.SITE_URL, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        with translation.override(context["user"].language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+def _reset_mail_allowed(email: str) -> bool:
+    """Counts a request for this address; False once the hour's mails are used up. The count is the API's
+    throttle cache: Redis, or this process's memory while Redis is down."""
+    key = "password-reset:" + hashlib.sha256(email.casefold().encode()).hexdigest()
+    asked = counts.get(key, 0)
+    if asked >= RESET_MAILS_PER_ADDRESS_PER_HOUR:
+        return False
+    counts.set(key, asked + 1, 3600)
+    return True

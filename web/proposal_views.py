@@ -27,6 +27,7 @@ from web.forms import (
     CompareForm,
     DeadlineForm,
     DelegateRequestForm,
+    EvidenceChangeForm,
     EvidenceForm,
     ProposalCreateForm,
     ProposalFilterForm,
@@ -197,6 +198,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
             forms.get("deadline_form") or DeadlineForm.starting_from(proposal) if may.may_move_a_deadline else None
         ),
         "evidence_form": (forms.get("evidence_form") or EvidenceForm()) if may.add_evidence.allowed else None,
+        "may_change_evidence": may.change_evidence.allowed,
         "assign_form": (
             forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)
             if may.assign_delegate.allowed
@@ -281,6 +283,18 @@ def proposal_request_delegates(request, pk: int):
         partial(form.apply, proposal, request.user),
         _("Your request is sent to the coordinators."),
     )
+
+
+@login_required
+@require_POST
+def evidence_change(request, pk: int):
+    """Remove a piece of evidence, or replace its file (the button pressed says which)."""
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    form = EvidenceChangeForm(request.POST, request.FILES)
+    replacing = request.POST.get("change") == EvidenceChangeForm.REPLACE
+    done = _("The file is replaced.") if replacing else _("The evidence is removed; its file is deleted.")
+    return _submitted(request, evidence.proposal_id, "evidence_change_form", form,
+                      partial(form.apply, evidence, request.user), done)  # fmt: skip
 
 
 @login_required

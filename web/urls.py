@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from web import (
@@ -10,8 +11,31 @@ from web import (
     views,
     year_review_views,
 )
+from web.forms import PasswordResetRequestForm
+
+# Django's own password views, with our pages (the admin's registration/ templates would otherwise win) and
+# Django's URL names, which they redirect to. Every way a password changes revokes the person's API tokens and
+# calendar address (User.save); the change keeps this browser's session, the reset signs every browser out.
+password_urlpatterns = [
+    path("password/change/", auth_views.PasswordChangeView.as_view(template_name="web/password_change.html"),
+         name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="web/password_done.html", extra_context={"done": "changed"}), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(
+        form_class=PasswordResetRequestForm, template_name="web/password_reset.html",
+        email_template_name="web/mail/password_reset.txt", subject_template_name="web/mail/password_reset_subject.txt",
+    ), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="web/password_done.html", extra_context={"done": "sent"}), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="web/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/password_done.html", extra_context={"done": "reset"}), name="password_reset_complete"),
+]  # fmt: skip
 
 urlpatterns = [
+    *password_urlpatterns,
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", dashboard_views.home, name="home"),
     path("statistics/", dashboard_views.statistics_page, name="statistics"),
     path("statistics/year/", year_review_views.year_review_page, name="year-review"),
@@ -45,6 +69,7 @@ urlpatterns = [
     ),
     path("proposals/<int:pk>/evidence/", proposal_views.evidence_upload, name="proposal-evidence-add"),
     path("evidence/<int:pk>/download/", proposal_views.evidence_download, name="evidence-download"),
+    path("evidence/<int:pk>/change/", proposal_views.evidence_change, name="evidence-change"),
     path("proposals/<int:pk>/document.docx", export_views.proposal_document, name="proposal-document"),
     path("exports/", export_views.export_list, name="exports"),
     path("exports/<int:pk>/status/", export_views.export_status_json, name="export-status"),

@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals import services
 from proposals.forms import PreferencesForm
@@ -88,3 +89,9 @@ def _remember_language(response, language: str) -> None:
         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )  # fmt: skip
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico by themselves, whatever the page links: the site's icon, a static file."""
+    return HttpResponseRedirect(static("web/favicon.svg"))

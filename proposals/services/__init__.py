@@ -12,7 +12,7 @@ from proposals.services.deadlines import (
     PROPOSAL_STAGES,
     deadline_set,
 )
-from proposals.services.evidence import EVIDENCE_TYPES, evidence_add
+from proposals.services.evidence import EVIDENCE_TYPES, evidence_add, evidence_remove, evidence_replace
 from proposals.services.notices import notice_mark_read, notices_mark_all_read
 from proposals.services.people import calendar_token_regenerate, user_password_changed, user_update_preferences
 from proposals.services.text import proposal_create, proposal_update_text
@@ -30,6 +30,8 @@ __all__ = [
     "delegate_unassign",
     "delegates_request",
     "evidence_add",
+    "evidence_remove",
+    "evidence_replace",
     "notice_mark_read",
     "notices_mark_all_read",
     "proposal_create",

@@ -1,7 +1,9 @@
 """The operators' admin: every page renders, nothing edits state, actions go through the service."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from proposals.models import Proposal, Transition, User
 from proposals.workflow import State
@@ -113,3 +115,31 @@ def test_the_admin_refuses_superuser_status_without_the_role_admin(operator, wor
     assert "role" in response.context["adminform"].form.errors
     user.refresh_from_db()
     assert not user.is_operator
+
+
+def test_people_are_listed_by_name_and_log_rows_by_the_labels_of_their_actions_and_states(operator, world):
+    world.secretary.last_name, world.secretary.first_name = "王", "丽"
+    world.secretary.save()
+    proposal = bring_to(world, State.CONSULTATION)
+
+    users = operator.get(reverse("admin:proposals_user_changelist"), {"q": "secretary"}).content.decode()
+    assert "王丽" in users
+
+    log = operator.get(reverse("admin:proposals_transition_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = log.content.decode()
+    assert "开始协商" in html and "协商" in html and "王丽" in html  # action, state and actor, in Chinese
+    assert ">start_consultation<" not in html  # the code only on hover
+    row = operator.get(reverse("admin:proposals_transition_changelist"), {"action": "start_consultation"})
+    assert list(row.context["cl"].queryset.values_list("action", flat=True)) == ["start_consultation"]
+
+    page = operator.get(reverse("admin:proposals_proposal_change", args=[proposal.pk])).content.decode()
+    assert "开始协商" in page  # the transition log inline
+
+
+def test_the_admin_speaks_english_too(operator, world):
+    bring_to(world, State.RESEARCH)
+    # The requests below leave English active in this thread; the override puts the default back afterwards.
+    with translation.override(settings.LANGUAGE_CODE):
+        operator.post(reverse("set-language"), {"language": "en", "next": "/admin/"})
+        html = operator.get(reverse("admin:proposals_transition_changelist")).content.decode()
+    assert "Start research" in html and "Draft" in html

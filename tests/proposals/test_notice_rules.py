@@ -15,6 +15,8 @@ from proposals.workflow import (
     ASSIGN_ACTION,
     DEADLINE_MOVE_ACTION,
     DELEGATE_REQUEST_ACTION,
+    EVIDENCE_REMOVE_ACTION,
+    EVIDENCE_REPLACE_ACTION,
     IMPORT_ACTION,
     UNASSIGN_ACTION,
     State,
@@ -141,7 +143,8 @@ def test_exactly_who_is_told_and_with_which_kind(world, case):
 
 
 def test_every_kind_of_log_row_says_whom_it_tells():
-    log_only = {ASSIGN_ACTION, UNASSIGN_ACTION, DEADLINE_MOVE_ACTION, DELEGATE_REQUEST_ACTION, IMPORT_ACTION}
+    log_only = {ASSIGN_ACTION, UNASSIGN_ACTION, DEADLINE_MOVE_ACTION, DELEGATE_REQUEST_ACTION, IMPORT_ACTION,
+                EVIDENCE_REMOVE_ACTION, EVIDENCE_REPLACE_ACTION}  # fmt: skip
     assert set(NOTICES) == {*ACTIONS_BY_NAME, *log_only}
     kinds = {rule.kind for rules in NOTICES.values() for rule in rules}
     assert kinds == set(NoticeKind.values), "every kind of notice is sent by some row"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from proposals import permissions, services
-from proposals.models import Proposal
+from proposals.models import Evidence, Proposal
 from proposals.selectors import proposals_with_workflow_data
 from proposals.workflow import State, TransitionRefused
 from tests.proposals.arrange import bring_to
@@ -53,6 +53,9 @@ def service_calls(world, proposal: Proposal, actor) -> dict:
         "assign_delegate": lambda: services.delegate_assign(
             proposal_id=proposal.pk, actor=actor, delegate=world.outsider_delegate.delegate, role="cosigner"
         ),
+        "change_evidence": lambda: services.evidence_remove(
+            evidence_id=_some_evidence(proposal, world).pk, actor=actor, reason="含受访者个人信息"
+        ),
         "request_delegates": lambda: services.delegates_request(proposal_id=proposal.pk, actor=actor, note="请指派。"),
         "comment": lambda: services.comment_add(proposal_id=proposal.pk, actor=actor, body="请补充数据。"),
     }
@@ -61,6 +64,19 @@ def service_calls(world, proposal: Proposal, actor) -> dict:
             proposal_id=proposal.pk, actor=actor, stage=stage, due_at=due, reason="会议日程调整"
         )
     return calls
+
+
+def _some_evidence(proposal: Proposal, world):
+    """A piece of the proposal's evidence, written here when it has none (the call's savepoint undoes it)."""
+    return proposal.evidence.first() or Evidence.objects.create(
+        proposal=proposal,
+        file=SimpleUploadedFile("访谈.txt", "访谈记录".encode()),
+        original_name="访谈.txt",
+        content_type="text/plain",
+        size=12,
+        sha256="0" * 64,
+        uploaded_by=world.secretary,
+    )
 
 
 def assert_refused_alike(capability: permissions.Capability, refused: Exception | None) -> None:
