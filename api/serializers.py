@@ -171,10 +171,19 @@ class CommentCreateSerializer(StrictInputSerializer):
 
 
 class EvidenceUploadSerializer(StrictInputSerializer):
-    file = serializers.FileField(help_text=_("PDF, Word, Excel, PowerPoint, JPEG, PNG, text or CSV."))
+    file = serializers.FileField(help_text=_(
+        "PDF, OFD, Word, Excel, PowerPoint, WPS, JPEG, PNG, HEIC, M4A, MP3, WAV, AMR, zip, text or CSV."
+    ))  # fmt: skip
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, validators=[validate_single_line]
     )
+
+
+class EvidenceRemovalSerializer(StrictInputSerializer):
+    reason = serializers.CharField(
+        max_length=300, validators=[validate_single_line],
+        help_text=_("Why it is removed (personal data, a wrong file): kept in the log."),
+    )  # fmt: skip
 
 
 class PreferencesSerializer(StrictInputSerializer):

@@ -335,6 +335,20 @@ class ProposalViewSet(
         )  # fmt: skip
 
     @extend_schema(
+        summary="Remove evidence", request=s.EvidenceRemovalSerializer, responses={204: None},
+        description="Until the text is final, by those who steer the proposal; the file is deleted from storage "
+        "and the removal logged with its reason. Replace a file by uploading the new one, then removing the old.",
+    )  # fmt: skip
+    @action(
+        detail=True, methods=["post"], url_path=rf"evidence/(?P<evidence_id>{ID})/remove", url_name="evidence-remove"
+    )
+    def evidence_remove(self, request, pk=None, evidence_id=None):
+        evidence = get_object_or_404(selectors.evidence_of(self.get_object()), pk=evidence_id)
+        data = self._input(s.EvidenceRemovalSerializer)
+        services.evidence_remove(evidence_id=evidence.pk, actor=request.user, reason=data["reason"])
+        return Response(status=204)
+
+    @extend_schema(
         summary="The proposal as a Word document",
         description="The official layout of a 议案, 建议 or 提案, with Chinese fonts declared for Word and WPS.",
         responses={

@@ -17,7 +17,7 @@ EMAIL_DOMAIN = "demo.shuozhou.example"
 
 CITY = ("city", "共青团朔州市委", "朔州市")
 
-# key -> (name, region)
+# key -> (name, region), in the official order of Shuozhou's districts and counties
 COUNTIES: dict[str, tuple[str, str]] = {
     "shuocheng": ("共青团朔城区委", "朔城区"),
     "pinglu": ("共青团平鲁区委", "平鲁区"),

@@ -81,9 +81,10 @@ class DemoSeeder:
         key, name, region = data.CITY
         city, _ = Organisation.objects.get_or_create(name=name, defaults={"level": "city", "region": region})
         self.orgs[key] = city
-        for key, (name, region) in data.COUNTIES.items():
+        # The counties in the official order the city lists them in (data.COUNTIES is written in it).
+        for position, (key, (name, region)) in enumerate(data.COUNTIES.items(), start=1):
             self.orgs[key], _ = Organisation.objects.get_or_create(
-                name=name, defaults={"level": "county", "parent": city, "region": region}
+                name=name, defaults={"level": "county", "parent": city, "region": region, "position": position}
             )
         for key, (name, county) in data.BRANCHES.items():
             self.orgs[key], _ = Organisation.objects.get_or_create(

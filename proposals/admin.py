@@ -73,7 +73,8 @@ class TransitionActionFilter(admin.SimpleListFilter):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "level", "parent", "region"]
+    list_display = ["name", "level", "parent", "region", "position"]
+    list_editable = ["position"]  # the official order, set where the operator sees the whole list
     list_filter = ["level", "region"]
     search_fields = ["name", "region"]
     autocomplete_fields = ["parent"]

@@ -38,6 +38,10 @@ class Organisation(models.Model):
         "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     region = models.CharField(_("region"), max_length=50, help_text=_("The city, district or county it serves."))
+    # The official order (朔城区, 平鲁区, 山阴县...), not the alphabet's: lists and pickers follow it.
+    position = models.PositiveSmallIntegerField(
+        _("official order"), default=0, help_text=_("Smaller first among the organisations under one parent.")
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -10,10 +10,12 @@ from django.contrib.postgres.lookups import DataContains
 from django.db import connection, models
 from django.db.models import (
     Case,
+    CharField,
     Exists,
     F,
     FilteredRelation,
     Func,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -61,6 +63,32 @@ def organisations_in_scope(user: User) -> QuerySet[Organisation]:
     if user.role == User.Role.SECRETARY:
         return Organisation.objects.filter(pk=user.organisation_id)
     return Organisation.objects.none()
+
+
+# Among the organisations under one parent, the official order the operator sets, then the name.
+OFFICIAL_ORDER = ("position", "name")
+TREE_DEPTH = {Organisation.Level.CITY: 0, Organisation.Level.COUNTY: 1, Organisation.Level.BRANCH: 2}
+
+
+def in_tree_order(organisations: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    """Each city committee, then each of its counties in the official order, each followed by its branches: the
+    order of every organisation picker (which indents them by TREE_DEPTH)."""
+    city, county = Organisation.Level.CITY, Organisation.Level.COUNTY
+
+    def by_level(on_city, on_county, on_branch, output_field):
+        return Case(When(level=city, then=on_city), When(level=county, then=on_county), default=on_branch,
+                    output_field=output_field)  # fmt: skip
+
+    number, text = IntegerField(), CharField()
+
+    return organisations.annotate(
+        tree_city_position=by_level(F("position"), F("parent__position"), F("parent__parent__position"), number),
+        tree_city_name=by_level(F("name"), F("parent__name"), F("parent__parent__name"), text),
+        tree_county_position=by_level(Value(-1), F("position"), F("parent__position"), number),
+        tree_county_name=by_level(Value(""), F("name"), F("parent__name"), text),
+        tree_branch_position=by_level(Value(-1), Value(-1), F("position"), number),
+    ).order_by("tree_city_position", "tree_city_name", "tree_county_position", "tree_county_name",
+               "tree_branch_position", "name")  # fmt: skip
 
 
 def proposals_visible_to(user: User) -> QuerySet[Proposal]:

@@ -25,6 +25,14 @@ from proposals.workflow import State, TextConflict
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
 
 
+class OrganisationChoiceField(forms.ModelChoiceField):
+    """An organisation picker as a tree: counties under their city, branches under their county, each level
+    indented, in the official order (selectors.in_tree_order)."""
+
+    def label_from_instance(self, organisation: Organisation) -> str:
+        return "\u3000" * selectors.TREE_DEPTH[organisation.level] + organisation.name
+
+
 def _blank(choices) -> list[tuple[str, str]]:
     return [("", _("All")), *choices]
 
@@ -39,7 +47,7 @@ class ProposalFilterForm(forms.Form):
     session = forms.ModelChoiceField(
         label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("All")
     )
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(), required=False, empty_label=_("All")
     )
     below = forms.BooleanField(label=_("With the organisations below it"), required=False)
@@ -60,7 +68,7 @@ class ProposalFilterForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = selectors.sessions_visible_to(user)
-        self.fields["organisation"].queryset = selectors.organisations_in_scope(user).select_related(None)
+        self.fields["organisation"].queryset = selectors.in_tree_order(selectors.organisations_in_scope(user))
 
     def clean(self):
         data = super().clean()
@@ -128,7 +136,7 @@ class ProposalCreateForm(ServiceForm):
     topic = forms.ChoiceField(label=_("Topic"), choices=Proposal.Topic.choices)
     # The user's sessions still open (selectors.sessions_open_for_drafting), and organisations, set below.
     session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none(), widget=SessionSelect)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = OrganisationChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
     background = forms.CharField(label=_("Background"), widget=TEXT_WIDGET, required=False, strip=False)
     research_findings = forms.CharField(label=_("Research findings"), widget=TEXT_WIDGET, required=False, strip=False)
     recommendations = forms.CharField(label=_("Recommendations"), widget=TEXT_WIDGET, required=False, strip=False)
@@ -146,7 +154,7 @@ class ProposalCreateForm(ServiceForm):
         self.user = user
         self.fields["session"].queryset = sessions
         self.fields["session"].empty_label = None
-        self.fields["organisation"].queryset = selectors.organisations_in_scope(user)
+        self.fields["organisation"].queryset = selectors.in_tree_order(selectors.organisations_in_scope(user))
 
     def apply(self) -> Proposal | None:
         return self.run_service(lambda: services.proposal_create(author=self.user, **self.cleaned_data))
@@ -377,12 +385,12 @@ class StatisticsFilterForm(forms.Form):
 class YearReviewForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     # Counted with the organisations below it.
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
     )
 
     def __init__(self, query, *, user: User, years: list[int]):
-        scope = organisations_in_scope(user).select_related(None).order_by("level", "name")
+        scope = selectors.in_tree_order(organisations_in_scope(user))
         defaults = {"year": str(timezone.localdate().year), "organisation": _default_organisation(user, scope)}
         data = {name: query.get(name) or default for name, default in defaults.items()}
         super().__init__(data)
@@ -400,7 +408,7 @@ def _default_organisation(user: User, scope) -> str:
 
 class ExportForm(ServiceForm):
     session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(),
         help_text=_("Its proposals and those of the organisations below it."),
     )  # fmt: skip
@@ -409,7 +417,7 @@ class ExportForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["session"].queryset = selectors.sessions_visible_to(user)
-        self.fields["organisation"].queryset = selectors.organisations_in_scope(user).select_related(None)
+        self.fields["organisation"].queryset = selectors.in_tree_order(selectors.organisations_in_scope(user))
         if not self.is_bound:
             # The latest session and the user's own organisation: what is asked for nearly every time.
             latest = self.fields["session"].queryset.order_by("-opening_date", "pk").first()

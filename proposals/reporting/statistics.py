@@ -16,6 +16,7 @@ from django.utils import timezone
 from proposals.models import Comment, Organisation, Proposal, Stage, User
 from proposals.selectors import (
     NOT_REGISTERED,
+    OFFICIAL_ORDER,
     RATED,
     RATED_SATISFIED,
     REACHED_ANSWER,
@@ -194,9 +195,9 @@ def counts_by_county(
         output_field=IntegerField(),
     )
     counts = dict(proposals.order_by().annotate(unit=unit_of).values_list("unit").annotate(n=Count("pk")))
-    units = counties.order_by("name")
+    units = counties.order_by(*OFFICIAL_ORDER)
     if cities is not None:
-        units = (counties | cities).order_by("-level", "name")  # county before city
+        units = (counties | cities).order_by("-level", *OFFICIAL_ORDER)  # county before city
     rows = [(unit, counts.get(unit.pk, 0)) for unit in units]
     largest = max((n for _unit, n in rows), default=0)
     return [UnitRow(unit, n, percent_of_largest(n, largest)) for unit, n in rows]

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from proposals.models import Organisation, Proposal
 from proposals.reporting.statistics import Rate, percent_of_largest
-from proposals.selectors import Milestone, proposal_filter
+from proposals.selectors import OFFICIAL_ORDER, Milestone, proposal_filter
 
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
 
@@ -106,7 +106,7 @@ def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, ye
 
     Two queries: the organisations right below, and every figure in one aggregate.
     """
-    units = list(organisation.children.order_by("name"))
+    units = list(organisation.children.order_by(*OFFICIAL_ORDER))
     everything = {"organisation_id": organisation.pk, "include_below": True}
     rows: list[tuple[str, str, dict, Organisation | None, bool]] = [
         (f"unit-{unit.pk}", unit.name, {"organisation_id": unit.pk, "include_below": True}, unit, False)

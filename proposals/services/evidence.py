@@ -115,18 +115,27 @@ def evidence_add(
     errors: dict[str, list[str]] = {}
     description = clean_text("description", description, max_chars=200, required=False, errors=errors,
                               single_line=True)  # fmt: skip
+    evidence, name = _checked_upload(upload, errors, actor=actor, now=now or timezone.now())
+    raise_if_errors(errors)
+    evidence.description = description
+    _evidence_store(evidence, proposal_id=proposal_id, upload=upload, name=name)
+    return evidence
+
+
+def _checked_upload(upload: UploadedFile, errors: dict[str, list[str]], *, actor: User,
+                    now: dt.datetime) -> tuple[Evidence, str]:  # fmt: skip
+    """The evidence an upload would make (not saved), and the file's own name; its problem, if any, in errors."""
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
     problem = _evidence_file_problem(upload, name, extension)
     if problem:
         errors["file"] = [problem]
-    raise_if_errors(errors)
+        return Evidence(), name
     evidence = Evidence(
         original_name=name[:255], content_type=EVIDENCE_TYPES[extension].content_type, size=upload.size,
-        sha256=_sha256(upload), description=description, uploaded_by=actor, uploaded_at=now or timezone.now(),
+        sha256=_sha256(upload), uploaded_by=actor, uploaded_at=now,
     )  # fmt: skip
-    _evidence_store(evidence, proposal_id=proposal_id, upload=upload, name=name)
-    return evidence
+    return evidence, name
 
 
 def _evidence_file_problem(upload: UploadedFile, name: str, extension: str) -> str | None:
@@ -189,33 +198,23 @@ def _evidence_change(*, evidence_id: int, actor: User, reason: str, now: dt.date
                      upload: UploadedFile | None = None) -> Evidence | None:  # fmt: skip
     errors: dict[str, list[str]] = {}
     reason = clean_text("reason", reason, max_chars=300, required=True, errors=errors, single_line=True)
-    name = extension = ""
-    if upload is not None:
-        name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-        extension = name[name.rfind(".") :].lower() if "." in name else ""
-        problem = _evidence_file_problem(upload, name, extension)
-        if problem:
-            errors["file"] = [problem]
-    raise_if_errors(errors)
     now = now or timezone.now()
-    replacement = None
+    replacement, name = _checked_upload(upload, errors, actor=actor, now=now) if upload is not None else (None, "")
+    raise_if_errors(errors)
     try:
         with transaction.atomic():
             old = Evidence.objects.select_related("proposal").get(pk=evidence_id)
             proposal = lock_proposal(old.proposal_id)
             permissions.change_evidence(proposal, proposal_roles(user=actor, proposal=proposal)).enforce()
             note = f"{old.original_name}\n{reason}"
-            if upload is not None:
-                replacement = Evidence(
-                    proposal=proposal, original_name=name[:255],
-                    content_type=EVIDENCE_TYPES[extension].content_type, size=upload.size, sha256=_sha256(upload),
-                    description=old.description, uploaded_by=actor, uploaded_at=now,
-                )  # fmt: skip
+            if replacement is not None:
+                replacement.proposal, replacement.description = proposal, old.description
                 replacement.file.save(name, upload, save=True)
                 note = f"{old.original_name} → {replacement.original_name}\n{reason}"
             old.delete()
+            action = EVIDENCE_REPLACE_ACTION if replacement is not None else EVIDENCE_REMOVE_ACTION
             Transition.objects.create(
-                proposal=proposal, action=EVIDENCE_REPLACE_ACTION if upload is not None else EVIDENCE_REMOVE_ACTION,
+                proposal=proposal, action=action,
                 from_state=proposal.state, to_state=proposal.state, actor=actor, note=note,
                 revision_number=proposal.revision_number, created_at=now,
             )  # fmt: skip

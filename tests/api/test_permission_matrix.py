@@ -12,7 +12,7 @@ code under test. The rules they follow:
 The scene: ``proposal`` of the branch, in consultation, with the lead delegate and three co-signers assigned
 and one piece of evidence; ``other``, a draft of the other county's branch, that only its own people see.
 
-The matrix has 32 endpoint rows × 10 roles = 320 cells (``test_matrix_size`` keeps the count honest), and
+The matrix has 33 endpoint rows × 10 roles = 330 cells (``test_matrix_size`` keeps the count honest), and
 ``test_every_endpoint_and_method_is_in_the_matrix`` fails when an endpoint is added without a row.
 """
 
@@ -78,6 +78,10 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "evidence-upload": ("POST", "/api/v1/proposals/{p}/evidence/", (201, 201, 201, 404, 201, 404, 403, 403, 404, 401)),
     "evidence-download": (
         "GET", "/api/v1/proposals/{p}/evidence/{e}/", (200, 200, 200, 404, 200, 404, 200, 200, 404, 401),
+    ),
+    # Removing evidence: the steering side, before the text is final; delegates see it but may not.
+    "evidence-remove": (
+        "POST", "/api/v1/proposals/{p}/evidence/{e}/remove/", (204, 204, 204, 404, 204, 404, 403, 403, 404, 401),
     ),
     # The proposal as a Word document: for whoever may read it.
     "document": ("GET", "/api/v1/proposals/{p}/document/", (200, 200, 200, 404, 200, 404, 200, 200, 404, 401)),
@@ -187,6 +191,8 @@ def _request(scene: Scene, name: str, client):
     if name == "evidence-upload":
         upload = SimpleUploadedFile("访谈记录.csv", "受访者,意见\n甲,赞成\n".encode(), content_type="text/csv")
         return client.post(path, {"file": upload, "description": "访谈"}, format="multipart")
+    if name == "evidence-remove":
+        return client.post(path, {"reason": "问卷含受访者个人信息"})
     if name == "me-edit":
         return client.patch(path, {"language": "en"})
     if name in {"me-calendar-regenerate", "me-notification-read", "me-notifications-read-all", "proposal-unassign"}:
@@ -232,8 +238,8 @@ def test_cell(scene, name, role):
 def test_matrix_size():
     assert len(ROLES) == 10
     assert all(len(expected) == len(ROLES) for _method, _path, expected in MATRIX.values())
-    assert len(MATRIX) == 32
-    assert len(CELLS) == 320
+    assert len(MATRIX) == 33
+    assert len(CELLS) == 330
 
 
 def _api_routes(patterns=api_urls.urlpatterns):

@@ -167,3 +167,19 @@ def test_the_page_offers_no_change_once_the_text_is_final_nor_to_delegates(clien
         reverse("evidence-change", args=[draft.evidence.get().pk]), {"reason": "x", "change": "remove"}
     )
     assert response.status_code == 400 and draft.evidence.exists()
+
+
+def test_the_api_removes_evidence_with_a_reason_and_refuses_without_one(world, django_capture_on_commit_callbacks):
+    from tests.api.conftest import client_for
+
+    proposal = world.draft()
+    add_evidence(world, proposal)
+    evidence = proposal.evidence.get()
+    client = client_for(world.secretary)
+    url = f"/api/v1/proposals/{proposal.pk}/evidence/{evidence.pk}/"
+    assert client.post(url + "remove/", {}, format="json").status_code == 400
+    assert client_for(world.other_secretary).post(url + "remove/", {"reason": "x"}, format="json").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url + "remove/", {"reason": "误传的文件"}, format="json").status_code == 204
+    assert not proposal.evidence.exists()
+    assert client.get(url).status_code == 404

@@ -12,7 +12,7 @@ def mark_earlier_notices_read(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0010_delegate_request'),
+        ('proposals', '0011_organisation_official_order'),
     ]
 
     operations = [
