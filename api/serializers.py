@@ -15,13 +15,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from proposals import permissions, selectors
+from proposals import notice_rules, permissions, selectors
 from proposals.diffs import GRANULARITIES
 from proposals.models import (
     Assignment,
     Comment,
     Deadline,
     Evidence,
+    NoticeKind,
+    NoticeMode,
     Organisation,
     Proposal,
     Reminder,
@@ -31,6 +33,7 @@ from proposals.models import (
     User,
     person_name,
 )
+from proposals.notice_items import NoticeItem
 from proposals.validators import storable_moment, validate_single_line
 from proposals.workflow import ACTIONS, INPUTS_BY_NAME, ActionInput, ActionOption, InputKind, State
 
@@ -187,6 +190,22 @@ class PreferencesSerializer(StrictInputSerializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     reminder_mode = serializers.ChoiceField(choices=User.ReminderMode.choices, required=False)
     digest_hour = StrictIntegerField(min_value=0, max_value=23, required=False)
+    notice_preferences = serializers.DictField(
+        child=serializers.ChoiceField(choices=NoticeMode.choices), required=False,
+        help_text=_("For each kind of notice you name, how it reaches you: inbox only, or also a mail at once or in "
+                    "the daily digest. Kinds you leave out keep their setting."),
+    )  # fmt: skip
+
+    def validate_notice_preferences(self, value: dict) -> dict:
+        unknown = sorted(kind for kind in value if kind not in NoticeKind.values)
+        if unknown:
+            raise serializers.ValidationError(_("There is no kind of notice called %(kinds)s.") % {
+                "kinds": ", ".join(unknown)})  # fmt: skip
+        return value
+
+
+class NoticeQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, help_text=_("Only the notices I have not read yet."))
 
 
 class LoginSerializer(StrictInputSerializer):
@@ -510,11 +529,25 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ("id", "username", "name", "email", "role", "organisation", "delegate", "language",
-                  "reminder_mode", "digest_hour", "calendar_url", "calendar_made", "links")  # fmt: skip
+                  "reminder_mode", "digest_hour", "notice_preferences", "unread_notifications", "calendar_url",
+                  "calendar_made", "links")  # fmt: skip
+
+    notice_preferences = serializers.SerializerMethodField()
+    unread_notifications = serializers.SerializerMethodField(help_text=_("How many of my notices are unread."))
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "enum": NoticeMode.values},
+                          "description": "How each kind of notice reaches me."})  # fmt: skip
+    def get_notice_preferences(self, user: User) -> dict[str, str]:
+        return {kind: notice_rules.mode_for(user, kind) for kind in NoticeKind.values}
+
+    def get_unread_notifications(self, user: User) -> int:
+        return selectors.unread_notice_count(user)
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_links(self, user: User) -> dict[str, str]:
-        return {"reminders": reverse("api:me-reminders", request=self.context.get("request"))}
+        request = self.context.get("request")
+        return {"reminders": reverse("api:me-reminders", request=request),
+                "notifications": reverse("api:me-notifications", request=request)}  # fmt: skip
 
     @extend_schema_field({
         "type": "string", "format": "uri", "nullable": True,
@@ -543,6 +576,25 @@ class ReminderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reminder
         fields = ("id", "proposal", "stage", "due_at", "offset_days", "kind", "send_after", "status", "sent_at")
+
+
+class NoticeSerializer(serializers.Serializer):
+    """A notice of my inbox, in my language: what happened to which proposal, who did it, whether I read it."""
+
+    id = serializers.IntegerField(source="notice.pk")
+    kind = serializers.ChoiceField(choices=NoticeKind.choices)
+    proposal = ProposalRefSerializer()
+    action = serializers.CharField(source="notice.transition.action", help_text=_("The row of the log it tells of."))
+    actor = PersonSerializer(source="notice.transition.actor")
+    headline = serializers.CharField(help_text=_("What happened, as one sentence."))
+    quote = serializers.CharField(help_text=_("The comment, note or reason written with it; may be empty."))
+    todo = serializers.CharField(help_text=_("What it asks of me; may be empty."))
+    link = serializers.URLField(help_text=_("The proposal's page."))
+    created_at = serializers.DateTimeField(source="notice.created_at")
+    read_at = serializers.DateTimeField(source="notice.read_at", allow_null=True)
+
+    def to_representation(self, instance):
+        return super().to_representation(NoticeItem(instance))
 
 
 class TokenSerializer(serializers.Serializer):

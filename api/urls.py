@@ -1,5 +1,5 @@
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
@@ -28,6 +28,13 @@ urlpatterns = [
     path("auth/logout-all/", views.TokenLogoutAllView.as_view(), name="logout-all"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/reminders/", views.MyRemindersView.as_view(), name="me-reminders"),
+    path("me/notifications/", views.MyNotificationsView.as_view(), name="me-notifications"),
+    path("me/notifications/read-all/", views.MyNotificationsReadAllView.as_view(), name="me-notifications-read-all"),
+    re_path(
+        rf"^me/notifications/(?P<notice_id>{views.ID})/read/$",
+        views.MyNotificationReadView.as_view(),
+        name="me-notification-read",
+    ),
     path("me/calendar/regenerate/", views.MyCalendarRegenerateView.as_view(), name="me-calendar-regenerate"),
     path("proposals/export.csv", spreadsheet_views.ProposalCsvExportView.as_view(), name="proposals-export-csv"),
     path("proposals/export.xlsx", spreadsheet_views.ProposalXlsxExportView.as_view(), name="proposals-export-xlsx"),

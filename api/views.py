@@ -13,11 +13,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from knox.views import LoginView as KnoxLoginView
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
-from rest_framework import exceptions, mixins, renderers, status, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -33,7 +40,7 @@ from api.throttling import ScopedRateThrottle
 from proposals import selectors, services
 from proposals.diffs import text_diffs
 from proposals.documents import proposal_docx
-from proposals.models import Proposal
+from proposals.models import Notice, Proposal
 from proposals.workflow import INPUTS_BY_NAME
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
@@ -361,6 +368,19 @@ class ProposalViewSet(
     def history(self, request, pk=None):
         return Response(s.TransitionSerializer(selectors.history_of(self.get_object()), many=True).data)
 
+    @extend_schema(
+        summary="Unassign a delegate", request=None,
+        responses={200: OpenApiResponse(s.ProposalDetailSerializer, description="The proposal without them.")},
+        description="A coordinator removes a delegate (by their `delegate.id`) before submission; logged in the "
+        "history and told to the delegate and the secretaries. A delegate not on the proposal answers 404.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path=rf"delegates/(?P<delegate_id>{ID})/unassign", url_name="unassign")
+    def unassign(self, request, pk=None, delegate_id=None):
+        proposal = self.get_object()
+        assignment = get_object_or_404(proposal.assignments.all(), delegate_id=delegate_id)
+        services.delegate_unassign(proposal_id=proposal.pk, actor=request.user, assignment_id=assignment.pk)
+        return self._detail(proposal.pk)
+
 
 # --- Sessions, organisations, me ----------------------------------------------------------------------
 
@@ -425,3 +445,38 @@ class MyRemindersView(LanguageMixin, ListAPIView):
 
     def get_queryset(self):
         return selectors.reminders_of(self.request.user)
+
+
+@extend_schema(
+    summary="My notifications", parameters=[s.NoticeQuerySerializer],
+    description="Every notice for me, newest first: what happened to a proposal I take part in, who did it, and "
+    "whether I read it. `?unread=true` lists the unread only.",
+)  # fmt: skip
+class MyNotificationsView(LanguageMixin, ListAPIView):
+    serializer_class = s.NoticeSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        query = s.NoticeQuerySerializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return selectors.notices_of(self.request.user, unread=query.validated_data.get("unread", False))
+
+
+class MyNotificationReadView(LanguageMixin, APIView):
+    @extend_schema(summary="Mark one of my notifications read", request=None, responses=s.NoticeSerializer)
+    def post(self, request, notice_id):
+        try:
+            services.notice_mark_read(user=request.user, notice_id=notice_id)
+        except Notice.DoesNotExist:
+            raise exceptions.NotFound() from None  # another's notice does not exist for the caller
+        notice = selectors.notices_of(request.user).get(pk=notice_id)
+        return Response(s.NoticeSerializer(notice).data)
+
+
+class MyNotificationsReadAllView(LanguageMixin, APIView):
+    @extend_schema(
+        summary="Mark all my notifications read", request=None,
+        responses=inline_serializer("NoticesMarked", {"marked": serializers.IntegerField()}),
+    )  # fmt: skip
+    def post(self, request):
+        return Response({"marked": services.notices_mark_all_read(user=request.user)})

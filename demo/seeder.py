@@ -502,7 +502,12 @@ class ProposalPlan:
 
     def assign_delegate(self, delegate: User, role: str, now: dt.datetime) -> None:
         services.delegate_assign(
-            proposal_id=self.proposal_id, actor=self.coordinator, delegate=delegate.delegate, role=role, now=now
+            proposal_id=self.proposal_id,
+            actor=self.coordinator,
+            delegate=delegate.delegate,
+            role=role,
+            now=now,
+            notify=False,
         )
 
     def request_delegates(self, note: str, now: dt.datetime) -> None:

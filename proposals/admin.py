@@ -304,8 +304,9 @@ class ReminderAdmin(OutboxAdminMixin, admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(OutboxAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "proposal", "transition", "recipient", "status", "attempts", "send_after", "sent_at"]
-    list_filter = ["status"]
+    list_display = ["created_at", "proposal", "kind", "recipient", "status", "digest", "read_at", "send_after",
+                    "sent_at"]  # fmt: skip
+    list_filter = ["status", "kind", "digest"]
     search_fields = ["proposal__title", "recipient__username", "recipient__last_name", "last_error"]
     list_select_related = ["proposal", "transition", "recipient"]
     date_hierarchy = "created_at"

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from proposals import selectors, services
-from proposals.models import Assignment, Delegate, Proposal, Transition, User
+from proposals import notice_rules, selectors, services
+from proposals.models import Assignment, Delegate, NoticeKind, NoticeMode, Proposal, Transition, User
 from proposals.validators import validate_single_line
 from proposals.workflow import INPUTS_BY_NAME, ActionInput, ActionOption, InputKind, TransitionRefused, get_action
 
@@ -131,4 +131,22 @@ class PreferencesForm(ServiceForm):
 
     def __init__(self, *args, user: User, **kwargs):
         initial = {"reminder_mode": user.reminder_mode, "digest_hour": user.digest_hour, "language": user.language}
+        initial |= {self.notice_field(kind): notice_rules.mode_for(user, kind) for kind in NoticeKind.values}
         super().__init__(*args, initial=initial, **kwargs)
+        # One choice per kind of notice; one left out of the data keeps its setting.
+        for kind, label in NoticeKind.choices:
+            self.fields[self.notice_field(kind)] = forms.ChoiceField(label=label, choices=NoticeMode.choices,
+                                                                     required=False)  # fmt: skip
+
+    @staticmethod
+    def notice_field(kind: str) -> str:
+        return f"notice_{kind}"
+
+    def notice_fields(self) -> list[forms.BoundField]:
+        return [self[self.notice_field(kind)] for kind in NoticeKind.values]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        chosen = {kind: cleaned.pop(self.notice_field(kind), "") for kind in NoticeKind.values}
+        cleaned["notice_preferences"] = {kind: mode for kind, mode in chosen.items() if mode} or None
+        return cleaned

@@ -151,6 +151,9 @@ class User(AbstractUser):
     # (proposals.documents.calendar_feed): a copy of the database opens no feed. Replaced to revoke; None until
     # the person makes an address.
     calendar_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # How each kind of notice reaches the person (kind -> NoticeMode); a kind left out takes its default
+    # (proposals.notice_rules.DEFAULT_MODES).
+    notice_preferences = models.JSONField(_("notice preferences"), default=dict, blank=True)
 
     objects = AccountManager()
 
@@ -678,6 +681,10 @@ class Transition(models.Model):
     note = models.TextField(_("note"), blank=True)
     revision_number = models.PositiveIntegerField(_("revision"))
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    # What a log-only row is about, for the notices it causes: the delegate of an assignment
+    # ({"delegate_user": id, "role": ...}), the stage and dates of a moved deadline ({"stage", "from", "to",
+    # "reason"}). The note says the same for people.
+    details = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("transition")
@@ -755,6 +762,8 @@ class Delivery(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    # A notice its recipient wants in the in-app inbox only: recorded, never mailed.
+    INBOX = "inbox", _("Inbox only")
 
 
 class OutboxRow(models.Model):
@@ -788,7 +797,7 @@ class OutboxRow(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="%(class)s_status_valid",
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled", "inbox"]),
             ),
             models.CheckConstraint(
                 name="%(class)s_claimed_when_sending", condition=~Q(status="sending") | Q(claim_token__isnull=False)
@@ -850,16 +859,42 @@ class Reminder(OutboxRow):
         return f"{self.get_stage_display()} {self.offset_days:+d} → {self.recipient}"
 
 
+class NoticeKind(models.TextChoices):
+    """What a notice tells; people choose per kind how it reaches them (proposals.notice_rules says who hears
+    which)."""
+
+    STATE_CHANGED = "state_changed", _("A proposal moved to another state")
+    ASSIGNMENT = "assignment", _("A delegate was assigned or unassigned")
+    COMMENT = "comment", _("A comment was posted")
+    DEADLINE_MOVED = "deadline_moved", _("A due date moved")
+    CHANGES_REQUESTED = "changes_requested", _("A delegate requested changes")
+    COSIGN_ASKED = "cosign_asked", _("Your co-signature is asked for")
+    LATE_SUBMISSION_ALLOWED = "late_submission", _("A late submission was allowed")
+    DELEGATES_REQUESTED = "delegates_requested", _("A secretary asks for delegates")
+
+
+class NoticeMode(models.TextChoices):
+    INBOX = "inbox", _("Inbox only")
+    IMMEDIATE = "immediate", _("Inbox and a mail at once")
+    DIGEST = "digest", _("Inbox and the daily digest")
+
+
 class Notice(OutboxRow):
-    """The notice outbox: one row per participant told of a state change, written in the transition's own
-    transaction, so that a notice exists exactly when its transition does (a later in-app inbox reads these)."""
+    """A notice of something that happened to a proposal (a row of its transition log), one row per person told:
+    their in-app inbox entry and the outbox of its mail. Written in the transition's own transaction, so that a
+    notice exists exactly when its transition does. One its recipient wants in the inbox only is recorded with
+    status "inbox" and never mailed; one for the daily digest waits for the recipient's digest hour."""
 
     transition = models.ForeignKey(
         Transition, verbose_name=_("transition"), on_delete=models.PROTECT, related_name="notices"
     )
     proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices, default=NoticeKind.STATE_CHANGED)
+    # Mailed in the recipient's daily digest (one mail listing all of them) rather than on its own.
+    digest = models.BooleanField(_("in the daily digest"), default=False)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")
@@ -868,10 +903,16 @@ class Notice(OutboxRow):
         constraints = [
             *OutboxRow.Meta.constraints,
             models.UniqueConstraint(fields=["transition", "recipient"], name="notice_once"),
-        ]
+            models.CheckConstraint(name="notice_kind_valid", condition=Q(kind__in=[
+                "state_changed", "assignment", "comment", "deadline_moved", "changes_requested", "cosign_asked",
+                "late_submission", "delegates_requested"])),
+        ]  # fmt: skip
         indexes = [
             *OutboxRow.Meta.indexes,
             models.Index(fields=["recipient", "status"], name="notice_by_recipient"),
+            # The inbox, newest first, and the header's unread count.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notice_inbox"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notice_unread"),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,7 @@ from proposals.models import (
     DelegateRequest,
     DocumentExport,
     Evidence,
+    Notice,
     Organisation,
     Proposal,
     Reminder,
@@ -467,6 +468,19 @@ def history_of(proposal: Proposal) -> QuerySet[Transition]:
 def reminders_of(user: User) -> QuerySet[Reminder]:
     """The reminders planned for and sent to a person, newest due first."""
     return Reminder.objects.filter(recipient=user).select_related("proposal").order_by("-send_after", "-pk")
+
+
+def notices_of(user: User, *, unread: bool = False) -> QuerySet[Notice]:
+    """A person's inbox, newest first, with what each notice's words need (proposals.notice_items)."""
+    notices = Notice.objects.filter(recipient=user)
+    if unread:
+        notices = notices.filter(read_at__isnull=True)
+    notices = notices.select_related("transition__actor", "transition__proposal__session")
+    return notices.order_by("-created_at", "-pk")
+
+
+def unread_notice_count(user: User) -> int:
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def proposal_page(user: User, pk: int) -> Proposal | None:

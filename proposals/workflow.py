@@ -365,18 +365,23 @@ def main_path_action(state: State) -> Action:
 
 # Rows of the transition log that no action of the table writes, and nobody can fire: a past proposal brought
 # in from a spreadsheet (proposals.imports) enters the log once, in the state it had reached; a moved due date
-# (services.deadline_set, which has its own rules) is logged with the stage, the dates and the reason.
+# (services.deadline_set, which has its own rules) is logged with the stage, the dates and the reason; a
+# delegate assigned or unassigned (services.delegate_assign, delegate_unassign) with the delegate and role.
 IMPORT_ACTION = "import"
 DEADLINE_MOVE_ACTION = "move_deadline"
 DELEGATE_REQUEST_ACTION = "request_delegates"
 EVIDENCE_REMOVE_ACTION = "remove_evidence"
 EVIDENCE_REPLACE_ACTION = "replace_evidence"
+ASSIGN_ACTION = "assign_delegate"
+UNASSIGN_ACTION = "unassign_delegate"
 LOG_ONLY_LABELS: dict[str, Promise] = {
     IMPORT_ACTION: _("Imported"),
     DEADLINE_MOVE_ACTION: _("Due date moved"),
     DELEGATE_REQUEST_ACTION: _("Delegates requested"),
     EVIDENCE_REMOVE_ACTION: _("Evidence removed"),
     EVIDENCE_REPLACE_ACTION: _("Evidence replaced"),
+    ASSIGN_ACTION: _("Delegate assigned"),
+    UNASSIGN_ACTION: _("Delegate unassigned"),
 }
 
 

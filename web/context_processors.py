@@ -12,6 +12,5 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     steers = selectors.steers_organisations(user)
-    return {
-        "nav": {"may_draft": steers, "may_export": steers, "may_view_statistics": statistics.can_view_statistics(user)}
-    }
+    nav = {"may_draft": steers, "may_export": steers, "may_view_statistics": statistics.can_view_statistics(user)}
+    return {"nav": nav | {"unread_notices": selectors.unread_notice_count(user)}}

@@ -9,7 +9,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
@@ -17,11 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals import permissions, selectors, uploads
+from proposals import permissions, selectors, services, uploads
 from proposals.diffs import text_diffs
 from proposals.forms import AssignDelegateForm
 from proposals.models import Proposal, Revision
-from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, log_label
+from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, TransitionRefused, log_label
 from web.forms import (
     ActionForm,
     CompareForm,
@@ -340,3 +340,19 @@ def proposal_compare(request, pk: int):
         "diffs": text_diffs(revisions[a], revisions[b]),
     }
     return render(request, "web/proposal_compare.html", context)
+
+
+@login_required
+@require_POST
+def proposal_unassign(request, pk: int, assignment_id: int):
+    """A coordinator removes a delegate before submission (the button beside each on the delegates' list)."""
+    proposal = _proposal_or_404(request.user, pk)
+    try:
+        services.delegate_unassign(proposal_id=proposal.pk, actor=request.user, assignment_id=assignment_id)
+    except TransitionRefused as refused:
+        messages.error(request, refused.message)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("The delegate is unassigned."))
+    return redirect("proposal-open", pk=pk)

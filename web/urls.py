@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from web import dashboard_views, export_views, feed_views, proposal_views, spreadsheet_views, views, year_review_views
+from web import (
+    dashboard_views,
+    export_views,
+    feed_views,
+    inbox_views,
+    proposal_views,
+    spreadsheet_views,
+    views,
+    year_review_views,
+)
 from web.forms import PasswordResetRequestForm
 
 # Django's own password views, with our pages (the admin's registration/ templates would otherwise win) and
@@ -32,6 +41,10 @@ urlpatterns = [
     path("statistics/year/", year_review_views.year_review_page, name="year-review"),
     path("statistics/year/review.xlsx", year_review_views.year_review_xlsx, name="year-review-xlsx"),
     path("preferences/", views.preferences, name="preferences"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/read-all/", inbox_views.notices_read_all, name="inbox-read-all"),
+    path("inbox/<int:pk>/", inbox_views.notice_open, name="notice-open"),
+    path("inbox/<int:pk>/read/", inbox_views.notice_read, name="notice-read"),
     path("preferences/calendar/regenerate/", feed_views.calendar_regenerate, name="calendar-regenerate"),
     re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", feed_views.calendar_feed, name="calendar-feed"),
     path("language/", views.set_language, name="set-language"),
@@ -46,6 +59,9 @@ urlpatterns = [
     path("proposals/<int:pk>/compare/", proposal_views.proposal_compare, name="proposal-compare"),
     path("proposals/<int:pk>/deadline/", proposal_views.proposal_deadline, name="proposal-deadline"),
     path("proposals/<int:pk>/assign/", proposal_views.proposal_assign, name="proposal-assign"),
+    path(
+        "proposals/<int:pk>/unassign/<int:assignment_id>/", proposal_views.proposal_unassign, name="proposal-unassign"
+    ),
     path(
         "proposals/<int:pk>/delegates/ask/",
         proposal_views.proposal_request_delegates,

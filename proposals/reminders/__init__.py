@@ -14,7 +14,7 @@ from proposals.reminders.planning import (
     plan,
     reschedule_for,
 )
-from proposals.reminders.policy import Policy, policy_for, reminder_day, reminder_offset, send_after
+from proposals.reminders.policy import Policy, digest_at, policy_for, reminder_day, reminder_offset, send_after
 from proposals.reminders.recipients import People, recipients
 from proposals.reminders.sending import claim, retry_failed, send_batch, send_claimed, send_due, sweep, sweep_outboxes
 
@@ -26,6 +26,7 @@ __all__ = [
     "build_mail",
     "cancel_moved",
     "claim",
+    "digest_at",
     "due_items",
     "follow_state",
     "message_id",

@@ -59,7 +59,12 @@ def send_after(user: User, day: dt.date, now: dt.datetime) -> dt.datetime:
     so a digest user never gets a second mail on the same day.
     """
     if user.reminder_mode == User.ReminderMode.DIGEST:
-        earliest = max(now, timezone.make_aware(dt.datetime.combine(day, dt.time.min)))
-        moment = _at_local_hour(timezone.localdate(earliest), user.digest_hour)
-        return moment if moment >= earliest else moment + dt.timedelta(days=1)
+        return digest_at(user, max(now, timezone.make_aware(dt.datetime.combine(day, dt.time.min))))
     return _at_local_hour(day, settings.REMINDER_SEND_HOUR)
+
+
+def digest_at(user: User, earliest: dt.datetime) -> dt.datetime:
+    """The user's first digest hour no earlier than `earliest`: the digest that takes what is due then (a
+    reminder, or a notice the user wants in the digest)."""
+    moment = _at_local_hour(timezone.localdate(earliest), user.digest_hour)
+    return moment if moment >= earliest else moment + dt.timedelta(days=1)

@@ -33,7 +33,7 @@ class People:
         return self._coordinators[key]
 
 
-def _committee_of(organisation: Organisation) -> Organisation:
+def committee_of(organisation: Organisation) -> Organisation:
     """The committee that steers a branch's work: its county committee; committees steer themselves."""
     return organisation.parent if organisation.level == Organisation.Level.BRANCH else organisation
 
@@ -67,7 +67,7 @@ def recipients(
     if stage == Stage.RESEARCH:
         people = directory.secretaries(proposal.organisation_id)
     elif stage == Stage.ANSWER and overdue:
-        people = directory.coordinators(_committee_of(proposal.organisation))
+        people = directory.coordinators(committee_of(proposal.organisation))
     else:
         people = _delegates_to_act(proposal, stage)
     chosen = {user.pk: (user, kind) for user in people}

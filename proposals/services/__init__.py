@@ -5,7 +5,7 @@ nothing saved on error) and schedules side effects only after the transaction co
 changed; callers import the services from here.
 """
 
-from proposals.services.assignments import delegate_assign, delegates_request
+from proposals.services.assignments import delegate_assign, delegate_unassign, delegates_request
 from proposals.services.bulk_import import ImportedProposal, proposals_import
 from proposals.services.deadlines import (
     ANSWER_LATEST_AFTER_CLOSE,
@@ -13,6 +13,7 @@ from proposals.services.deadlines import (
     deadline_set,
 )
 from proposals.services.evidence import EVIDENCE_TYPES, evidence_add, evidence_remove, evidence_replace
+from proposals.services.notices import notice_mark_read, notices_mark_all_read
 from proposals.services.people import calendar_token_regenerate, user_password_changed, user_update_preferences
 from proposals.services.text import proposal_create, proposal_update_text
 from proposals.services.transitions import comment_add, transition_apply
@@ -26,10 +27,13 @@ __all__ = [
     "comment_add",
     "deadline_set",
     "delegate_assign",
+    "delegate_unassign",
     "delegates_request",
     "evidence_add",
     "evidence_remove",
     "evidence_replace",
+    "notice_mark_read",
+    "notices_mark_all_read",
     "proposal_create",
     "proposal_update_text",
     "proposals_import",

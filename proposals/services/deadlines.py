@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals import permissions, reminders
+from proposals import notifications, permissions, reminders
 from proposals.models import Deadline, Proposal, Session, Transition, User
 from proposals.permissions import DEADLINE_OVERRIDE_ROLES, PROPOSAL_STAGES
 from proposals.selectors import proposal_roles
@@ -111,9 +111,12 @@ def deadline_set(*, proposal_id: int, actor: User, stage: str, due_at: dt.dateti
             reminders.cancel_moved(proposal, stage, due_at)
         if before != due_at:
             moved = f"{Deadline.Stage(stage).label}: {local_minute(before)} → {local_minute(due_at)}"
-            Transition.objects.create(
+            details = {"stage": stage, "from": before and before.isoformat(), "to": due_at.isoformat(),
+                       "reason": reason}  # fmt: skip
+            notifications.notify(Transition.objects.create(
                 proposal=proposal, action=DEADLINE_MOVE_ACTION, from_state=proposal.state, to_state=proposal.state,
                 actor=actor, note=f"{moved}\n{reason}".strip(), revision_number=proposal.revision_number,
-            )  # fmt: skip
+                details=details,
+            ))  # fmt: skip
         touch(proposal, timezone.now())
     return deadline

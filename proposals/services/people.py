@@ -9,20 +9,20 @@ from django.utils.translation import gettext as _
 
 from proposals import reminders
 from proposals.documents.calendar_feed import calendar_token_hash
-from proposals.models import User
+from proposals.models import Notice, NoticeKind, NoticeMode, User
 from proposals.services.checks import raise_if_errors
 
 
 def user_update_preferences(
-    *, user: User, reminder_mode: str | None = None, digest_hour: int | None = None, language: str | None = None
-) -> User:
-    """Reminders at once or in one daily digest at the user's hour, in their language. Each preference changes
-    only when given."""
-    changes = {
-        name: value
-        for name, value in {"reminder_mode": reminder_mode, "digest_hour": digest_hour, "language": language}.items()
-        if value is not None
-    }
+    *, user: User, reminder_mode: str | None = None, digest_hour: int | None = None, language: str | None = None,
+    notice_preferences: dict[str, str] | None = None,
+) -> User:  # fmt: skip
+    """Reminders at once or in one daily digest at the user's hour, in their language; for each kind of notice,
+    the inbox only, or also a mail at once or in the daily digest (the kinds given change, the others stay).
+    Each preference changes only when given."""
+    given = {"reminder_mode": reminder_mode, "digest_hour": digest_hour, "language": language,
+             "notice_preferences": notice_preferences}  # fmt: skip
+    changes = {name: value for name, value in given.items() if value is not None}
     errors: dict[str, list[str]] = {}
     if "reminder_mode" in changes and reminder_mode not in User.ReminderMode.values:
         errors["reminder_mode"] = [_("Choose immediate mails or a daily digest.")]
@@ -30,12 +30,25 @@ def user_update_preferences(
         errors["digest_hour"] = [_("Choose an hour from 0 to 23.")]
     if "language" in changes and language not in dict(settings.LANGUAGES):
         errors["language"] = [_("Choose a language.")]
+    if "notice_preferences" in changes:
+        if not isinstance(notice_preferences, dict) or not all(
+            kind in NoticeKind.values and mode in NoticeMode.values for kind, mode in notice_preferences.items()
+        ):
+            errors["notice_preferences"] = [_("Choose, for each kind of notice, the inbox only, a mail at once or "
+                                              "the daily digest.")]  # fmt: skip
+        else:
+            changes["notice_preferences"] = (user.notice_preferences or {}) | notice_preferences
     raise_if_errors(errors)
     with transaction.atomic():
         for name, value in changes.items():
             setattr(user, name, value)
         user.save(update_fields=list(changes))
-        reminders.reschedule_for(user, timezone.now())
+        now = timezone.now()
+        reminders.reschedule_for(user, now)
+        # Notices waiting for the digest follow a new digest hour.
+        for notice in Notice.objects.filter(recipient=user, status=Notice.Status.PENDING, digest=True):
+            notice.send_after = reminders.digest_at(user, max(now, notice.created_at))
+            notice.save(update_fields=["send_after"])
     return user
 
 

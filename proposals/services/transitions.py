@@ -202,7 +202,7 @@ def transition_apply(
                 note=note, revision_number=proposal.revision_number, created_at=now,
             )  # fmt: skip
             if notify:
-                notifications.queue_delivery(notifications.record_notices(transition))
+                notifications.notify(transition)
     except IntegrityError as error:
         if "reference" not in str(error):  # PostgreSQL names the constraint, SQLite the column
             raise

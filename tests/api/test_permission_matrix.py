@@ -12,7 +12,7 @@ code under test. The rules they follow:
 The scene: ``proposal`` of the branch, in consultation, with the lead delegate and three co-signers assigned
 and one piece of evidence; ``other``, a draft of the other county's branch, that only its own people see.
 
-The matrix has 28 endpoint rows × 10 roles = 280 cells (``test_matrix_size`` keeps the count honest), and
+The matrix has 33 endpoint rows × 10 roles = 330 cells (``test_matrix_size`` keeps the count honest), and
 ``test_every_endpoint_and_method_is_in_the_matrix`` fails when an endpoint is added without a row.
 """
 
@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, resolve
 
 from api import urls as api_urls
-from proposals.models import Organisation, Proposal, Reminder
+from proposals.models import Notice, Organisation, Proposal, Reminder
 from proposals.workflow import State
 from tests.api.conftest import client_for
 from tests.conftest import World
@@ -45,7 +45,8 @@ ROLES = (
 )
 
 # Each row: (method, path template, expected status for each of ROLES, in order).
-# {p}: the proposal; {e}: its evidence; {s}: the NPC session; {branch}, {city}: organisations.
+# {p}: the proposal; {e}: its evidence; {s}: the NPC session; {branch}, {city}: organisations; {n}: a notice of
+# the secretary's; {d}: the delegate of a co-signer of the proposal.
 #                                                      admin city cnty othC sec  othS lead cos  outD anon
 MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "proposals-list": ("GET", "/api/v1/proposals/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
@@ -99,6 +100,18 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "me": ("GET", "/api/v1/me/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
     "me-edit": ("PATCH", "/api/v1/me/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
     "me-reminders": ("GET", "/api/v1/me/reminders/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    # Notices are each person's own: another's does not exist for them, an administrator's neither.
+    "me-notifications": ("GET", "/api/v1/me/notifications/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    "me-notification-read": (
+        "POST", "/api/v1/me/notifications/{n}/read/", (404, 404, 404, 404, 200, 404, 404, 404, 404, 401),
+    ),
+    "me-notifications-read-all": (
+        "POST", "/api/v1/me/notifications/read-all/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ),
+    # Only those who assign delegates unassign them; the others with a part in the proposal see it.
+    "proposal-unassign": (
+        "POST", "/api/v1/proposals/{p}/delegates/{d}/unassign/", (200, 200, 200, 404, 403, 404, 403, 403, 404, 401),
+    ),
     "me-calendar-regenerate": (
         "POST", "/api/v1/me/calendar/regenerate/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ),
@@ -127,6 +140,8 @@ class Scene:
     proposal: Proposal
     other: Proposal
     evidence_id: int
+    notice_id: int
+    delegate_id: int
 
     def user(self, role: str):
         if role == "anonymous":
@@ -139,7 +154,7 @@ class Scene:
         w = self.world
         return template.format(
             p=self.proposal.pk, q=self.other.pk, e=self.evidence_id, s=w.npc_session.pk, branch=w.branch.pk,
-            city=w.city.pk,
+            city=w.city.pk, n=self.notice_id, d=self.delegate_id,
         )  # fmt: skip
 
 
@@ -149,7 +164,8 @@ def scene(world) -> Scene:
     other = world.draft(
         author=world.other_secretary, organisation=world.other_branch, title="关于发展县域职业教育的建议"
     )
-    return Scene(world, proposal, other, proposal.evidence.get().pk)
+    notice = Notice.objects.filter(recipient=world.secretary).latest("pk")
+    return Scene(world, proposal, other, proposal.evidence.get().pk, notice.pk, world.cosigners[2].delegate.pk)
 
 
 def _etag(proposal: Proposal) -> str:
@@ -179,7 +195,7 @@ def _request(scene: Scene, name: str, client):
         return client.post(path, {"reason": "问卷含受访者个人信息"})
     if name == "me-edit":
         return client.patch(path, {"language": "en"})
-    if name == "me-calendar-regenerate":
+    if name in {"me-calendar-regenerate", "me-notification-read", "me-notifications-read-all", "proposal-unassign"}:
         return client.post(path)
     assert method == "GET", name
     return client.get(path)
@@ -222,8 +238,8 @@ def test_cell(scene, name, role):
 def test_matrix_size():
     assert len(ROLES) == 10
     assert all(len(expected) == len(ROLES) for _method, _path, expected in MATRIX.values())
-    assert len(MATRIX) == 29
-    assert len(CELLS) == 290
+    assert len(MATRIX) == 33
+    assert len(CELLS) == 330
 
 
 def _api_routes(patterns=api_urls.urlpatterns):
@@ -247,7 +263,7 @@ def _api_routes(patterns=api_urls.urlpatterns):
 
 
 def test_every_endpoint_and_method_is_in_the_matrix():
-    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6}
+    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8}
     covered = {(resolve(template.format(**ids).split("?")[0]).url_name, method)
                for method, template, _expected in MATRIX.values()}  # fmt: skip
     missing = set(_api_routes()) - covered

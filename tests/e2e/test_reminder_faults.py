@@ -570,8 +570,8 @@ def test_k_notices_through_a_lost_broker_an_smtp_outage_and_a_killed_worker(rig,
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     proposals = []
     for _ in range(15):
-        proposal = world.draft()
-        assign_all(world, proposal)
+        proposal = world.draft(kind="motion")  # whose co-signers hear every state change (notice_rules)
+        assign_all(world, proposal, notify=False)
         proposals.append(proposal)
     lease = {"REMINDER_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS)}
     with Scenario(rig):

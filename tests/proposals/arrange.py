@@ -45,14 +45,16 @@ def add_evidence(world: World, proposal: Proposal) -> None:
     )  # fmt: skip
 
 
-def assign_all(world: World, proposal: Proposal) -> None:
+def assign_all(world: World, proposal: Proposal, *, notify: bool = True) -> None:
+    """The lead and the co-signers; `notify=False` for tests of other notices, whose counts these would blur."""
     services.delegate_assign(
-        proposal_id=proposal.pk, actor=world.coordinator, delegate=world.lead.delegate, role="lead"
+        proposal_id=proposal.pk, actor=world.coordinator, delegate=world.lead.delegate, role="lead", notify=notify
     )
     for cosigner in world.cosigners:
         services.delegate_assign(
-            proposal_id=proposal.pk, actor=world.coordinator, delegate=cosigner.delegate, role="cosigner"
-        )
+            proposal_id=proposal.pk, actor=world.coordinator, delegate=cosigner.delegate, role="cosigner",
+            notify=notify,
+        )  # fmt: skip
 
 
 def bring_to(world: World, state: str, *, kind: str = Proposal.Kind.SUGGESTION) -> Proposal:

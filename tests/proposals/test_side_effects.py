@@ -14,13 +14,13 @@ import proposals
 from proposals import notifications, services, task_queue
 from proposals.models import Notice, Proposal, StateChangeForbidden, Transition
 from proposals.workflow import State
-from tests.proposals.arrange import assign_all, fire
+from tests.proposals.arrange import assign_all, bring_to, fire
 
 
 def test_a_state_change_is_mailed_to_the_participants_in_their_language(world, django_capture_on_commit_callbacks):
     world.lead.language = "en"
     world.lead.save(update_fields=["language"])
-    proposal = world.draft()
+    proposal = world.draft(kind="motion")  # a motion's co-signers hear every state change (notice_rules)
     assign_all(world, proposal)
     with django_capture_on_commit_callbacks(execute=True):
         fire(world, proposal, "start_research", "secretary")
@@ -36,17 +36,16 @@ def test_a_state_change_is_mailed_to_the_participants_in_their_language(world, d
     assert mimetype == "text/html" and proposal.title in html
 
 
-def test_an_action_that_keeps_the_state_sends_no_mail(world, django_capture_on_commit_callbacks):
-    proposal = world.draft()
-    assign_all(world, proposal)
+def test_an_endorsement_sends_no_mail(world, django_capture_on_commit_callbacks):
+    proposal = bring_to(world, State.CONSULTATION)
     with django_capture_on_commit_callbacks(execute=True):
-        fire(world, proposal, "comment", "lead", note="建议补充数据")
+        fire(world, proposal, "endorse", "lead")
     assert mail.outbox == []
 
 
 def test_nothing_is_queued_when_the_transaction_rolls_back(world, django_capture_on_commit_callbacks):
     proposal = world.draft()
-    assign_all(world, proposal)
+    assign_all(world, proposal, notify=False)
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
@@ -57,7 +56,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(world, django_capture
     assert callbacks == []
     assert mail.outbox == []
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
-    assert not Transition.objects.filter(proposal=proposal).exists()
+    assert not Transition.objects.filter(proposal=proposal, action="start_research").exists()
     assert not Notice.objects.filter(proposal=proposal).exists()  # recorded in the transition's transaction
 
 
@@ -126,8 +125,8 @@ def test_a_broker_that_is_down_does_not_fail_the_users_request(
     # Celery keeps its broker connections in pools made from the URL of the moment: start afresh.
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    proposal = world.draft()
-    assign_all(world, proposal)
+    proposal = world.draft(kind="motion")
+    assign_all(world, proposal, notify=False)
     with django_capture_on_commit_callbacks(execute=True):
         fire(world, proposal, "start_research", "secretary")
     assert Proposal.objects.get(pk=proposal.pk).state == State.RESEARCH

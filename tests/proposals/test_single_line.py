@@ -228,7 +228,7 @@ def break_the_title_in_the_database(proposal: Proposal) -> str:
 
 
 def test_a_transition_notice_of_a_title_with_a_newline_is_sent(world, django_capture_on_commit_callbacks):
-    proposal = world.draft()
+    proposal = world.draft(kind="motion")  # a motion's co-signers hear every state change (notice_rules)
     assign_all(world, proposal)
     break_the_title_in_the_database(proposal)
     with django_capture_on_commit_callbacks(execute=True):

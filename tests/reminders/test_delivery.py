@@ -20,8 +20,9 @@ from tests.tracker.test_settings import PRODUCTION, manage
 
 
 def transition_with_notices(world) -> list[Notice]:
-    proposal = world.draft()
-    assign_all(world, proposal)
+    """A state change of a motion, which its lead and its three co-signers hear of (proposals.notice_rules)."""
+    proposal = world.draft(kind="motion")
+    assign_all(world, proposal, notify=False)
     fire(world, proposal, "start_research", "secretary")  # no on-commit callbacks run: nothing is queued
     return list(Notice.objects.filter(proposal=proposal).order_by("pk"))
 

@@ -37,7 +37,9 @@ def test_the_signed_link_opens_the_page_without_login(client, world):
     assert response.status_code == 200
     page = response.content.decode()
     assert "提醒设置" in page
-    assert response.context["form"].initial == {"reminder_mode": "immediate", "digest_hour": 8, "language": "zh-hans"}
+    initial = response.context["form"].initial
+    assert initial.items() >= {"reminder_mode": "immediate", "digest_hour": 8, "language": "zh-hans"}.items()
+    assert initial["notice_comment"] == "immediate"  # and each kind of notice, as the person chose or by default
     assert response.context["person"] == world.secretary
     assert "_auth_user_id" not in client.session  # the link shows the page; it does not log anyone in
 

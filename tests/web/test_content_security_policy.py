@@ -40,7 +40,8 @@ def sample_arguments(world):
     proposal = world.draft()
     return {
         "pk": proposal.pk, "id": proposal.pk, "number": 1, "evidence_id": 1, "object_id": proposal.pk,
-        "app_label": "proposals", "content_type_id": 1, "format": "json", "uidb64": "MQ",
+        "app_label": "proposals", "content_type_id": 1, "format": "json", "uidb64": "MQ", "notice_id": 1,
+        "assignment_id": 1, "delegate_id": 1,
         "token": services.calendar_token_regenerate(user=world.lead),
     }  # fmt: skip
 
