@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from proposals import services
-from tests.e2e.processes import BIN, free_port, production_env
+from tests.e2e.processes import BIN, collect_web_static, free_port, production_env
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +26,7 @@ def status_of(port: int, path: str) -> int:
 
 def test_neither_a_live_nor_a_dead_secret_reaches_the_logs(requires_postgresql, committed_world, processes, tmp_path):
     env = production_env(tmp_path, broker_url="redis://127.0.0.1:1/0")
+    collect_web_static(env)  # the 404 page is a page of the site, with its stylesheet
     live = services.calendar_token_regenerate(user=committed_world.secretary)
     dead = services.calendar_token_regenerate(user=committed_world.lead)
     services.calendar_token_regenerate(user=committed_world.lead)  # replaces it: the old one answers 404

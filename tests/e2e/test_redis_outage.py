@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -24,7 +23,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from api.throttling import RETRY_SHARED_SECONDS
 from proposals.models import User
-from tests.e2e.processes import BASE_DIR, BIN, Answer, RedisServer, http, production_env, start_gunicorn
+from tests.e2e.processes import Answer, RedisServer, collect_web_static, http, production_env, start_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -67,15 +66,6 @@ def web_sign_in(port: int, username: str, password: str) -> tuple[Answer, Answer
     cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
     home = http(port, "GET", signed_in.headers.get("Location", "/"), headers={"Cookie": cookie})
     return page, signed_in, home
-
-
-def collect_web_static(env: dict[str, str]) -> None:
-    """The pages' own static files only: the manifest storage of production refuses to render without them, and
-    collecting the API docs' and the admin's takes minutes on a busy machine."""
-    argv = [str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0",
-            "-i", "admin", "-i", "rest_framework", "-i", "drf_spectacular_sidecar"]  # fmt: skip
-    result = subprocess.run(argv, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_api_and_the_sign_in_answer_while_redis_is_killed(
