@@ -186,22 +186,24 @@ class EvidenceRemovalSerializer(StrictInputSerializer):
     )  # fmt: skip
 
 
+# One optional choice per kind of notice, so that the schema names the kinds and refuses any other.
+NoticePreferencesSerializer = type("NoticePreferencesSerializer", (StrictInputSerializer,), {
+    "__module__": __name__,
+    "__doc__": "How each kind of notice reaches me.",
+    **{kind: serializers.ChoiceField(choices=NoticeMode.choices, required=False, help_text=label)
+       for kind, label in NoticeKind.choices},
+})  # fmt: skip
+
+
 class PreferencesSerializer(StrictInputSerializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     reminder_mode = serializers.ChoiceField(choices=User.ReminderMode.choices, required=False)
     digest_hour = StrictIntegerField(min_value=0, max_value=23, required=False)
-    notice_preferences = serializers.DictField(
-        child=serializers.ChoiceField(choices=NoticeMode.choices), required=False,
+    notice_preferences = NoticePreferencesSerializer(
+        required=False,
         help_text=_("For each kind of notice you name, how it reaches you: inbox only, or also a mail at once or in "
                     "the daily digest. Kinds you leave out keep their setting."),
     )  # fmt: skip
-
-    def validate_notice_preferences(self, value: dict) -> dict:
-        unknown = sorted(kind for kind in value if kind not in NoticeKind.values)
-        if unknown:
-            raise serializers.ValidationError(_("There is no kind of notice called %(kinds)s.") % {
-                "kinds": ", ".join(unknown)})  # fmt: skip
-        return value
 
 
 class NoticeQuerySerializer(serializers.Serializer):
