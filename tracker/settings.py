@@ -397,6 +397,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalKind": "proposals.models.Proposal.Kind",
         "CommentKind": "proposals.models.Comment.Kind",
         "ReminderKind": "proposals.models.Reminder.Kind",
+        "NoticeMode": "proposals.models.NoticeMode",
     },
 }
 
