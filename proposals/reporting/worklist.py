@@ -86,10 +86,14 @@ def _late_submissions(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkLi
     return WorkList("late_submissions", _("Late submissions to allow"), items)
 
 
-def _my_open_assignments(user: User, role: str) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(
-        delegate__user=user, role=role, declined_at__isnull=True, proposal__state=State.CONSULTATION
-    ).select_related("proposal")
+def _my_open_assignments(user: User, role: str, states: tuple[State, ...]) -> QuerySet[Assignment]:
+    """The person's assignments in that role, not declined, on proposals in these states, oldest change first."""
+    return (
+        Assignment.objects.filter(delegate__user=user, role=role, declined_at__isnull=True, proposal__state__in=states)
+        .select_related("proposal")
+        .prefetch_related("proposal__deadlines")
+        .order_by("proposal__updated_at")
+    )
 
 
 def _consultation_due(assignment: Assignment) -> dt.datetime | None:
@@ -104,30 +108,18 @@ def _consultation_due(assignment: Assignment) -> dt.datetime | None:
 
 
 def _awaiting_endorsement(user: User) -> WorkList:
-    waiting = (
-        _my_open_assignments(user, Assignment.Role.LEAD)
-        .exclude(endorsed_revision=F("proposal__revision_number"))
-        .prefetch_related("proposal__deadlines")
-        .order_by("proposal__updated_at")[:ITEMS_PER_LIST]
-    )
+    waiting = _my_open_assignments(user, Assignment.Role.LEAD, (State.CONSULTATION,)).exclude(
+        endorsed_revision=F("proposal__revision_number")
+    )[:ITEMS_PER_LIST]
     items = [WorkItem(a.proposal, str(_("Revision %(number)d") % {"number": a.proposal.revision_number}),
                       _consultation_due(a), "actions") for a in waiting]  # fmt: skip
     return WorkList("endorsement", _("Awaiting your endorsement"), items)
 
 
 def _awaiting_cosignature(user: User) -> WorkList:
-    waiting = (
-        Assignment.objects.filter(
-            delegate__user=user,
-            role=Assignment.Role.COSIGNER,
-            declined_at__isnull=True,
-            cosigned_at__isnull=True,
-            proposal__state__in=[State.CONSULTATION, State.READY],
-        )
-        .select_related("proposal")
-        .prefetch_related("proposal__deadlines")
-        .order_by("proposal__updated_at")[:ITEMS_PER_LIST]
-    )
+    waiting = _my_open_assignments(user, Assignment.Role.COSIGNER, (State.CONSULTATION, State.READY)).filter(
+        cosigned_at__isnull=True
+    )[:ITEMS_PER_LIST]
     items = [WorkItem(a.proposal, a.proposal.get_kind_display(), _consultation_due(a), "actions") for a in waiting]
     return WorkList("cosignature", _("Awaiting your co-signature"), items)
 
