@@ -160,7 +160,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "workflow_link", "title", "kind", "topic", "state", "organisation", "author", "session", "revision_number",
         "background", "research_findings", "recommendations", "reference_number", "submitted_on", "decision_note",
-        "handling_units", "answer", "answered_on", "rating", "created_at", "updated_at",
+        "urgent", "supervised_at", "supervision_reason", "carried_from", "created_at", "updated_at",
     ]  # fmt: skip
     fields = readonly_fields
     inlines = [AssignmentInline, DeadlineInline, EvidenceInline, CommentInline, TransitionInline]

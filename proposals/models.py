@@ -6,12 +6,13 @@ Rows are changed only through proposals.services; the constraints below hold wha
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -304,6 +305,17 @@ class Session(models.Model):
     escalation_after_days = models.PositiveSmallIntegerField(
         _("escalate after days overdue"), null=True, blank=True, help_text=_("Empty: the default policy.")
     )
+    # How long the handling units have to answer (DESIGN §4, after registration), from the day a unit is assigned.
+    answer_months = models.PositiveSmallIntegerField(
+        _("months to answer"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    urgent_answer_months = models.PositiveSmallIntegerField(
+        _("months to answer an urgent proposal"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    second_round_months = models.PositiveSmallIntegerField(
+        _("months to answer again after an unsatisfied rating"), default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("session")
@@ -401,12 +413,16 @@ class Proposal(models.Model):
     )
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
     decision_note = models.TextField(_("decision note"), blank=True, editable=False)
-    handling_units = models.CharField(
-        _("handling units"), max_length=300, blank=True, editable=False, validators=[validate_single_line]
-    )
-    answer = models.TextField(_("answer"), blank=True, editable=False)
-    answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)
-    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True, editable=False)
+    # The units answer within the session's shorter period (Session.urgent_answer_months).
+    urgent = models.BooleanField(_("urgent"), default=False, editable=False)
+    # A key supervised item (重点督办): shown first to coordinators, reminded more often, counted apart.
+    supervised_at = models.DateTimeField(_("supervised since"), null=True, blank=True, editable=False)
+    supervision_reason = models.TextField(_("reason for supervision"), blank=True, editable=False)
+    # The earlier proposal this one raises again (持续呼吁).
+    carried_from = models.ForeignKey(
+        "self", verbose_name=_("raises again"), on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="raised_again",
+    )  # fmt: skip
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
@@ -419,10 +435,6 @@ class Proposal(models.Model):
             models.CheckConstraint(name="proposal_state_valid", condition=Q(state__in=State.values)),
             models.CheckConstraint(
                 name="proposal_kind_valid", condition=Q(kind__in=["motion", "suggestion", "cppcc_proposal"])
-            ),
-            models.CheckConstraint(
-                name="proposal_rating_valid",
-                condition=Q(rating__in=["", "satisfied", "basically_satisfied", "unsatisfied"]),
             ),
             models.CheckConstraint(name="proposal_title_not_blank", condition=~Q(title="")),
             models.CheckConstraint(name="proposal_revision_positive", condition=Q(revision_number__gte=1)),
@@ -490,6 +502,30 @@ class Proposal(models.Model):
 
     def late_submission_allowed(self) -> bool:
         return self.transitions.filter(action="allow_late_submission").exists()
+
+    def signer_assignments(self) -> list[Assignment]:
+        """Who signed the proposal, and so rates its answers: the lead (unless they declined) and the co-signers
+        who signed."""
+        lead = self.lead_assignment()
+        return ([lead] if lead is not None and lead.declined_at is None else []) + self.cosigned_assignments()
+
+    def signer_assignment(self, user: User) -> Assignment | None:
+        return next((a for a in self.signer_assignments() if a.delegate.user_id == user.pk), None)
+
+    def handlings_list(self) -> list[Handling]:
+        """The units handling the proposal: lead units first, then in the order assigned."""
+        return sorted(self.handlings.all(), key=lambda h: (h.role != workflow.UnitRole.LEAD, h.assigned_on, h.pk))
+
+    def handlings_to_rate(self, user: User) -> list[Handling]:
+        """The units whose current answer waits for this person's rating (a signer's)."""
+        if self.signer_assignment(user) is None:
+            return []
+        return [h for h in self.handlings_list() if h.status == workflow.HandlingStatus.ANSWERED and not h.rated_by(user)]
+
+    def unresolved_handlings(self) -> list[Handling]:
+        """The units whose handling left the problem open: an answer of class C, or a second round rated
+        unsatisfied. Such a proposal may be raised again."""
+        return [h for h in self.handlings_list() if h.unresolved]
 
 
 class Assignment(models.Model):
@@ -633,6 +669,177 @@ class Comment(models.Model):
         return self.body[:60]
 
 
+class HandlingUnit(models.Model):
+    """A handling unit (承办单位): a department or body the session's office assigns proposals to. The directory
+    is kept by coordinators and operators."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County or district")
+
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
+    short_name = models.CharField(_("short name"), max_length=30, blank=True, validators=[validate_single_line])
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.CITY)
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True, validators=[validate_single_line])
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True, validators=[validate_single_line])
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    address = models.CharField(_("address for mail"), max_length=200, blank=True, validators=[validate_single_line])
+    # A unit merged or renamed is kept for the proposals it answered, and offered no more.
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("handling unit")
+        verbose_name_plural = _("handling units")
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(name="handling_unit_level_valid", condition=Q(level__in=["province", "city", "county"])),
+            models.CheckConstraint(name="handling_unit_name_not_blank", condition=~Q(name="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class Handling(models.Model):
+    """One unit's handling of a proposal, from the day it was assigned (交办) to its settlement: its part, its
+    answer's due date, and its answers, one per round (a second round follows an unsatisfied rating)."""
+
+    Role = workflow.UnitRole
+    Status = workflow.HandlingStatus
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="handlings")
+    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="handlings")
+    role = models.CharField(_("part"), max_length=10, choices=Role.choices)
+    assigned_on = models.DateField(_("assigned on"))
+    assigned_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The current round's due date: the first's runs from assigned_on, the second's from the unsatisfied rating.
+    due_on = models.DateField(_("answer due"))
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # The one extension a coordinator may grant (up to three months, with a reason).
+    extended_at = models.DateTimeField(_("extended"), null=True, blank=True)
+    extended_by = models.ForeignKey(
+        User, verbose_name=_("extended by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+
+    class Meta:
+        verbose_name = _("handling")
+        verbose_name_plural = _("handlings")
+        ordering = ["proposal", "assigned_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "unit"], name="handling_once_per_unit"),
+            models.CheckConstraint(name="handling_role_valid", condition=Q(role__in=["lead", "assisting"])),
+            models.CheckConstraint(name="handling_round_valid", condition=Q(round__in=[1, 2])),
+            models.CheckConstraint(
+                name="handling_status_valid", condition=Q(status__in=["open", "answered", "settled"])
+            ),
+        ]
+        indexes = [
+            # What the reminder sweep and the overdue lists read: the answers still awaited, by due date.
+            models.Index(fields=["due_on"], condition=Q(status="open"), name="handling_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit}（{self.get_role_display()}）"
+
+    @property
+    def due_at(self):
+        """The moment the current round's answer is due: the end of the working day, as every due date."""
+        return timezone.make_aware(dt.datetime.combine(self.due_on, dt.time(18)))
+
+    def answers_list(self) -> list[Answer]:
+        return sorted(self.answers.all(), key=lambda answer: answer.round)
+
+    def current_answer(self) -> Answer | None:
+        return next((a for a in self.answers_list() if a.round == self.round), None)
+
+    def rated_by(self, user: User) -> bool:
+        answer = self.current_answer()
+        return answer is not None and any(r.rater_id == user.pk for r in answer.ratings.all())
+
+    @property
+    def unresolved(self) -> bool:
+        """Answered with class C, or settled after a second round some signer rated unsatisfied."""
+        answers = self.answers_list()
+        if any(answer.answer_class == workflow.AnswerClass.C for answer in answers):
+            return True
+        last = answers[-1] if answers else None
+        return (
+            self.status == workflow.HandlingStatus.SETTLED and self.round == 2 and last is not None
+            and any(r.rating == workflow.Rating.UNSATISFIED for r in last.ratings.all())
+        )  # fmt: skip
+
+
+class Answer(models.Model):
+    """A unit's answer (答复) in one round: when and how it came, what it says, and its class."""
+
+    Method = workflow.AnswerMethod
+    Class = workflow.AnswerClass
+
+    handling = models.ForeignKey(Handling, verbose_name=_("handling"), on_delete=models.CASCADE, related_name="answers")
+    round = models.PositiveSmallIntegerField(_("round"))
+    answered_on = models.DateField(_("answered on"))
+    method = models.CharField(_("communicated"), max_length=10, choices=Method.choices, blank=True)
+    text = models.TextField(_("answer"))
+    # Blank only for answers recorded before answers had a class.
+    answer_class = models.CharField(_("class"), max_length=1, choices=Class.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["handling", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["handling", "round"], name="answer_once_per_round"),
+            models.CheckConstraint(name="answer_round_valid", condition=Q(round__in=[1, 2])),
+            models.CheckConstraint(name="answer_class_valid", condition=Q(answer_class__in=["", "A", "B", "C"])),
+            models.CheckConstraint(
+                name="answer_method_valid", condition=Q(method__in=["", "in_person", "phone", "writing"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handling.unit} {self.round}: {self.answered_on}"
+
+
+class AnswerRating(models.Model):
+    """A signer's rating of one unit's answer in one round (满意度测评)."""
+
+    answer = models.ForeignKey(Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="ratings")
+    # None only for a rating recorded before each signer rated apart (then the lead's, for the proposal).
+    rater = models.ForeignKey(
+        User, verbose_name=_("rated by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rating = models.CharField(_("rating"), max_length=20, choices=workflow.Rating.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating of an answer")
+        verbose_name_plural = _("ratings of answers")
+        ordering = ["answer", "rated_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "rater"], name="rating_once_per_signer"),
+            models.CheckConstraint(
+                name="answer_rating_valid", condition=Q(rating__in=["satisfied", "basically_satisfied", "unsatisfied"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer}: {self.get_rating_display()}"
+
+
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
     # Stored under a generated name: the original name is kept in the row, never trusted as a path.
     return f"evidence/{instance.proposal_id}/{instance.sha256[:16]}{instance.extension}"
@@ -652,6 +859,10 @@ class Evidence(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True, validators=[validate_single_line])
     uploaded_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # An answer letter (答复函) belongs to a unit's answer; the only evidence added after submission.
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("answer"), on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+    )
 
     class Meta:
         verbose_name = _("evidence")
@@ -831,6 +1042,11 @@ class Reminder(OutboxRow):
     offset_days = models.SmallIntegerField(_("offset in days"))
     recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The unit whose answer is due, for a reminder of the answer stage while units handle the proposal.
+    handling = models.ForeignKey(
+        Handling, verbose_name=_("handling unit"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="reminders",
+    )  # fmt: skip
     created_at = models.DateTimeField(_("planned"), default=timezone.now)
 
     class Meta:
@@ -840,7 +1056,12 @@ class Reminder(OutboxRow):
         constraints = [
             *OutboxRow.Meta.constraints,
             models.UniqueConstraint(
-                fields=["proposal", "stage", "due_at", "offset_days", "recipient"], name="reminder_once"
+                fields=["proposal", "stage", "due_at", "offset_days", "recipient"], condition=Q(handling__isnull=True),
+                name="reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["handling", "due_at", "offset_days", "recipient"], condition=Q(handling__isnull=False),
+                name="reminder_once_per_unit",
             ),
             models.CheckConstraint(
                 name="reminder_stage_valid",

@@ -19,6 +19,7 @@ from proposals.workflow import (
     ACTIONS_BY_NAME,
     EDITABLE_STATES,
     PRE_SUBMISSION,
+    RECORDERS,
     STEERING,
     ActionOption,
     GuardContext,
@@ -93,6 +94,15 @@ def add_evidence(proposal: Proposal, roles: frozenset[Role]) -> Capability:
     return ALLOWED
 
 
+def add_answer_letter(proposal: Proposal, roles: frozenset[Role]) -> Capability:
+    """Those who record the units' answers attach the answer letters, once an answer is recorded."""
+    if not roles & RECORDERS:
+        return _not_yours()
+    if not any(handling.answers_list() for handling in proposal.handlings_list()):
+        return Capability("no_answer_yet", _("An answer letter is added once a unit's answer is recorded."))
+    return ALLOWED
+
+
 def change_evidence(proposal: Proposal, roles: frozenset[Role]) -> Capability:
     """Those who steer the proposal remove or replace evidence (a survey with personal data, a wrong file) until
     the text is final; from then on the evidence is part of what was endorsed."""
@@ -160,6 +170,7 @@ class Capabilities:
     roles: frozenset[Role]
     edit_text: Capability
     add_evidence: Capability
+    add_answer_letter: Capability
     change_evidence: Capability
     assign_delegate: Capability
     request_delegates: Capability
@@ -177,6 +188,7 @@ class Capabilities:
         return {
             "edit_text": self.edit_text,
             "add_evidence": self.add_evidence,
+            "add_answer_letter": self.add_answer_letter,
             "change_evidence": self.change_evidence,
             "assign_delegate": self.assign_delegate,
             "request_delegates": self.request_delegates,
@@ -185,8 +197,8 @@ class Capabilities:
         }
 
 
-CAPABILITY_NAMES = ("edit_text", "add_evidence", "change_evidence", "assign_delegate", "request_delegates", "comment",
-                    *(f"move_deadline_{stage}" for stage in PROPOSAL_STAGES))  # fmt: skip
+CAPABILITY_NAMES = ("edit_text", "add_evidence", "add_answer_letter", "change_evidence", "assign_delegate",
+                    "request_delegates", "comment", *(f"move_deadline_{stage}" for stage in PROPOSAL_STAGES))  # fmt: skip
 
 
 def capabilities(user: User, proposal: Proposal, now: datetime | None = None) -> Capabilities:
@@ -198,6 +210,7 @@ def capabilities(user: User, proposal: Proposal, now: datetime | None = None) ->
         roles=roles,
         edit_text=edit_text(proposal, roles),
         add_evidence=add_evidence(proposal, roles),
+        add_answer_letter=add_answer_letter(proposal, roles),
         change_evidence=change_evidence(proposal, roles),
         assign_delegate=assign_delegate(proposal, roles),
         request_delegates=request_delegates(proposal, roles),

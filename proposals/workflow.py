@@ -33,6 +33,7 @@ class State(models.TextChoices):
     READY = "ready", _("Ready")
     SUBMITTED = "submitted", _("Submitted")
     REGISTERED = "registered", _("Registered")
+    HANDLING = "handling", _("In handling")
     NOT_REGISTERED = "not_registered", _("Not registered")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
@@ -42,7 +43,10 @@ class State(models.TextChoices):
 # The main path: the states a proposal passes from draft to closed, in order. not_registered branches off after
 # submitted, withdrawn before it; the action leading along each step is the table's (main_path_action).
 MAIN_PATH: tuple[State, ...] = (State.DRAFT, State.RESEARCH, State.CONSULTATION, State.READY, State.SUBMITTED,
-                                State.REGISTERED, State.ANSWERED, State.CLOSED)  # fmt: skip
+                                State.REGISTERED, State.HANDLING, State.ANSWERED, State.CLOSED)  # fmt: skip
+# After registration the handling units (承办单位) answer and the signers rate each answer: the states a proposal is
+# in while its units' answers are awaited, rated or settled. Which one is read off the units (handling_state).
+HANDLING_STATES = frozenset({State.HANDLING, State.ANSWERED})
 
 
 def reached(state: str, milestone: str) -> bool:
@@ -207,6 +211,74 @@ def _late_submission_not_yet_allowed(proposal: Proposal, ctx: GuardContext) -> s
     return None
 
 
+# --- Guards on the handling of the answer (the records are proposals.models.Handling, Answer, AnswerRating) --
+
+
+class HandlingStatus(models.TextChoices):
+    """Where one unit's handling of a proposal stands (Handling.status), kept by proposals.services.handling."""
+
+    OPEN = "open", _("Awaiting the answer")
+    ANSWERED = "answered", _("Awaiting the ratings")
+    SETTLED = "settled", _("Settled")
+
+
+def handling_state(proposal: Proposal) -> State:
+    """The state the units' handling puts a proposal in: in handling while a unit's answer is awaited, answered
+    while ratings are, closed (办结) once every unit's handling is settled."""
+    statuses = {handling.status for handling in proposal.handlings_list()}
+    if HandlingStatus.OPEN in statuses:
+        return State.HANDLING
+    if HandlingStatus.ANSWERED in statuses:
+        return State.ANSWERED
+    return State.CLOSED
+
+
+def _answer_awaited(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if any(handling.status == HandlingStatus.OPEN for handling in proposal.handlings_list()):
+        return None
+    return str(_("No handling unit is waiting for its answer to be recorded."))
+
+
+def _actor_signed(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.signer_assignment(ctx.actor) is not None:
+        return None
+    return str(_("Only the lead delegate and the co-signers who signed the proposal rate its answers."))
+
+
+def _answer_awaits_rating(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.handlings_to_rate(ctx.actor):
+        return None
+    return str(_("No answer is waiting for your rating."))
+
+
+def _extension_available(proposal: Proposal, ctx: GuardContext) -> str | None:
+    open_handlings = [h for h in proposal.handlings_list() if h.status == HandlingStatus.OPEN]
+    if any(handling.extended_at is None for handling in open_handlings):
+        return None
+    return str(_("Every unit still handling the proposal has had its one extension."))
+
+
+def _not_supervised(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.supervised_at is None:
+        return None
+    return str(_("The proposal is already a key supervised item."))
+
+
+def _supervised(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.supervised_at is not None:
+        return None
+    return str(_("The proposal is not a key supervised item."))
+
+
+def _may_be_raised_again(proposal: Proposal, ctx: GuardContext) -> str | None:
+    if proposal.state == State.NOT_REGISTERED or proposal.unresolved_handlings():
+        return None
+    return str(
+        _("Only a proposal that was not registered, answered with class C, or rated unsatisfied after its second "
+          "handling can be raised again.")
+    )  # fmt: skip
+
+
 TEXT_COMPLETE = Guard("text_incomplete", _text_complete, _("A title and a background are written"))
 RESEARCH_SUMMARY = Guard("research_summary_missing", _research_summary_present, _("A research summary is written"))
 EVIDENCE = Guard("evidence_missing", _evidence_present, _("Evidence is attached"))
@@ -230,6 +302,18 @@ NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned, _("Not co-signed
 LATE_SUBMISSION_NOT_YET_ALLOWED = Guard(
     "late_submission_already_allowed", _late_submission_not_yet_allowed, _("No late submission is allowed yet")
 )
+ANSWER_AWAITED = Guard("no_answer_awaited", _answer_awaited, _("A handling unit's answer is awaited"))
+ACTOR_SIGNED = Guard("not_a_signer", _actor_signed, _("You signed the proposal"))
+ANSWER_AWAITS_RATING = Guard("no_answer_to_rate", _answer_awaits_rating, _("An answer awaits your rating"))
+EXTENSION_AVAILABLE = Guard(
+    "extension_used", _extension_available, _("A unit still handling the proposal has not been given more time")
+)
+NOT_SUPERVISED = Guard("already_supervised", _not_supervised, _("Not a key supervised item yet"))
+SUPERVISED = Guard("not_supervised", _supervised, _("A key supervised item"))
+MAY_BE_RAISED_AGAIN = Guard(
+    "not_unresolved", _may_be_raised_again,
+    _("Not registered, answered with class C, or rated unsatisfied after a second handling"),
+)  # fmt: skip
 
 
 # --- Inputs -------------------------------------------------------------------------------------------
@@ -243,11 +327,43 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
 
+class UnitRole(models.TextChoices):
+    """A handling unit's part in answering a proposal (Handling.role)."""
+
+    LEAD = "lead", _("Lead unit (主办)")
+    ASSISTING = "assisting", _("Assisting unit (协办)")
+
+
+class AnswerMethod(models.TextChoices):
+    """How a unit communicated its answer to the proposers (Answer.method)."""
+
+    IN_PERSON = "in_person", _("Face to face")
+    PHONE = "phone", _("By phone")
+    WRITING = "writing", _("In writing")
+
+
+class AnswerClass(models.TextChoices):
+    """The class of a unit's answer, as the handling regulations set them (Answer.answer_class)."""
+
+    A = "A", _("A: solved or basically solved")
+    B = "B", _("B: being solved, or planned")
+    C = "C", _("C: cannot be solved now, kept for reference")
+
+
+class ExtensionMonths(models.TextChoices):
+    ONE = "1", _("One month")
+    TWO = "2", _("Two months")
+    THREE = "3", _("Three months")
+
+
 class InputKind(enum.StrEnum):
     LINE = "line"  # one line of text, such as a reference or names
     TEXT = "text"  # a long text, line breaks allowed
     PAST_DATE = "past_date"  # a day no later than today; today when left out
     CHOICE = "choice"  # one of the input's choices
+    FLAG = "flag"  # yes or no; no when left out
+    UNIT = "unit"  # a handling unit of the directory, by its id
+    SESSION = "session"  # a session, by its id
 
 
 @dataclass(frozen=True)
@@ -272,14 +388,45 @@ SUBMISSION_INPUTS = (
     ActionInput("reference_number", InputKind.LINE, True, _("Reference number"), _("For “submit”."), max_chars=50),
     ActionInput("submitted_on", InputKind.PAST_DATE, False, _("Submitted on"), _("For “submit”; defaults to today.")),
 )
+REGISTRATION_INPUTS = (
+    ActionInput("urgent", InputKind.FLAG, False, _("Urgent: the units answer within the session's shorter period"),
+                _("For “register”; false when left out.")),
+)  # fmt: skip
+UNIT_INPUT = ActionInput("unit", InputKind.UNIT, True, _("Handling unit"), _(
+    "The handling unit's id (see /api/v1/handling-units/). For “assign_unit”, “record_answer”, “rate” and "
+    "“extend_answer”."
+))  # fmt: skip
+ASSIGN_UNIT_INPUTS = (
+    UNIT_INPUT,
+    ActionInput("unit_role", InputKind.CHOICE, True, _("Part in the handling"), _("For “assign_unit”."),
+                choices=UnitRole),
+    ActionInput("assigned_on", InputKind.PAST_DATE, False, _("Assigned on"),
+                _("For “assign_unit”; defaults to today.")),
+)  # fmt: skip
 ANSWER_INPUTS = (
-    ActionInput("handling_units", InputKind.LINE, True, _("Handling units"), _("For “record_answer”."),
-                max_chars=300),
+    UNIT_INPUT,
     ActionInput("answer", InputKind.TEXT, True, _("Answer"), _("For “record_answer”.")),
+    ActionInput("answer_class", InputKind.CHOICE, True, _("Class of the answer"), _("For “record_answer”."),
+                choices=AnswerClass),
+    ActionInput("answer_method", InputKind.CHOICE, True, _("Communicated"), _("For “record_answer”."),
+                choices=AnswerMethod),
     ActionInput("answered_on", InputKind.PAST_DATE, False, _("Answered on"),
                 _("For “record_answer”; defaults to today.")),
 )  # fmt: skip
-RATING_INPUTS = (ActionInput("rating", InputKind.CHOICE, True, _("Rating"), _("For “rate”."), choices=Rating),)
+RATING_INPUTS = (
+    UNIT_INPUT,
+    ActionInput("rating", InputKind.CHOICE, True, _("Rating"), _("For “rate”."), choices=Rating),
+)
+EXTENSION_INPUTS = (
+    UNIT_INPUT,
+    ActionInput("extend_by", InputKind.CHOICE, True, _("More time"), _("For “extend_answer”: months."),
+                choices=ExtensionMonths),
+)  # fmt: skip
+CARRY_FORWARD_INPUTS = (
+    ActionInput("session", InputKind.SESSION, True, _("Session to raise it at"), _(
+        "For “carry_forward”: the id of a later session open for drafting, at the same level or a higher one."
+    )),
+)  # fmt: skip
 
 
 # --- Actions ------------------------------------------------------------------------------------------
@@ -300,15 +447,29 @@ class Action:
     # What the person is told before an action that stops the work; the web asks them to confirm it.
     warning: Promise | None = None
     done: Promise | None = None  # what the person is told once it is done, as a sentence (every action has one)
+    # An action on the handling units leads, from each of its sources, to one of the states paired with it here,
+    # read off the units after its effect (handling_state); its target is then None.
+    reaches: tuple[tuple[State, State], ...] = ()
 
     def target_from(self, state: str) -> str:
         return self.target or state
+
+    def targets(self, source: str) -> tuple[State, ...]:
+        """The states the action can lead to from `source` (none: it records something and the state stays)."""
+        if self.reaches:
+            return tuple(to for from_, to in self.reaches if from_ == source)
+        return (self.target,) if self.target else ()
 
 
 PRE_SUBMISSION = frozenset(MAIN_PATH[: MAIN_PATH.index(State.SUBMITTED)])
 STEERING = frozenset({Role.SECRETARY, Role.COORDINATOR, Role.ADMIN})
 DELEGATES = frozenset({Role.LEAD_DELEGATE, Role.COSIGNER})
 LEAD = frozenset({Role.LEAD_DELEGATE, Role.COORDINATOR, Role.ADMIN})
+# Who records what the session's office and the handling units did: the lead delegate, or the League's side for
+# them (a unit's answer often reaches the organisation first).
+RECORDERS = LEAD | frozenset({Role.SECRETARY})
+SUPERVISORS = frozenset({Role.COORDINATOR, Role.ADMIN})
+AFTER_REGISTRATION = frozenset({State.SUBMITTED, State.REGISTERED, *HANDLING_STATES})
 
 ACTIONS: tuple[Action, ...] = (
     Action("start_research", _("Start research"), frozenset({State.DRAFT}), State.RESEARCH, STEERING,
@@ -336,13 +497,29 @@ ACTIONS: tuple[Action, ...] = (
            guards=(LEAD_ASSIGNED, MOTION_COSIGNERS, SUBMISSION_DEADLINE),
            inputs=SUBMISSION_INPUTS, done=_("The submission is recorded.")),
     Action("register", _("Record: registered"), frozenset({State.SUBMITTED}), State.REGISTERED, LEAD,
-           done=_("Recorded: registered.")),
+           inputs=REGISTRATION_INPUTS, done=_("Recorded: registered.")),
     Action("not_register", _("Record: not registered"), frozenset({State.SUBMITTED}), State.NOT_REGISTERED, LEAD,
            note_required=True, done=_("Recorded: not registered.")),
-    Action("record_answer", _("Record the answer"), frozenset({State.REGISTERED}), State.ANSWERED,
-           LEAD | frozenset({Role.SECRETARY}), inputs=ANSWER_INPUTS, done=_("The answer is recorded.")),
-    Action("rate", _("Rate the answer"), frozenset({State.ANSWERED}), State.CLOSED, LEAD, inputs=RATING_INPUTS,
-           done=_("The rating is recorded; the proposal is closed.")),
+    Action("assign_unit", _("Assign a handling unit"), frozenset({State.REGISTERED, *HANDLING_STATES}),
+           State.HANDLING, RECORDERS, inputs=ASSIGN_UNIT_INPUTS, done=_("The handling unit is assigned.")),
+    Action("record_answer", _("Record a unit's answer"), frozenset({State.HANDLING}), None, RECORDERS,
+           guards=(ANSWER_AWAITED,), inputs=ANSWER_INPUTS,
+           reaches=((State.HANDLING, State.HANDLING), (State.HANDLING, State.ANSWERED)),
+           done=_("The answer is recorded.")),
+    Action("rate", _("Rate an answer"), HANDLING_STATES, None, DELEGATES, guards=(ACTOR_SIGNED, ANSWER_AWAITS_RATING),
+           inputs=RATING_INPUTS, reaches=((State.HANDLING, State.HANDLING), (State.ANSWERED, State.ANSWERED),
+                                          (State.ANSWERED, State.HANDLING), (State.ANSWERED, State.CLOSED)),
+           done=_("Your rating is recorded.")),
+    Action("extend_answer", _("Give a unit more time"), frozenset({State.HANDLING}), None, SUPERVISORS,
+           guards=(EXTENSION_AVAILABLE,), note_required=True, inputs=EXTENSION_INPUTS,
+           done=_("The unit's answer is due later.")),
+    Action("supervise", _("Mark as a key supervised item"), AFTER_REGISTRATION, None, SUPERVISORS,
+           guards=(NOT_SUPERVISED,), note_required=True, done=_("The proposal is a key supervised item.")),
+    Action("end_supervision", _("End the supervision"), AFTER_REGISTRATION | {State.CLOSED}, None, SUPERVISORS,
+           guards=(SUPERVISED,), note_required=True, done=_("The supervision has ended.")),
+    Action("carry_forward", _("Raise it again"), frozenset({State.NOT_REGISTERED, State.CLOSED}), None, STEERING,
+           guards=(MAY_BE_RAISED_AGAIN,), inputs=CARRY_FORWARD_INPUTS,
+           done=_("A new draft raises the proposal again.")),
     Action("withdraw", _("Withdraw"), PRE_SUBMISSION, State.WITHDRAWN, STEERING, note_required=True,
            warning=_("Withdrawing stops all work on this proposal: no reminders, no submission. A secretary or "
                      "coordinator can restore it to a draft later, with a reason."),
@@ -359,7 +536,7 @@ INPUTS_BY_NAME: dict[str, ActionInput] = {spec.name: spec for action in ACTIONS 
 def main_path_action(state: State) -> Action:
     """The action that moves a proposal along the main path into `state`, from the state before it."""
     before = MAIN_PATH[MAIN_PATH.index(state) - 1]
-    (action,) = (a for a in ACTIONS if a.target == state and before in a.sources)
+    (action,) = (a for a in ACTIONS if before in a.sources and state in a.targets(before))
     return action
 
 
@@ -515,10 +692,10 @@ def reachable_states() -> set[str]:
         state = frontier.pop()
         for action in ACTIONS:
             if state in action.sources:
-                target = action.target_from(state)
-                if target not in seen:
-                    seen.add(target)
-                    frontier.append(target)
+                for target in action.targets(state):
+                    if target not in seen:
+                        seen.add(target)
+                        frontier.append(target)
     return seen
 
 
@@ -526,10 +703,10 @@ def mermaid_diagram() -> str:
     """The state diagram for the README, generated from the table (tests keep the README in sync)."""
     lines = ["stateDiagram-v2", f"    [*] --> {State.DRAFT.value}"]
     for action in ACTIONS:
-        if action.target is None:
-            continue
         for source in sorted(action.sources, key=list(State).index):
-            lines.append(f"    {source} --> {action.target.value}: {action.name}")
+            for target in action.targets(source):
+                if target != source:
+                    lines.append(f"    {source} --> {target.value}: {action.name}")
     for state in sorted(TERMINAL_STATES, key=list(State).index):
         lines.append(f"    {state.value} --> [*]")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from proposals import services
-from proposals.models import Body, Delegate, Organisation, Proposal, Session, User
+from proposals.models import Body, Delegate, HandlingUnit, Organisation, Proposal, Session, User
 from tracker.celery import app as celery_app
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -97,6 +97,8 @@ class World:
         self.other_coordinator = make_user("coord-other", role=User.Role.COORDINATOR, organisation=self.other_county)
         self.secretary = make_user("secretary", role=User.Role.SECRETARY, organisation=self.branch)
         self.other_secretary = make_user("secretary-other", role=User.Role.SECRETARY, organisation=self.other_branch)
+        self.unit = HandlingUnit.objects.create(name="朔州市人力资源和社会保障局", short_name="市人社局")
+        self.other_unit = HandlingUnit.objects.create(name="朔州市教育局", short_name="市教育局")
         self.lead = make_delegate("lead")
         self.cosigners = [make_delegate(f"cosigner-{n}") for n in range(3)]
         self.outsider_delegate = make_delegate("unassigned")
@@ -113,6 +115,18 @@ class World:
             opening_date=today + dt.timedelta(days=58), closing_date=today + dt.timedelta(days=63),
             submission_deadline=now + dt.timedelta(days=48),
         )  # fmt: skip
+
+    def later_session(self) -> Session:
+        """The city congress's next session, a year later: where an unresolved proposal is raised again."""
+        first = self.npc_session
+        session, _created = Session.objects.get_or_create(
+            name="朔州市第五届人民代表大会第五次会议",
+            defaults=dict(body=Body.NPC, level="city", region="朔州市",
+                          opening_date=first.opening_date + dt.timedelta(days=365),
+                          closing_date=first.closing_date + dt.timedelta(days=365),
+                          submission_deadline=first.submission_deadline + dt.timedelta(days=365)),
+        )  # fmt: skip
+        return session
 
     def draft(
         self,

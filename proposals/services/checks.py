@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals.models import Proposal, Session
+from proposals.selectors import HANDLING_PREFETCH
 from proposals.workflow import ProposalChanged
 
 
@@ -41,7 +42,7 @@ def lock_proposal(proposal_id: int) -> Proposal:
     proposal = (
         Proposal.objects.select_for_update(of=("self",))
         .select_related("session", "organisation__parent__parent")
-        .prefetch_related("assignments__delegate__user")
+        .prefetch_related("assignments__delegate__user", *HANDLING_PREFETCH)
         .get(pk=proposal_id)
     )
     return proposal

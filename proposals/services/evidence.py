@@ -18,6 +18,7 @@ from proposals import permissions
 from proposals.models import Evidence, Transition, User
 from proposals.selectors import proposal_roles
 from proposals.services.checks import lock_proposal, raise_if_errors, touch
+from proposals.services.handling import latest_answer
 from proposals.validators import clean_text
 from proposals.workflow import EVIDENCE_REMOVE_ACTION, EVIDENCE_REPLACE_ACTION
 
@@ -108,26 +109,35 @@ EVIDENCE_TYPES: dict[str, FileType] = {
 }
 
 
+# What an answer letter (答复函) may be: a document or a scan of one.
+ANSWER_LETTER_TYPES = {ext: EVIDENCE_TYPES[ext] for ext in
+                       (".pdf", ".ofd", ".docx", ".doc", ".wps", ".jpg", ".jpeg", ".png", ".heic", ".heif")}  # fmt: skip
+
+
 def evidence_add(
-    *, proposal_id: int, actor: User, upload: UploadedFile, description: str = "", now: dt.datetime | None = None
+    *, proposal_id: int, actor: User, upload: UploadedFile, description: str = "", unit_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Evidence:
-    """Attach research evidence after checking its size and that its content matches its type."""
+    """Attach research evidence, or with `unit_id` that unit's answer letter to its latest answer (after
+    submission the only evidence a proposal takes), after checking its size and that its content matches its
+    type."""
     errors: dict[str, list[str]] = {}
     description = clean_text("description", description, max_chars=200, required=False, errors=errors,
                               single_line=True)  # fmt: skip
-    evidence, name = _checked_upload(upload, errors, actor=actor, now=now or timezone.now())
+    accepted = EVIDENCE_TYPES if unit_id is None else ANSWER_LETTER_TYPES
+    evidence, name = _checked_upload(upload, errors, actor=actor, now=now or timezone.now(), accepted=accepted)
     raise_if_errors(errors)
     evidence.description = description
-    _evidence_store(evidence, proposal_id=proposal_id, upload=upload, name=name)
+    _evidence_store(evidence, proposal_id=proposal_id, upload=upload, name=name, unit_id=unit_id)
     return evidence
 
 
-def _checked_upload(upload: UploadedFile, errors: dict[str, list[str]], *, actor: User,
-                    now: dt.datetime) -> tuple[Evidence, str]:  # fmt: skip
+def _checked_upload(upload: UploadedFile, errors: dict[str, list[str]], *, actor: User, now: dt.datetime,
+                    accepted: dict[str, FileType] = EVIDENCE_TYPES) -> tuple[Evidence, str]:  # fmt: skip
     """The evidence an upload would make (not saved), and the file's own name; its problem, if any, in errors."""
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name[name.rfind(".") :].lower() if "." in name else ""
-    problem = _evidence_file_problem(upload, name, extension)
+    problem = _evidence_file_problem(upload, name, extension, accepted)
     if problem:
         errors["file"] = [problem]
         return Evidence(), name
@@ -138,7 +148,8 @@ def _checked_upload(upload: UploadedFile, errors: dict[str, list[str]], *, actor
     return evidence, name
 
 
-def _evidence_file_problem(upload: UploadedFile, name: str, extension: str) -> str | None:
+def _evidence_file_problem(upload: UploadedFile, name: str, extension: str,
+                           accepted: dict[str, FileType]) -> str | None:  # fmt: skip
     """Why the file cannot be evidence (empty, too large, of a type not taken, not what its type says), if it
     cannot."""
     if upload.size is None or upload.size == 0:
@@ -147,9 +158,9 @@ def _evidence_file_problem(upload: UploadedFile, name: str, extension: str) -> s
         return _("The file is %(size)s MB; at most %(max)s MB are allowed.") % {
             "size": round(upload.size / 1048576, 1), "max": round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)
         }  # fmt: skip
-    if extension not in EVIDENCE_TYPES:
+    if extension not in accepted:
         return _("Files of type “%(ext)s” are not accepted. Accepted: %(accepted)s.") % {
-            "ext": extension or name, "accepted": ", ".join(EVIDENCE_TYPES)
+            "ext": extension or name, "accepted": ", ".join(accepted)
         }  # fmt: skip
     if not EVIDENCE_TYPES[extension].accepts(upload):
         return _("The file's content does not match its type “%(ext)s”.") % {"ext": extension}
@@ -164,12 +175,19 @@ def _sha256(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def _evidence_store(evidence: Evidence, *, proposal_id: int, upload: UploadedFile, name: str) -> None:
-    """Save the file and its row on the locked proposal, if its steering may still add evidence."""
+def _evidence_store(evidence: Evidence, *, proposal_id: int, upload: UploadedFile, name: str,
+                    unit_id: int | None) -> None:  # fmt: skip
+    """Save the file and its row on the locked proposal, if its steering may still add evidence (or the person
+    may add an answer letter to the unit's answer)."""
     try:
         with transaction.atomic():
             proposal = lock_proposal(proposal_id)
-            permissions.add_evidence(proposal, proposal_roles(user=evidence.uploaded_by, proposal=proposal)).enforce()
+            roles = proposal_roles(user=evidence.uploaded_by, proposal=proposal)
+            if unit_id is None:
+                permissions.add_evidence(proposal, roles).enforce()
+            else:
+                permissions.add_answer_letter(proposal, roles).enforce()
+                evidence.answer = latest_answer(proposal, unit_id)
             evidence.proposal = proposal
             evidence.file.save(name, upload, save=True)
             touch(proposal, evidence.uploaded_at)

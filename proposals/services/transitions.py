@@ -13,12 +13,14 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from proposals import notifications, permissions, reminders
-from proposals.models import Comment, Deadline, Proposal, Transition, User, state_change_allowed
+from proposals.models import Comment, Deadline, HandlingUnit, Proposal, Session, Transition, User, state_change_allowed
 from proposals.selectors import guard_context
 from proposals.services.checks import check_version, lock_proposal, raise_if_errors, touch
 from proposals.services.deadlines import ANSWER_PERIOD
 from proposals.validators import clean_text
-from proposals.workflow import Action, ActionInput, InputKind, get_action, refusal
+from proposals.services import handling
+from proposals.services.handling import Outcome
+from proposals.workflow import Action, ActionInput, InputKind, get_action, handling_state, refusal
 
 
 def _parse_day(field: str, value: Any, today: dt.date, errors: dict[str, list[str]]) -> dt.date:
@@ -49,6 +51,29 @@ def _clean_input(action_input: ActionInput, value: Any, today: dt.date, errors: 
         case InputKind.LINE | InputKind.TEXT:
             return clean_text(name, value, max_chars=action_input.char_limit, required=action_input.required,
                               errors=errors, single_line=action_input.kind == InputKind.LINE)  # fmt: skip
+        case InputKind.FLAG:
+            if value in (None, ""):
+                return False
+            if not isinstance(value, bool):
+                errors.setdefault(name, []).append(_("Enter true or false."))
+            return value
+        case InputKind.UNIT:
+            return _record(HandlingUnit, name, value, _("There is no handling unit with this id."), errors)
+        case InputKind.SESSION:
+            return _record(Session, name, value, _("There is no session with this id."), errors)
+
+
+def _record(model, name: str, value: Any, missing: str, errors: dict[str, list[str]]):
+    """The row an input names by its id (a form passes the row itself); None, with the error, when there is none."""
+    if value in (None, "") or isinstance(value, model):
+        return value or None
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+        errors.setdefault(name, []).append(_("Enter the id, a whole number."))
+        return None
+    row = model.objects.filter(pk=int(value)).first() if int(value) < 2**63 else None
+    if row is None:
+        errors.setdefault(name, []).append(missing)
+    return row
 
 
 def _clean_inputs(action: Action, inputs: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -118,29 +143,17 @@ def _effect_submit(proposal, actor, note, inputs, now):
     Deadline.objects.update_or_create(
         proposal=proposal, stage=Deadline.Stage.ANSWER, defaults={"due_at": answer_due, "set_by": actor}
     )
-    return ("reference_number", "submitted_on")
+    return Outcome(("reference_number", "submitted_on"))
 
 
-def _effect_decision(proposal, actor, note, inputs, now):
+def _effect_not_register(proposal, actor, note, inputs, now):
     proposal.decision_note = note
-    return ("decision_note",)
-
-
-def _effect_record_answer(proposal, actor, note, inputs, now):
-    proposal.handling_units = inputs["handling_units"]
-    proposal.answer = inputs["answer"]
-    proposal.answered_on = inputs["answered_on"]
-    return ("handling_units", "answer", "answered_on")
-
-
-def _effect_rate(proposal, actor, note, inputs, now):
-    proposal.rating = inputs["rating"]
-    return ("rating",)
+    return Outcome(("decision_note",))
 
 
 # What each action records besides the state change and the log row, from the inputs it declares (which
-# tests/proposals/test_action_inputs.py checks). Returns the proposal fields it set.
-Effect = Callable[[Proposal, User, str, dict[str, Any], dt.datetime], tuple[str, ...] | None]
+# tests/proposals/test_action_inputs.py checks): the proposal fields it set and what the log row is about.
+Effect = Callable[[Proposal, User, str, dict[str, Any], dt.datetime], Outcome | None]
 EFFECTS: dict[str, Effect] = {
     "comment": _effect_comment,
     "request_changes": _effect_request_changes,
@@ -148,10 +161,15 @@ EFFECTS: dict[str, Effect] = {
     "co_sign": _effect_co_sign,
     "decline": _effect_decline,
     "submit": _effect_submit,
-    "register": _effect_decision,
-    "not_register": _effect_decision,
-    "record_answer": _effect_record_answer,
-    "rate": _effect_rate,
+    "register": handling.effect_register,
+    "not_register": _effect_not_register,
+    "assign_unit": handling.effect_assign_unit,
+    "record_answer": handling.effect_record_answer,
+    "rate": handling.effect_rate,
+    "extend_answer": handling.effect_extend_answer,
+    "supervise": handling.effect_supervise,
+    "end_supervision": handling.effect_end_supervision,
+    "carry_forward": handling.effect_carry_forward,
 }
 
 
@@ -191,15 +209,15 @@ def transition_apply(
                 raise refused
             from_state = proposal.state
             effect = EFFECTS.get(spec.name)
-            changed_fields = (effect(proposal, actor, note, cleaned, now) if effect else None) or ()
+            outcome = (effect(proposal, actor, note, cleaned, now) if effect else None) or Outcome()
             with state_change_allowed():
-                proposal.state = spec.target_from(from_state)
-                touch(proposal, now, "state", *changed_fields)
+                proposal.state = handling_state(proposal) if spec.reaches else spec.target_from(from_state)
+                touch(proposal, now, "state", *outcome.fields)
             if proposal.state != from_state:
                 reminders.follow_state(proposal, now)
             transition = Transition.objects.create(
                 proposal=proposal, action=spec.name, from_state=from_state, to_state=proposal.state, actor=actor,
-                note=note, revision_number=proposal.revision_number, created_at=now,
+                note=note, revision_number=proposal.revision_number, created_at=now, details=outcome.details,
             )  # fmt: skip
             if notify:
                 notifications.notify(transition)

@@ -15,14 +15,19 @@ _reference_numbers = itertools.count(1)
 
 # Who fires each action of the main path (proposals.workflow.MAIN_PATH) here.
 _ACTOR = {"start_research": "secretary", "start_consultation": "secretary", "finalise": "secretary",
-          "submit": "lead", "register": "lead", "record_answer": "lead", "rate": "lead"}  # fmt: skip
+          "submit": "lead", "register": "lead", "assign_unit": "lead", "record_answer": "lead", "rate": "lead"}  # fmt: skip
 
 
-def inputs_for(action: str) -> dict:
+def inputs_for(world: World, action: str) -> dict:
+    unit = world.unit.pk
     return {
         "submit": {"reference_number": f"第{next(_reference_numbers):04d}号"},
-        "record_answer": {"handling_units": "市人力资源和社会保障局", "answer": "已纳入2027年工作计划。"},
-        "rate": {"rating": "satisfied"},
+        "assign_unit": {"unit": unit, "unit_role": "lead"},
+        "record_answer": {"unit": unit, "answer": "已纳入2027年工作计划。", "answer_class": "A",
+                          "answer_method": "writing"},
+        "rate": {"unit": unit, "rating": "satisfied"},
+        "extend_answer": {"unit": unit, "extend_by": "2"},
+        "carry_forward": {"session": world.later_session().pk},
     }.get(action, {})
 
 
@@ -33,7 +38,7 @@ def fire(world: World, proposal: Proposal, action: str, actor_name: str, note: s
         actor=actor,
         action=action,
         note=note or "理由说明",
-        inputs=inputs_for(action),
+        inputs=inputs_for(world, action),
         **kwargs,
     )
 
@@ -73,6 +78,10 @@ def bring_to(world: World, state: str, *, kind: str = Proposal.Kind.SUGGESTION) 
             fire(world, proposal, "endorse", "lead")
             for cosigner in world.cosigners:
                 fire(world, proposal, "co_sign", cosigner)
+        if step == State.CLOSED:
+            # Every signer rates the unit's answer; the lead's rating, the last, closes the proposal.
+            for cosigner in world.cosigners:
+                fire(world, proposal, "rate", cosigner)
         action = main_path_action(step).name
         fire(world, proposal, action, _ACTOR[action])
         if step == State.RESEARCH:

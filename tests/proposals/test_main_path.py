@@ -5,8 +5,8 @@ from proposals.workflow import MAIN_PATH, State, main_path_action, reached
 
 def test_one_action_of_the_table_leads_along_each_step_of_the_main_path():
     names = [main_path_action(state).name for state in MAIN_PATH[1:]]
-    assert names == ["start_research", "start_consultation", "finalise", "submit", "register", "record_answer",
-                     "rate"]  # fmt: skip
+    assert names == ["start_research", "start_consultation", "finalise", "submit", "register", "assign_unit",
+                     "record_answer", "rate"]  # fmt: skip
 
 
 def test_the_branches_count_as_the_state_they_left_from():

@@ -26,6 +26,10 @@ def ready_to_fire(world, action) -> Proposal:
     proposal = bring_to(world, min(action.sources, key=STATE_ORDER.index))
     if action.name == "finalise":
         fire(world, proposal, "endorse", "lead")
+    if action.name == "rate":  # an answer to rate
+        fire(world, proposal, "record_answer", "lead")
+    if action.name == "end_supervision":
+        fire(world, proposal, "supervise", "coordinator")
     return Proposal.objects.get(pk=proposal.pk)
 
 
@@ -47,7 +51,8 @@ def test_each_role_may_fire_exactly_the_actions_the_table_gives_it(world, action
         assert transition.action == action.name
         assert transition.actor == user
         assert transition.from_state == before[0]
-        assert transition.to_state == proposal.state == action.target_from(before[0])
+        assert transition.to_state == proposal.state
+        assert proposal.state in (action.targets(before[0]) or (before[0],))
         assert snapshot(proposal)[2] == before[2] + 1
     else:
         with pytest.raises(TransitionRefused) as refused:
