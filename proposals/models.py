@@ -1092,6 +1092,7 @@ class NoticeKind(models.TextChoices):
     COSIGN_ASKED = "cosign_asked", _("Your co-signature is asked for")
     LATE_SUBMISSION_ALLOWED = "late_submission", _("A late submission was allowed")
     DELEGATES_REQUESTED = "delegates_requested", _("A secretary asks for delegates")
+    HANDLING = "handling", _("The handling of an answer moved on: a unit assigned, an answer, a rating, supervision")
 
 
 class NoticeMode(models.TextChoices):
@@ -1126,7 +1127,7 @@ class Notice(OutboxRow):
             models.UniqueConstraint(fields=["transition", "recipient"], name="notice_once"),
             models.CheckConstraint(name="notice_kind_valid", condition=Q(kind__in=[
                 "state_changed", "assignment", "comment", "deadline_moved", "changes_requested", "cosign_asked",
-                "late_submission", "delegates_requested"])),
+                "late_submission", "delegates_requested", "handling"])),
         ]  # fmt: skip
         indexes = [
             *OutboxRow.Meta.indexes,

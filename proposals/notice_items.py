@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from proposals.models import Assignment, Notice, NoticeKind, Stage
-from proposals.workflow import UNASSIGN_ACTION, State, log_label
+from proposals.workflow import UNASSIGN_ACTION, Rating, State, UnitRole, log_label
 
 
 def _moment(value: str | None) -> str:
@@ -88,8 +88,43 @@ class NoticeItem:
                 return _("%(actor)s allowed a late submission of “%(title)s”.") % values
             case NoticeKind.DELEGATES_REQUESTED:
                 return _("%(actor)s asks for delegates for “%(title)s”.") % values
+            case NoticeKind.HANDLING:
+                headline = self._handling_headline(transition.action, details, values)
+                if transition.to_state != transition.from_state:
+                    headline += " " + _("The proposal is now: %(state)s.") % {"state": transition.get_to_state_display()}
+                return headline
         values |= {"from": transition.get_from_state_display(), "to": transition.get_to_state_display()}
         return _("%(actor)s moved “%(title)s” from “%(from)s” to “%(to)s”.") % values
+
+    @staticmethod
+    def _handling_headline(action: str, details: dict, values: dict) -> str:
+        values = values | {"unit": details.get("unit_name", ""), "due": details.get("due_on", ""),
+                           "session": details.get("session_name", "")}  # fmt: skip
+        match action:
+            case "assign_unit":
+                values["role"] = UnitRole(details.get("role", UnitRole.LEAD)).label
+                return _("%(actor)s recorded that %(unit)s handles “%(title)s” (%(role)s); its answer is due on "
+                         "%(due)s.") % values  # fmt: skip
+            case "record_answer":
+                values["class"] = details.get("answer_class", "")
+                return _("%(actor)s recorded the answer of %(unit)s to “%(title)s” (class %(class)s).") % values
+            case "rate" if details.get("sent_back"):
+                return _("%(actor)s rated the answer of %(unit)s to “%(title)s” unsatisfied: the unit handles it "
+                         "again, due on %(due)s.") % values  # fmt: skip
+            case "rate":
+                values["rating"] = Rating(details.get("rating", Rating.SATISFIED)).label
+                return _("%(actor)s rated the answer of %(unit)s to “%(title)s”: %(rating)s.") % values
+            case "extend_answer":
+                values |= {"old": details.get("from", ""), "new": details.get("to", "")}
+                return _("%(actor)s gave %(unit)s more time to answer “%(title)s”: due on %(new)s instead of "
+                         "%(old)s.") % values  # fmt: skip
+            case "supervise":
+                return _("%(actor)s made “%(title)s” a key supervised item.") % values
+            case "end_supervision":
+                return _("%(actor)s ended the supervision of “%(title)s”.") % values
+            case "carry_forward":
+                return _("%(actor)s raised “%(title)s” again, at %(session)s.") % values
+        return log_label(action)
 
     def _todo(self) -> str:
         """What the notice asks of its recipient, if anything."""
@@ -102,6 +137,8 @@ class NoticeItem:
                 return _("Review the proposal and co-sign it, or decline.")
             case NoticeKind.DELEGATES_REQUESTED:
                 return _("Assign a lead delegate (and co-signers) on the proposal's page.")
+            case NoticeKind.HANDLING if transition.action == "record_answer" and self._signed_by_recipient():
+                return _("Rate the answer on the proposal's page: satisfied, basically satisfied or unsatisfied.")
             case NoticeKind.ASSIGNMENT if (
                 details.get("delegate_user") == self.notice.recipient_id
                 and transition.action != UNASSIGN_ACTION
@@ -113,3 +150,6 @@ class NoticeItem:
                     }
                 return _("Review the proposal and co-sign it, or decline.")
         return ""
+
+    def _signed_by_recipient(self) -> bool:
+        return any(a.delegate.user_id == self.notice.recipient_id for a in self.proposal.signer_assignments())

@@ -51,6 +51,10 @@ STATE_CHANGE = Rule(NoticeKind.STATE_CHANGED, (A.SECRETARIES, A.LEAD, A.MOTION_C
 OUTCOME = Rule(NoticeKind.STATE_CHANGED, (A.SECRETARIES, A.LEAD, A.COSIGNERS))
 COSIGN_ASKED = Rule(NoticeKind.COSIGN_ASKED, (A.COSIGNERS_TO_SIGN,))
 ASSIGNMENT = Rule(NoticeKind.ASSIGNMENT, (A.DELEGATE_CONCERNED, A.SECRETARIES))
+# After registration the signers hear of each unit's part and answer (they rate every answer); the steering side
+# and the lead of everything else about the handling (ratings, extensions, supervision). The notice's headline
+# says the state the proposal moved to, where it moved.
+HANDLING = Rule(NoticeKind.HANDLING, (A.SECRETARIES, A.LEAD, A.COSIGNERS))
 
 # Every kind of log row (each action of proposals.workflow, and the log-only rows) and the notices it causes.
 # An empty entry tells nobody: an endorsement, a co-signature or a decline shows on the dashboards and the
@@ -70,8 +74,13 @@ NOTICES: dict[str, tuple[Rule, ...]] = {
     "submit": (OUTCOME,),
     "register": (OUTCOME,),
     "not_register": (OUTCOME,),
-    "record_answer": (STATE_CHANGE,),
-    "rate": (STATE_CHANGE,),
+    "assign_unit": (HANDLING,),
+    "record_answer": (HANDLING,),
+    "rate": (Rule(NoticeKind.HANDLING, (A.SECRETARIES, A.LEAD)),),
+    "extend_answer": (Rule(NoticeKind.HANDLING, (A.SECRETARIES, A.LEAD)),),
+    "supervise": (Rule(NoticeKind.HANDLING, (A.SECRETARIES, A.LEAD)),),
+    "end_supervision": (Rule(NoticeKind.HANDLING, (A.SECRETARIES, A.LEAD)),),
+    "carry_forward": (HANDLING,),
     "withdraw": (OUTCOME,),
     "restore": (OUTCOME,),
     DELEGATE_REQUEST_ACTION: (Rule(NoticeKind.DELEGATES_REQUESTED, (A.COMMITTEE_COORDINATORS,)),),

@@ -271,4 +271,17 @@ class Migration(migrations.Migration):
             model_name='handling',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'answered', 'settled'])), name='handling_status_valid'),
         ),
+        migrations.RemoveConstraint(
+            model_name='notice',
+            name='notice_kind_valid',
+        ),
+        migrations.AlterField(
+            model_name='notice',
+            name='kind',
+            field=models.CharField(choices=[('state_changed', 'A proposal moved to another state'), ('assignment', 'A delegate was assigned or unassigned'), ('comment', 'A comment was posted'), ('deadline_moved', 'A due date moved'), ('changes_requested', 'A delegate requested changes'), ('cosign_asked', 'Your co-signature is asked for'), ('late_submission', 'A late submission was allowed'), ('delegates_requested', 'A secretary asks for delegates'), ('handling', 'The handling of an answer moved on: a unit assigned, an answer, a rating, supervision')], default='state_changed', max_length=20, verbose_name='kind'),
+        ),
+        migrations.AddConstraint(
+            model_name='notice',
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['state_changed', 'assignment', 'comment', 'deadline_moved', 'changes_requested', 'cosign_asked', 'late_submission', 'delegates_requested', 'handling'])), name='notice_kind_valid'),
+        ),
     ]

@@ -43,6 +43,11 @@ def _handling_of(proposal: Proposal, unit) -> Handling:
     return handling
 
 
+def _about(handling: Handling) -> dict[str, Any]:
+    """What a log row of a unit's handling is about: the unit, by id and by the name it had then."""
+    return {"unit": handling.unit_id, "unit_name": handling.unit.name}
+
+
 def effect_register(proposal, actor, note, inputs, now):
     proposal.decision_note = note
     proposal.urgent = inputs["urgent"]
@@ -67,7 +72,7 @@ def effect_assign_unit(proposal, actor, note, inputs, now):
         due_on=assigned_on + relativedelta(months=months),
     )  # fmt: skip
     _refreshed(proposal)
-    return Outcome(details={"unit": unit.pk, "role": handling.role, "due_on": handling.due_on.isoformat()})
+    return Outcome(details={**_about(handling), "role": handling.role, "due_on": handling.due_on.isoformat()})
 
 
 def effect_record_answer(proposal, actor, note, inputs, now):
@@ -86,7 +91,7 @@ def effect_record_answer(proposal, actor, note, inputs, now):
     handling.status = HandlingStatus.ANSWERED
     handling.save(update_fields=["status"])
     _refreshed(proposal)
-    return Outcome(details={"unit": handling.unit_id, "round": handling.round, "answer_class": inputs["answer_class"]})
+    return Outcome(details={**_about(handling), "round": handling.round, "answer_class": inputs["answer_class"]})
 
 
 def effect_rate(proposal, actor, note, inputs, now):
@@ -110,7 +115,7 @@ def effect_rate(proposal, actor, note, inputs, now):
             handling.status = HandlingStatus.SETTLED
     handling.save(update_fields=["round", "status", "due_on"])
     _refreshed(proposal)
-    details = {"unit": handling.unit_id, "round": answer.round, "rating": rating, "sent_back": sent_back}
+    details = {**_about(handling), "round": answer.round, "rating": rating, "sent_back": sent_back}
     if sent_back:
         details["due_on"] = handling.due_on.isoformat()
     return Outcome(details=details)
@@ -131,7 +136,7 @@ def effect_extend_answer(proposal, actor, note, inputs, now):
     handling.extended_at, handling.extended_by, handling.extension_reason = now, actor, note
     handling.save(update_fields=["due_on", "extended_at", "extended_by", "extension_reason"])
     _refreshed(proposal)
-    return Outcome(details={"unit": handling.unit_id, "from": before.isoformat(), "to": handling.due_on.isoformat()})
+    return Outcome(details={**_about(handling), "from": before.isoformat(), "to": handling.due_on.isoformat()})
 
 
 def effect_supervise(proposal, actor, note, inputs, now):
@@ -180,7 +185,7 @@ def effect_carry_forward(proposal, actor, note, inputs, now):
     )  # fmt: skip
     Proposal.objects.filter(pk=draft.pk).update(carried_from=proposal)
     _attach_earlier_answers(proposal, draft, actor, now)
-    return Outcome(details={"draft": draft.pk, "session": session.pk})
+    return Outcome(details={"draft": draft.pk, "session": session.pk, "session_name": session.name})
 
 
 def _attach_earlier_answers(proposal: Proposal, draft: Proposal, actor: User, now: dt.datetime) -> None:

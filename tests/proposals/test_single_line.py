@@ -97,8 +97,6 @@ def test_the_api_refuses_a_title_that_breaks_when_drafting_and_editing(world, br
 @pytest.mark.parametrize("breaker", ["\n", "\t", "\u2028", "\u202e"], ids=repr)
 @pytest.mark.parametrize(("state", "action", "inputs", "field"), [
     (State.READY, "submit", {"reference_number": "朔人大建〔2027〕1号"}, "reference_number"),
-    (State.REGISTERED, "record_answer", {"handling_units": "市人社局", "answer": "已答复。\n详见附件。"},
-     "handling_units"),
 ])  # fmt: skip
 def test_the_api_refuses_outcome_fields_that_break(world, breaker, state, action, inputs, field):
     proposal = bring_to(world, state)
