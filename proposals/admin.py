@@ -288,6 +288,7 @@ class ReminderAdmin(OutboxAdminMixin, admin.ModelAdmin):
     list_display = [
         "proposal",
         "stage",
+        "handling",
         "offset_days",
         "kind",
         "recipient",
@@ -298,7 +299,7 @@ class ReminderAdmin(OutboxAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["status", "stage", "kind"]
     search_fields = ["proposal__title", "recipient__username", "recipient__last_name", "last_error"]
-    list_select_related = ["proposal", "recipient"]
+    list_select_related = ["proposal", "recipient", "handling__unit"]
     date_hierarchy = "send_after"
 
 

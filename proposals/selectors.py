@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.postgres.fields import ArrayField
@@ -37,6 +38,7 @@ from proposals.models import (
     DelegateRequest,
     DocumentExport,
     Evidence,
+    Handling,
     Notice,
     Organisation,
     Proposal,
@@ -514,18 +516,31 @@ def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     return Evidence.objects.filter(proposal__in=proposals_visible_to(user))
 
 
+def _due_before(field: str, proposal: str, before: datetime, supervised_before: datetime | None) -> Q:
+    """Due earlier than `before`, or a key supervised item's earlier than `supervised_before` (they are reminded
+    sooner). The plain bound on the later one keeps the query a range on the due date's index."""
+    if supervised_before is None or supervised_before <= before:
+        return Q(**{f"{field}__lt": before})
+    supervised = Q(**{f"{proposal}supervised_at__isnull": False})
+    return Q(**{f"{field}__lt": supervised_before}) & (Q(**{f"{field}__lt": before}) | supervised)
+
+
 def current_due_dates_before(
-    before: datetime, proposals: QuerySet[Proposal] | None = None
+    before: datetime, proposals: QuerySet[Proposal] | None = None, *, supervised_before: datetime | None = None
 ) -> list[tuple[Proposal, str, datetime]]:
-    """The current due dates (each due date of the stage a proposal is in now) earlier than `before`, earliest
-    first, as (proposal, stage, due date).
+    """The current due dates (each due date of the stage a proposal is in now) earlier than `before` (a key
+    supervised item's: than `supervised_before`, when given), earliest first, as (proposal, stage, due date).
 
     Current Deadline rows (read through their partial index, so the cost follows the open stages, not the
     history), and the session's submission deadline for proposals ready to be tabled. `proposals` narrows them
-    to a scope; without it, all. Two queries.
+    to a scope; without it, all. Two queries. The units' answers awaited in handling are open_handlings_due_before.
     """
-    deadlines = Deadline.objects.filter(is_current=True, due_at__lt=before).select_related("proposal")
-    ready = Proposal.objects.filter(state=State.READY, session__submission_deadline__lt=before)
+    deadlines = Deadline.objects.filter(
+        _due_before("due_at", "proposal__", before, supervised_before), is_current=True
+    ).select_related("proposal")
+    ready = Proposal.objects.filter(
+        _due_before("session__submission_deadline", "", before, supervised_before), state=State.READY
+    )
     if proposals is not None:
         deadlines = deadlines.filter(proposal__in=proposals.values("pk"))
         ready = ready.filter(pk__in=proposals.values("pk"))
@@ -534,24 +549,56 @@ def current_due_dates_before(
     return sorted(items, key=lambda item: (item[2], item[0].pk))
 
 
-def current_due_dates_with_rule_data(
-    proposals: QuerySet[Proposal],
-) -> list[tuple[Proposal, str, datetime, Deadline | None]]:
-    """Every current due date of these proposals, earliest first, as (proposal, stage, due date, Deadline row):
-    for the calendar feed, which applies the reminder rules to each. The row is None for submission, which is
-    due at the session's deadline.
+def open_handlings_due_before(before: datetime, *, supervised_before: datetime | None = None) -> list[Handling]:
+    """The units' answers awaited (Handling.status open) of proposals in handling, due earlier than `before` (a key
+    supervised item's: than `supervised_before`), earliest first: each is a due date of its own, reminded per unit.
+
+    Read through the partial index handling_open_due, so the cost follows the answers awaited, not the history.
+    One query.
+    """
+    # A day's bound in SQL (the index's range), the moment's (due_at, the day's end of work) on the rows read.
+    day, supervised_day = timezone.localdate(before), timezone.localdate(supervised_before or before)
+    handlings = Handling.objects.filter(
+        Q(due_on__lte=day) | Q(proposal__supervised_at__isnull=False), status=Handling.Status.OPEN,
+        proposal__state=State.HANDLING, due_on__lte=max(day, supervised_day),
+    )  # fmt: skip
+    bound = {True: max(before, supervised_before or before), False: before}
+    chosen = [h for h in handlings.select_related("proposal") if h.due_at < bound[h.proposal.supervised_at is not None]]
+    return sorted(chosen, key=lambda h: (h.due_at, h.proposal_id, h.pk))
+
+
+@dataclass(frozen=True)
+class CurrentDueDate:
+    """A due date that runs now, as the calendar feed reads it."""
+
+    proposal: Proposal
+    stage: str
+    due_at: datetime
+    deadline: Deadline | None = None  # None for submission (the session's deadline) and for a unit's answer
+    handling: Handling | None = None  # the unit whose answer is due
+
+
+def current_due_dates_with_rule_data(proposals: QuerySet[Proposal]) -> list[CurrentDueDate]:
+    """Every current due date of these proposals, earliest first: for the calendar feed, which applies the
+    reminder rules to each. The stages' (a Deadline row, or the session's submission deadline), and each answer a
+    unit owes while the proposal is in handling.
 
     Unlike current_due_dates_before it has no horizon, and it loads what the reminder rules read of each proposal
     (session, organisations, assignments), in a fixed number of queries.
     """
-    deadlines = Deadline.objects.filter(is_current=True, proposal__in=proposals.values("pk")).select_related(
-        "proposal__session", "proposal__organisation__parent__parent"
-    )
+    scope = proposals.values("pk")
+    rule_data = ("proposal__session", "proposal__organisation__parent__parent")
+    deadlines = Deadline.objects.filter(is_current=True, proposal__in=scope).select_related(*rule_data)
     deadlines = deadlines.prefetch_related("proposal__assignments__delegate__user")
-    ready = proposals_with_workflow_data(Proposal.objects.filter(pk__in=proposals.values("pk"), state=State.READY))
-    items = [(deadline.proposal, deadline.stage, deadline.due_at, deadline) for deadline in deadlines]
-    items += [(p, Stage.SUBMISSION.value, p.session.submission_deadline, None) for p in ready]
-    return sorted(items, key=lambda item: (item[2], item[0].pk, item[1]))
+    handlings = Handling.objects.filter(status=Handling.Status.OPEN, proposal__state=State.HANDLING, proposal__in=scope)
+    handlings = handlings.select_related("unit", *rule_data).prefetch_related("proposal__assignments__delegate__user")
+    ready = proposals_with_workflow_data(Proposal.objects.filter(pk__in=scope, state=State.READY))
+    items = [CurrentDueDate(d.proposal, d.stage, d.due_at, deadline=d) for d in deadlines]
+    items += [CurrentDueDate(p, Stage.SUBMISSION.value, p.session.submission_deadline) for p in ready]
+    items += [CurrentDueDate(h.proposal, Stage.ANSWER.value, h.due_at, handling=h) for h in handlings]
+    return sorted(
+        items, key=lambda item: (item.due_at, item.proposal.pk, item.stage, item.handling.pk if item.handling else 0)
+    )
 
 
 def proposals_for_export(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:

@@ -44,6 +44,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_days(name: str, default: list[int]) -> list[int]:
+    """Comma-separated days (whole numbers, 0 or more): "30,14,7,3,1,0"."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items or not all(item.isdigit() for item in items):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be comma-separated whole numbers of days (0 or more).")
+    return sorted({int(item) for item in items}, reverse=True)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -14,7 +14,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from tracker.content_security import style_attribute_hashes
-from tracker.env import env_bool, env_choice, env_int, env_list, env_str, redis_neighbour_database, same_redis_database
+from tracker.env import (
+    env_bool,
+    env_choice,
+    env_days,
+    env_int,
+    env_list,
+    env_str,
+    redis_neighbour_database,
+    same_redis_database,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TRACKER_VAR_DIR", str(BASE_DIR / "var")))
@@ -238,6 +247,9 @@ REMINDER_POLICY = {
     # Daily overdue reminders stop after this many days: by then the escalation has reached the committee.
     "overdue_for_days": env_int("REMINDER_OVERDUE_FOR_DAYS", 30, minimum=1),
 }
+# Key supervised items (重点督办) are reminded on these days before a due date too, besides the session's days, and
+# escalate on their first day overdue.
+SUPERVISED_REMINDER_OFFSETS = env_days("SUPERVISED_REMINDER_OFFSETS", [30, 14, 7, 3, 1, 0])
 # Reminders of a day go out from this hour (Asia/Shanghai) for people who want them at once.
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 8, minimum=0)
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300, minimum=5)

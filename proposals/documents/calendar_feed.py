@@ -7,6 +7,9 @@ An event keeps its UID for as long as the stage runs, whatever happens to its da
 back under the same UID with a higher SEQUENCE (Deadline.sequence), so the calendar moves the event instead of
 adding a second one. When the stage ends the event is no longer in the feed, and the calendar drops it.
 
+While a proposal is in handling, each unit whose answer is awaited is an event of its own (UID per Handling), for
+the people reminded of it; its SEQUENCE counts the moves of the unit's due date (handling_sequence).
+
 The feed's address holds a secret (made and replaced by proposals.services; the database keeps only its hash,
 User.calendar_token_hash, so the address is shown once, when it is made); whoever has the address reads the
 titles and due dates, so the preferences page lets the person replace it.
@@ -26,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from proposals import reminders, selectors
-from proposals.models import Proposal, Reminder, Stage, User
+from proposals.models import Handling, Proposal, Reminder, Stage, User
 
 # An event is the due moment and a short while after it: calendars show it at the deadline's time.
 EVENT_LENGTH = dt.timedelta(minutes=30)
@@ -46,6 +49,7 @@ class FeedItem:
     uid: str
     sequence: int
     kind: str  # Reminder.Kind: before the due date, overdue, or escalated to the person
+    handling: Handling | None = None  # the unit whose answer is due
 
 
 def _uid_domain() -> str:
@@ -57,6 +61,12 @@ def _uid(proposal: Proposal, stage: str, deadline_pk: int | None) -> str:
     if deadline_pk is None:  # submission: due at the session's deadline, one per proposal and session
         return f"submission-{proposal.pk}-{proposal.session_id}@{_uid_domain()}"
     return f"deadline-{deadline_pk}@{_uid_domain()}"
+
+
+def handling_sequence(handling: Handling) -> int:
+    """How often the unit's due date has moved: its one extension, and the second round's new date. Both only
+    ever happen once and in this order within a round, so the count only grows."""
+    return (handling.round - 1) + (handling.extended_at is not None)
 
 
 def calendar_token_hash(token: str) -> str:
@@ -80,26 +90,34 @@ def feed_items(user: User, now: dt.datetime) -> list[FeedItem]:
     """
     directory = reminders.People()
     items = []
-    for proposal, stage, due_at, deadline in selectors.current_due_dates_with_rule_data(
-        selectors.proposals_visible_to(user)
-    ):
-        policy = reminders.policy_for(proposal.session)
-        days_left = (timezone.localdate(due_at) - timezone.localdate(now)).days
-        kinds = {person.pk: kind for person, kind in reminders.recipients(proposal, stage, 0, policy, directory)}
-        if days_left < 0:
-            kinds |= {
-                person.pk: kind for person, kind in reminders.recipients(proposal, stage, days_left, policy, directory)
-            }
+    for due in selectors.current_due_dates_with_rule_data(selectors.proposals_visible_to(user)):
+        proposal, stage, deadline, handling = due.proposal, due.stage, due.deadline, due.handling
+        policy = reminders.proposal_policy(proposal)
+        days_left = (timezone.localdate(due.due_at) - timezone.localdate(now)).days
+        unit_answer = handling is not None
+        kinds = {
+            person.pk: kind
+            for offset in ([0, days_left] if days_left < 0 else [0])
+            for person, kind in reminders.recipients(
+                proposal, stage, offset, policy, directory, unit_answer=unit_answer
+            )
+        }
         if user.pk not in kinds:
             continue
-        # A session's deadline has no move counter: its event stays at SEQUENCE 0 (calendars re-read the feed).
-        uid, sequence = _uid(proposal, stage, deadline.pk if deadline else None), deadline.sequence if deadline else 0
-        items.append(FeedItem(proposal, stage, due_at, uid, sequence, kinds[user.pk]))
+        if handling is not None:
+            uid, sequence = f"handling-{handling.pk}@{_uid_domain()}", handling_sequence(handling)
+        else:
+            # A session's deadline has no move counter: its event stays at SEQUENCE 0 (calendars re-read the feed).
+            uid = _uid(proposal, stage, deadline.pk if deadline else None)
+            sequence = deadline.sequence if deadline else 0
+        items.append(FeedItem(proposal, stage, due.due_at, uid, sequence, kinds[user.pk], handling))
     return items
 
 
 def _summary(item: FeedItem) -> str:
     title = item.proposal.title
+    if item.handling is not None:
+        return _("Answer due from %(unit)s: %(title)s") % {"unit": item.handling.unit.label, "title": title}
     return {
         Stage.RESEARCH: _("Research due: %(title)s"),
         Stage.CONSULTATION: _("Consultation due: %(title)s"),
@@ -112,13 +130,14 @@ def _event(item: FeedItem, user: User, now: dt.datetime) -> icalendar.Event:
     proposal = item.proposal
     link = settings.SITE_URL + reverse("proposal-open", args=[proposal.pk])
     # What to do is the reminder mail's sentence for the same stage, kind and person.
-    todo = reminders.todo(Reminder(proposal=proposal, stage=item.stage, kind=item.kind), user)
+    todo = reminders.todo(Reminder(proposal=proposal, stage=item.stage, kind=item.kind, handling=item.handling), user)
     start = timezone.localtime(item.due_at).replace(microsecond=0)
     summary = _summary(item)
+    unit = [reminders.unit_line(item.handling)] if item.handling is not None else []
+    lines = [todo, "", proposal.title, *unit, proposal.organisation.name, proposal.session.name, link]
     event = icalendar.Event.new(
         uid=item.uid, sequence=item.sequence, stamp=now.astimezone(dt.UTC).replace(microsecond=0),
-        start=start, end=start + EVENT_LENGTH, summary=summary, url=link,
-        description="\n".join([todo, "", proposal.title, proposal.organisation.name, proposal.session.name, link]),
+        start=start, end=start + EVENT_LENGTH, summary=summary, url=link, description="\n".join(lines),
         categories=[str(Stage(item.stage).label)], transparency="TRANSPARENT", status="CONFIRMED",
     )  # fmt: skip
     alarm = icalendar.Alarm.new(description=summary)

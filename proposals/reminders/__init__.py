@@ -5,7 +5,7 @@ reminders in the outbox, once), mails (what a reminder mail says) and sending (t
 What the rest of the product calls is named here.
 """
 
-from proposals.reminders.mails import PREFERENCES_SALT, build_mail, message_id, preferences_url, todo
+from proposals.reminders.mails import PREFERENCES_SALT, build_mail, message_id, preferences_url, todo, unit_line
 from proposals.reminders.planning import (
     PlanResult,
     cancel_moved,
@@ -14,7 +14,15 @@ from proposals.reminders.planning import (
     plan,
     reschedule_for,
 )
-from proposals.reminders.policy import Policy, digest_at, policy_for, reminder_day, reminder_offset, send_after
+from proposals.reminders.policy import (
+    Policy,
+    digest_at,
+    policy_for,
+    proposal_policy,
+    reminder_day,
+    reminder_offset,
+    send_after,
+)
 from proposals.reminders.recipients import People, recipients
 from proposals.reminders.sending import claim, retry_failed, send_batch, send_claimed, send_due, sweep, sweep_outboxes
 
@@ -33,6 +41,7 @@ __all__ = [
     "plan",
     "policy_for",
     "preferences_url",
+    "proposal_policy",
     "recipients",
     "reminder_day",
     "reminder_offset",
@@ -45,4 +54,5 @@ __all__ = [
     "sweep",
     "sweep_outboxes",
     "todo",
+    "unit_line",
 ]

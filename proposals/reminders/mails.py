@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from proposals import outbox
-from proposals.models import Reminder, Stage, User
+from proposals.models import Handling, Reminder, Stage, User
 from proposals.selectors import open_delegate_request
 from proposals.validators import one_line
 from proposals.workflow import LEAD_ASSIGNED, get_action
@@ -70,6 +70,16 @@ class ReminderItem:
         researching = reminder.stage == Stage.RESEARCH and reminder.kind != Reminder.Kind.ESCALATION
         self.todo = research_todo(self.proposal) if researching else todo(reminder, recipient)
         self.link = settings.SITE_URL + reverse("proposal-open", args=[reminder.proposal_id])
+        self.unit = unit_line(reminder.handling) if reminder.handling_id is not None else ""
+
+
+def unit_line(handling: Handling) -> str:
+    """The unit whose answer a reminder is about, its part and the round: "市教育局 (Lead unit (主办)), round 2"."""
+    from django.utils.translation import gettext as _
+
+    return _("%(unit)s (%(part)s), round %(round)d") % {
+        "unit": handling.unit.name, "part": handling.get_role_display(), "round": handling.round,
+    }  # fmt: skip
 
 
 def research_todo(proposal) -> str:
@@ -110,6 +120,13 @@ def todo(reminder: Reminder, recipient: User) -> str:
         return _("Review the proposal and co-sign it, or decline.")
     if reminder.stage == Stage.SUBMISSION:
         return _("Table the proposal at the session and record its reference number.")
+    if reminder.handling_id is not None:  # one unit's answer, which the secretaries and the lead chase
+        unit = reminder.handling.unit.name
+        if reminder.kind == Reminder.Kind.OVERDUE:
+            return _("The answer of %(unit)s is overdue: please follow it up with the unit.") % {"unit": unit}
+        return _("Ask %(unit)s for its answer, due on %(date)s, and record it when it arrives.") % {
+            "unit": unit, "date": reminder.handling.due_on,
+        }  # fmt: skip
     if reminder.kind == Reminder.Kind.OVERDUE:
         return _("The handling unit's answer is overdue: please follow it up with the handling unit.")
     return _("Record the handling unit's answer when it arrives.")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from proposals.models import Session, User
+from proposals.models import Proposal, Session, User
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,24 @@ class Policy:
     overdue_for_days: int  # daily overdue reminders stop after this many days; the escalation has happened
 
 
-def policy_for(session: Session) -> Policy:
+def policy_for(session: Session, *, supervised: bool = False) -> Policy:
+    """The session's policy; a key supervised item's (重点督办) is reminded on SUPERVISED_REMINDER_OFFSETS too and
+    escalates on its first day overdue."""
     default = settings.REMINDER_POLICY
     offsets = session.reminder_offsets if session.reminder_offsets is not None else default["offsets_days"]
     escalate = session.escalation_after_days or default["escalate_after_days"]
+    if supervised:
+        offsets, escalate = [*offsets, *settings.SUPERVISED_REMINDER_OFFSETS], SUPERVISED_ESCALATE_AFTER_DAYS
     return Policy(tuple(sorted({int(days) for days in offsets}, reverse=True)), escalate, default["overdue_for_days"])
+
+
+# A supervised item's overdue answer goes to the level above on the first overdue reminder, not days later.
+SUPERVISED_ESCALATE_AFTER_DAYS = 1
+
+
+def proposal_policy(proposal: Proposal) -> Policy:
+    """The policy the reminders of this proposal follow: its session's, stricter while it is supervised."""
+    return policy_for(proposal.session, supervised=proposal.supervised_at is not None)
 
 
 def reminder_offset(

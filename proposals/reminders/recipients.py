@@ -55,11 +55,19 @@ def _delegates_to_act(proposal: Proposal, stage: str) -> list[User]:
 
 
 def recipients(
-    proposal: Proposal, stage: str, offset_days: int, policy: Policy, directory: People | None = None
+    proposal: Proposal,
+    stage: str,
+    offset_days: int,
+    policy: Policy,
+    directory: People | None = None,
+    *,
+    unit_answer: bool = False,
 ) -> list[tuple[User, str]]:
     """Who is reminded of this stage's due date, and as what (DESIGN §5). The calendar feed asks the same.
 
-    `directory` lets a caller that asks about many proposals read each organisation's people once.
+    `unit_answer`: the due date is one handling unit's answer (Reminder.handling), which the organisation's
+    secretaries chase with the lead delegate until it is overdue. `directory` lets a caller that asks about many
+    proposals read each organisation's people once.
     """
     directory = directory or People()
     overdue = offset_days < 0
@@ -68,6 +76,8 @@ def recipients(
         people = directory.secretaries(proposal.organisation_id)
     elif stage == Stage.ANSWER and overdue:
         people = directory.coordinators(committee_of(proposal.organisation))
+    elif unit_answer:
+        people = [*directory.secretaries(proposal.organisation_id), *_delegates_to_act(proposal, stage)]
     else:
         people = _delegates_to_act(proposal, stage)
     chosen = {user.pk: (user, kind) for user in people}

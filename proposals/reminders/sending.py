@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from proposals import notifications, outbox
-from proposals.models import Proposal, Reminder
+from proposals.models import Handling, Proposal, Reminder
 from proposals.outbox import SendResult
 from proposals.reminders.mails import build_mail
 from proposals.reminders.planning import (
@@ -28,7 +28,7 @@ from proposals.reminders.planning import (
     due_at_if_current,
     plan,
 )
-from proposals.reminders.policy import policy_for
+from proposals.reminders.policy import proposal_policy
 from proposals.reminders.recipients import People, recipients
 from proposals.selectors import proposals_with_workflow_data
 
@@ -58,14 +58,26 @@ def _fresh_proposals(reminders: list[Reminder]) -> dict[int, Proposal]:
     return proposals_with_workflow_data(queryset).prefetch_related("deadlines").in_bulk()
 
 
+def _handling_now(reminder: Reminder, proposal: Proposal) -> Handling | None:
+    """The reminder's unit handling as the fresh proposal has it (it may have answered, or its date moved)."""
+    return next((h for h in proposal.handlings_list() if h.pk == reminder.handling_id), None)
+
+
 def _still_wanted(reminder: Reminder, proposal: Proposal | None, directory: People) -> bool:
     """Whether the reminder still holds now: its stage is current at the same due date, and its recipient
     still has to act (a lead who endorsed, a co-signer who signed or declined, a secretary who left, is not
     reminded of what they have done or no longer do)."""
-    if proposal is None or due_at_if_current(proposal, reminder.stage) != reminder.due_at:
+    if proposal is None:
         return False
-    policy = policy_for(proposal.session)
-    people = recipients(proposal, reminder.stage, reminder.offset_days, policy, directory)
+    handling = _handling_now(reminder, proposal)
+    if reminder.handling_id is not None and handling is None:
+        return False
+    if due_at_if_current(proposal, reminder.stage, handling) != reminder.due_at:
+        return False
+    policy = proposal_policy(proposal)
+    people = recipients(
+        proposal, reminder.stage, reminder.offset_days, policy, directory, unit_answer=handling is not None
+    )
     return any(user.pk == reminder.recipient_id for user, _kind in people)
 
 
@@ -120,6 +132,8 @@ class _Sweep:
             return True
         for reminder in wanted:  # the mail shows the proposal as it is now (its latest revision, say)
             reminder.proposal = self.proposals[reminder.proposal_id]
+            if reminder.handling_id is not None:
+                reminder.handling = _handling_now(reminder, reminder.proposal)
         mail = build_mail(wanted[0].recipient, wanted, self.now)
         return outbox.deliver(self.mailer, mail, Reminder, wanted, self.token, self.result, self.now, self.lease)
 

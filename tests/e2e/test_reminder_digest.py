@@ -11,8 +11,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from proposals import reminders
-from proposals.models import Reminder, Stage, User
+from proposals import reminders, services
+from proposals.models import Handling, Reminder, Stage, User
+from proposals.workflow import State
+from tests.proposals.arrange import bring_to
 
 pytestmark = pytest.mark.slow
 
@@ -79,3 +81,26 @@ def test_a_digest_reader_gets_the_30_items_in_one_mail_at_their_hour(world, mail
     assert mail.recipients == (world.secretary.email,)
     assert sorted(mail.reminder_ids) == sorted(due)
     assert set(Reminder.objects.filter(pk__in=due).values_list("status", flat=True)) == {Reminder.Status.SENT}
+
+
+def test_each_units_answer_is_one_item_of_the_same_mail_over_smtp(world, mailserver, settings):
+    """In handling, every unit's awaited answer is a reminder of its own; a recipient still gets one mail."""
+    settings.REMINDER_SEND_HOUR = 0
+    proposal = bring_to(world, State.REGISTERED)
+    for unit, role in ((world.unit, "lead"), (world.other_unit, "assisting")):
+        services.transition_apply(proposal_id=proposal.pk, actor=world.lead, action="assign_unit", note="",
+                                  inputs={"unit": unit.pk, "unit_role": role})  # fmt: skip
+    now = Handling.objects.filter(proposal=proposal).first().due_at - dt.timedelta(days=1)
+
+    planned = reminders.plan(now).planned
+    assert {(r.recipient_id, r.handling.unit_id) for r in planned} == {
+        (person.pk, unit.pk) for person in (world.secretary, world.lead) for unit in (world.unit, world.other_unit)
+    }
+    result = reminders.send_due(now)
+
+    assert result.mails == 2
+    by_recipient = {mail.recipients: mail for mail in mailserver.accepted}
+    assert set(by_recipient) == {(world.secretary.email,), (world.lead.email,)}
+    for mail in by_recipient.values():
+        assert len(mail.reminder_ids) == 2
+        assert world.unit.name in mail.text and world.other_unit.name in mail.text

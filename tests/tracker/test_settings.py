@@ -65,6 +65,7 @@ def test_the_production_settings_pass_the_deploy_check_without_warnings():
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"TRACKER_ENV": "prod"}, "TRACKER_ENV"),
         ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS"),
+        ({"SUPERVISED_REMINDER_OFFSETS": "30,14,two"}, "SUPERVISED_REMINDER_OFFSETS"),
         # The broker's own database, however it is spelled: clearing the cache would wipe the task queue.
         ({"CACHE_URL": "redis://redis.example.org:6379/0"}, "CACHE_URL"),
         ({"CACHE_URL": "redis://:pw@redis.example.org:6379"}, "CACHE_URL"),
