@@ -87,7 +87,7 @@ def test_each_round_shows_its_answer_ratings_and_who_still_rates(client, world):
     lead_unit = response.context["handlings"][0]
     assert lead_unit.handling.round == 2
     # The lead rated the second answer; the co-signers have still to.
-    assert lead_unit.to_rate == [cosigner for cosigner in world.cosigners]
+    assert lead_unit.to_rate == world.cosigners
     assert "class-A" in page and "class-C" in page
 
 

@@ -94,7 +94,9 @@ def test_the_coordinator_sees_each_units_overdue_answer_supervised_items_first(c
     overdue = next(w for w in waiting_for(world.coordinator) if w.key == "overdue_answers")
     # The supervised item first although the other is overdue longer; each unit apart.
     assert [(item.proposal.pk, item.supervised) for item in overdue.items] == [
-        (supervised.pk, True), (plain.pk, False), (plain.pk, False)
+        (supervised.pk, True),
+        (plain.pk, False),
+        (plain.pk, False),
     ]
     assert overdue.supervised_count == 1
     assert _lists(world.other_coordinator)["overdue_answers"] == []
