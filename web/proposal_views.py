@@ -36,8 +36,9 @@ from web.forms import (
 )
 
 PAGE_SIZE = 25
-# Actions whose note is optional but worth offering: the note becomes a comment in the thread.
-NOTE_OPTIONAL_ACTIONS = frozenset({"endorse"})
+# Actions whose note is optional but worth offering: an endorsement's becomes a comment in the thread, a
+# rating's is its comment.
+NOTE_OPTIONAL_ACTIONS = frozenset({"endorse", "rate"})
 
 
 def _proposal_or_404(user, pk: int) -> Proposal:
