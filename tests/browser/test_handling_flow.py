@@ -117,7 +117,7 @@ def test_a_coordinator_keeps_the_directory_at_desktop_and_phone_width(page, comm
     page.fill("#id_contact_person", "李主任")
     submit(page, "#unit-form button[name=save]")
     expect(page.locator("#unit-list")).to_contain_text("朔州市卫生健康委员会")
-    submit(page, f"#unit-{committed_world.other_unit.pk} .unassign-form button")
+    submit(page, f"#unit-{committed_world.other_unit.pk} .deactivate-form button")
     expect(page.locator(f"#unit-{committed_world.other_unit.pk}")).to_have_class("unit-item unit-item--inactive")
     shoot(page, "directory-desktop")
     page.set_viewport_size(PHONE)
