@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from proposals import services
+from proposals.forms import TransitionForm
 from proposals.models import Evidence, Handling, HandlingUnit, Proposal
+from proposals.selectors import proposal_action_options
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to, fire
 
@@ -199,3 +201,12 @@ def test_a_cosigner_gets_no_answer_letter_form_and_cannot_post_one(client, world
     })  # fmt: skip
     assert response.status_code == 400
     assert not Evidence.objects.filter(proposal=proposal, answer__isnull=False).exists()
+
+
+def test_the_admins_form_offers_the_units_that_any_action_possible_now_may_name(world):
+    proposal = bring_to(world, State.HANDLING)
+    HandlingUnit.objects.create(name="朔州市已撤销的局", is_active=False)
+    options = proposal_action_options(user=world.admin, proposal=proposal)
+    form = TransitionForm(proposal=proposal, user=world.admin, options=options)
+    # assign_unit names the other unit, record_answer and extend_answer the one handling it: one field for all.
+    assert set(form.fields["unit"].queryset) == {world.unit, world.other_unit}
