@@ -259,11 +259,14 @@ def handling_units_to_assign(proposal: Proposal) -> QuerySet[HandlingUnit]:
 
 
 def sessions_to_raise_again_at(user: User, proposal: Proposal) -> QuerySet[Session]:
-    """Where the person may raise the proposal again: their sessions open for drafting that open after its own,
-    and where it is not raised again already."""
+    """Where the person may raise the proposal again: their sessions open for drafting that open after its own, at
+    its level or a higher one, and where it is not raised again already."""
+    from proposals.services.handling import LEVEL_RANK  # the rule the service checks
+
+    levels = [level for level, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[proposal.session.level]]
     return (
         sessions_open_for_drafting(user)
-        .filter(opening_date__gt=proposal.session.opening_date)
+        .filter(opening_date__gt=proposal.session.opening_date, level__in=levels)
         .exclude(pk__in=proposal.raised_again.values("session"))
     )
 

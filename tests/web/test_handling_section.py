@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from proposals import services
 from proposals.forms import TransitionForm
-from proposals.models import Evidence, Handling, HandlingUnit, Proposal
+from proposals.models import Evidence, Handling, HandlingUnit, Proposal, Session
 from proposals.selectors import proposal_action_options
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to, fire
@@ -135,6 +135,11 @@ def test_a_unit_chosen_on_the_page_is_assigned(client, world):
 def test_carry_forward_offers_the_later_sessions_open_for_drafting(client, world):
     proposal = bring_to(world, State.NOT_REGISTERED)
     later = world.later_session()
+    # A county's session, later: a city's proposal is raised again at its level or higher, never lower.
+    Session.objects.create(
+        body="npc", level="county", region="怀仁市", name="怀仁市第十七届人民代表大会第五次会议",
+        opening_date=later.opening_date, closing_date=later.closing_date, submission_deadline=later.submission_deadline,
+    )  # fmt: skip
     client.force_login(world.secretary)
     assert offered(client, proposal, "carry_forward", "session") == [later]
 
