@@ -261,9 +261,14 @@ class ActionForm(ActionInputsForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, proposal: Proposal | None = None, user: User | None = None, action: str = "", **kwargs):
-        """With a proposal, the units and sessions offered are those `action` may name on it now."""
+        """With a proposal, the units and sessions offered are those `action` may name on it now; the only one,
+        chosen already."""
         choices = selectors.action_input_choices(user=user, proposal=proposal, action=action) if proposal else {}
         super().__init__(*args, choices=choices, **kwargs)
+        for name, rows in choices.items() if not self.is_bound else ():
+            first_two = list(rows[:2])
+            if len(first_two) == 1:
+                self.fields[name].initial = first_two[0].pk
 
     def apply(self, proposal: Proposal, user: User) -> object | None:
         data = self.cleaned_data
@@ -280,6 +285,7 @@ class HandlingUnitFilterForm(forms.Form):
     active = forms.ChoiceField(label=_("Active"), choices=ACTIVE_CHOICES, required=False)
 
     def selector_arguments(self) -> dict:
+        """The selector's arguments: the whole directory while no filter is valid."""
         data = self.cleaned_data if self.is_valid() else {}
         active = {"yes": True, "no": False}.get(data.get("active", ""))
         return {"search": data.get("q", ""), "level": data.get("level", ""), "active": active}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -25,9 +26,7 @@ def _keeper(request) -> None:
 def handling_unit_list(request):
     _keeper(request)
     form = HandlingUnitFilterForm(request.GET or None)
-    units = selectors.handling_units_matching(**form.selector_arguments()) if form.is_bound else (
-        selectors.handling_units_matching()
-    )  # fmt: skip
+    units = selectors.handling_units_matching(**form.selector_arguments())
     page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -63,6 +62,10 @@ def handling_unit_deactivate(request, pk: int):
     """No longer offered for new assignments; the proposals it handled keep it."""
     _keeper(request)
     unit = get_object_or_404(HandlingUnit, pk=pk)
-    services.handling_unit_save(actor=request.user, unit=unit, is_active=False)
+    try:
+        services.handling_unit_save(actor=request.user, unit=unit, is_active=False)
+    except ValidationError as error:  # a unit whose details no longer pass: to be corrected on its page first
+        messages.error(request, " ".join(error.messages))
+        return redirect("handling-unit-edit", pk=pk)
     messages.success(request, _("“%(unit)s” is no longer offered for new assignments.") % {"unit": unit.name})
     return redirect("handling-units")

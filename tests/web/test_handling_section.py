@@ -105,6 +105,8 @@ def test_the_forms_offer_each_action_only_the_units_it_may_name(client, world):
     answer(world, proposal, world.unit)
     assert offered(client, proposal, "record_answer", "unit") == [world.other_unit]
     assert offered(client, proposal, "rate", "unit") == [world.unit]
+    rate_form = client.get(reverse("proposal-open", args=[proposal.pk])).content.decode().split('id="action-rate"')[1]
+    assert f'<option value="{world.unit.pk}" selected>' in rate_form.split("</form>")[0]  # the only one: chosen
     act(world, proposal, "rate", world.lead, unit=world.unit.pk, rating="satisfied")
     assert offered(client, proposal, "rate", "unit") is None  # nothing left for the lead to rate: refused
 
