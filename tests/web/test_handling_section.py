@@ -217,4 +217,3 @@ def test_the_admins_form_offers_the_units_that_any_action_possible_now_may_name(
     form = TransitionForm(proposal=proposal, user=world.admin, options=options)
     # assign_unit names the other unit, record_answer and extend_answer the one handling it: one field for all.
     assert set(form.fields["unit"].queryset) == {world.unit, world.other_unit}
-
