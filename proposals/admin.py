@@ -20,6 +20,8 @@ from proposals.models import (
     Deadline,
     Delegate,
     Evidence,
+    Handling,
+    HandlingUnit,
     Notice,
     Organisation,
     Proposal,
@@ -30,6 +32,7 @@ from proposals.models import (
     User,
 )
 from proposals.selectors import proposal_action_options, proposals_with_workflow_data
+from proposals.services.handling_units import UNIT_FIELDS, handling_unit_save
 from proposals.workflow import ACTIONS, ACTIONS_BY_NAME, LOG_ONLY_LABELS, log_label
 
 
@@ -119,6 +122,27 @@ class SessionAdmin(admin.ModelAdmin):
     date_hierarchy = "opening_date"
 
 
+@admin.register(HandlingUnit)
+class HandlingUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "level", "contact_person", "contact_phone", "is_active"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["name", "short_name", "contact_person"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivated instead: the proposals it handled keep it
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in UNIT_FIELDS if name in form.cleaned_data}
+        saved = handling_unit_save(actor=request.user, unit=HandlingUnit(pk=obj.pk) if change else None, **fields)
+        obj.pk = saved.pk
+
+
+class HandlingInline(ReadOnlyInline):
+    model = Handling
+    fields = ["unit", "role", "assigned_on", "due_on", "round", "status", "extended_at", "extension_reason"]
+    readonly_fields = fields
+
+
 class AssignmentInline(ReadOnlyInline):
     model = Assignment
     fields = ["delegate", "role", "endorsed_revision", "cosigned_at", "declined_at", "assigned_by", "assigned_at"]
@@ -163,7 +187,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "urgent", "supervised_at", "supervision_reason", "carried_from", "created_at", "updated_at",
     ]  # fmt: skip
     fields = readonly_fields
-    inlines = [AssignmentInline, DeadlineInline, EvidenceInline, CommentInline, TransitionInline]
+    inlines = [AssignmentInline, HandlingInline, DeadlineInline, EvidenceInline, CommentInline, TransitionInline]
 
     class Media:
         css = {"all": ["proposals/admin.css"]}

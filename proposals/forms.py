@@ -7,10 +7,21 @@ from collections.abc import Iterable
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from proposals import notice_rules, selectors, services
-from proposals.models import Assignment, Delegate, NoticeKind, NoticeMode, Proposal, Transition, User
+from proposals.models import (
+    Assignment,
+    Delegate,
+    HandlingUnit,
+    NoticeKind,
+    NoticeMode,
+    Proposal,
+    Session,
+    Transition,
+    User,
+)
 from proposals.validators import validate_single_line
 from proposals.workflow import INPUTS_BY_NAME, ActionInput, ActionOption, InputKind, TransitionRefused, get_action
 
@@ -31,9 +42,10 @@ class ServiceForm(forms.Form):
         return None
 
 
-def input_field(action_input: ActionInput) -> forms.Field:
+def input_field(action_input: ActionInput, choices: QuerySet | None = None) -> forms.Field:
     """The form field of an action's input. Never required: a form carries the inputs of several actions, and the
-    service says which the chosen one requires."""
+    service says which the chosen one requires. A unit or a session is one of `choices`
+    (selectors.action_input_choices); without them, none is offered."""
     label = action_input.label
     match action_input.kind:
         case InputKind.LINE:
@@ -49,6 +61,16 @@ def input_field(action_input: ActionInput) -> forms.Field:
         case InputKind.CHOICE:
             choices = [("", "---------"), *action_input.choices.choices]
             return forms.ChoiceField(label=label, choices=choices, required=False)
+        case InputKind.FLAG:
+            return forms.BooleanField(label=label, required=False)
+        case InputKind.UNIT:
+            return forms.ModelChoiceField(
+                label=label, queryset=HandlingUnit.objects.none() if choices is None else choices, required=False
+            )
+        case InputKind.SESSION:
+            return forms.ModelChoiceField(
+                label=label, queryset=Session.objects.none() if choices is None else choices, required=False
+            )
 
 
 class ActionInputsForm(ServiceForm):
@@ -57,10 +79,11 @@ class ActionInputsForm(ServiceForm):
 
     note = forms.CharField(label=_("Note, comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, inputs: Iterable[ActionInput] = INPUTS_BY_NAME.values(), **kwargs):
+    def __init__(self, *args, inputs: Iterable[ActionInput] = INPUTS_BY_NAME.values(),
+                 choices: dict[str, QuerySet] | None = None, **kwargs):  # fmt: skip
         super().__init__(*args, **kwargs)
         for action_input in inputs:
-            self.fields[action_input.name] = input_field(action_input)
+            self.fields[action_input.name] = input_field(action_input, (choices or {}).get(action_input.name))
 
     def fire(self, *, proposal: Proposal, user: User, action: str, expected_version: int | None) -> Transition | None:
         """Fire the action through the service; on refusal or bad input, the errors land on the form."""
@@ -84,9 +107,14 @@ class TransitionForm(ActionInputsForm):
 
     def __init__(self, *args, proposal: Proposal, user: User, options: list[ActionOption], **kwargs):
         allowed = [option.action for option in options if option.allowed]
-        # Offer only the inputs that some action possible now takes.
-        wanted = [action_input for action in allowed for action_input in action.inputs]
-        super().__init__(*args, inputs=wanted, **kwargs)
+        # Offer only the inputs that some action possible now takes (an input several take, once), and the rows
+        # any of them may name.
+        wanted = list({spec.name: spec for action in allowed for spec in action.inputs}.values())
+        choices: dict[str, QuerySet] = {}
+        for action in allowed if proposal is not None else ():
+            for name, rows in selectors.action_input_choices(user=user, proposal=proposal, action=action.name).items():
+                choices[name] = rows if name not in choices else _either(choices[name], rows)
+        super().__init__(*args, inputs=wanted, choices=choices, **kwargs)
         self.proposal, self.user = proposal, user
         self.fields["action"].choices = [(action.name, action.label) for action in allowed]
 
@@ -95,6 +123,11 @@ class TransitionForm(ActionInputsForm):
             proposal=self.proposal, user=self.user, action=self.cleaned_data["action"],
             expected_version=self.proposal.version,
         )  # fmt: skip
+
+
+def _either(rows: QuerySet, more: QuerySet) -> QuerySet:
+    """The rows of either query, of one model."""
+    return rows.model.objects.filter(Q(pk__in=rows.values("pk")) | Q(pk__in=more.values("pk")))
 
 
 def delegate_label(delegate: Delegate) -> str:

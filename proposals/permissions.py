@@ -148,6 +148,13 @@ def move_deadline(proposal: Proposal, roles: frozenset[Role], stage: str) -> Cap
     return ALLOWED
 
 
+def keep_unit_directory(user: User) -> Capability:
+    """The directory of handling units is kept by coordinators and operators."""
+    if user.is_authenticated and (user.is_operator or user.role == User.Role.COORDINATOR):
+        return ALLOWED
+    return Capability(PERMISSION_DENIED, _("Only coordinators keep the directory of handling units."))
+
+
 def take_part(roles: frozenset[Role]) -> Capability:
     """Whether the person may ask for the workflow's actions at all: someone with no part in the proposal may not;
     for anyone else the table decides (workflow.refusal)."""

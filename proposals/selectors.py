@@ -39,6 +39,7 @@ from proposals.models import (
     DocumentExport,
     Evidence,
     Handling,
+    HandlingUnit,
     Notice,
     Organisation,
     Proposal,
@@ -49,7 +50,17 @@ from proposals.models import (
     Transition,
     User,
 )
-from proposals.workflow import ActionOption, GuardContext, Role, State, action_options, main_path_from
+from proposals.workflow import (
+    ACTIONS_BY_NAME,
+    ActionOption,
+    GuardContext,
+    HandlingStatus,
+    Role,
+    State,
+    UnitRole,
+    action_options,
+    main_path_from,
+)
 
 
 def organisations_in_scope(user: User) -> QuerySet[Organisation]:
@@ -219,6 +230,90 @@ def proposals_with_workflow_data(queryset: QuerySet[Proposal]) -> QuerySet[Propo
 
 # What the guards and the handling section read of the units' handling of a proposal.
 HANDLING_PREFETCH = ("handlings__unit", "handlings__answers__ratings__rater", "handlings__answers__letters")
+
+
+def units_of(handlings: list[Handling]) -> QuerySet[HandlingUnit]:
+    """The units of these handlings, in their order (lead units first)."""
+    ids = [handling.unit_id for handling in handlings]
+    order = Case(*(When(pk=pk, then=Value(index)) for index, pk in enumerate(ids)), output_field=IntegerField())
+    return HandlingUnit.objects.filter(pk__in=ids).order_by(order)
+
+
+def handling_units_matching(*, search: str = "", level: str = "", active: bool | None = None) -> QuerySet[HandlingUnit]:
+    """The directory of handling units, narrowed by name (or short name, or contact), level and whether active."""
+    units = HandlingUnit.objects.all()
+    search = search.strip()
+    if search:
+        units = units.filter(Q(name__icontains=search) | Q(short_name__icontains=search)
+                             | Q(contact_person__icontains=search))  # fmt: skip
+    if level:
+        units = units.filter(level=level)
+    if active is not None:
+        units = units.filter(is_active=active)
+    return units.order_by("-is_active", "level", "name")
+
+
+def handling_units_to_assign(proposal: Proposal) -> QuerySet[HandlingUnit]:
+    """The directory's active units that do not handle the proposal yet."""
+    return HandlingUnit.objects.filter(is_active=True).exclude(handlings__proposal=proposal)
+
+
+def sessions_to_raise_again_at(user: User, proposal: Proposal) -> QuerySet[Session]:
+    """Where the person may raise the proposal again: their sessions open for drafting that open after its own, at
+    its level or a higher one, and where it is not raised again already."""
+    from proposals.services.handling import LEVEL_RANK  # the rule the service checks
+
+    levels = [level for level, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[proposal.session.level]]
+    return (
+        sessions_open_for_drafting(user)
+        .filter(opening_date__gt=proposal.session.opening_date, level__in=levels)
+        .exclude(pk__in=proposal.raised_again.values("session"))
+    )
+
+
+def action_input_choices(*, user: User, proposal: Proposal, action: str) -> dict[str, QuerySet]:
+    """The rows that the inputs of `action` naming a handling unit or a session may name now, as the forms offer
+    them: the unit to assign, the unit whose answer is recorded, extended or rated, the session to raise it at."""
+    handlings = proposal.handlings_list()
+    awaiting = [h for h in handlings if h.status == HandlingStatus.OPEN]
+    match action:
+        case "assign_unit":
+            return {"unit": handling_units_to_assign(proposal)}
+        case "record_answer":
+            return {"unit": units_of(awaiting)}
+        case "extend_answer":
+            return {"unit": units_of([h for h in awaiting if h.extended_at is None])}
+        case "rate":
+            return {"unit": units_of(proposal.handlings_to_rate(user))}
+        case "carry_forward":
+            return {"session": sessions_to_raise_again_at(user, proposal)}
+    return {}
+
+
+@dataclass(frozen=True)
+class HandlingShown:
+    """One unit's handling of a proposal as its page shows it."""
+
+    handling: Handling
+    overdue: bool  # its answer is awaited past the due date
+    to_rate: list[User]  # the signers whose rating of its current answer is awaited
+
+    @property
+    def is_lead(self) -> bool:
+        return self.handling.role == UnitRole.LEAD
+
+
+def handlings_shown(proposal: Proposal, today: date | None = None) -> list[HandlingShown]:
+    """The units handling the proposal, lead units first, from the prefetched rows (HANDLING_PREFETCH)."""
+    today = today or timezone.localdate()
+    signers = [assignment.delegate.user for assignment in proposal.signer_assignments()]
+    shown = []
+    for handling in proposal.handlings_list():
+        awaited = handling.status == HandlingStatus.OPEN
+        rating = handling.status == HandlingStatus.ANSWERED
+        to_rate = [user for user in signers if not handling.rated_by(user)] if rating else []
+        shown.append(HandlingShown(handling, awaited and handling.due_on < today, to_rate))
+    return shown
 
 
 def proposals_matching(
@@ -501,9 +596,20 @@ def proposal_page(user: User, pk: int) -> Proposal | None:
             Prefetch("comments", queryset=Comment.objects.select_related("author", "revision")),
             Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
             Prefetch("revisions", queryset=Revision.objects.select_related("author")),
+            *HANDLING_PREFETCH,
         )
     )
     return queryset.filter(pk=pk).first()
+
+
+def raised_again_links(user: User, proposal: Proposal) -> tuple[Proposal | None, list[Proposal]]:
+    """The earlier proposal this one raises again, and the later ones that raise it again, as far as the person
+    may see them (持续呼吁)."""
+    visible = proposals_visible_to(user).select_related("session")
+    earlier = visible.filter(pk=proposal.carried_from_id).first() if proposal.carried_from_id else None
+    if proposal.state not in ACTIONS_BY_NAME["carry_forward"].sources:
+        return earlier, []  # never raised again
+    return earlier, list(visible.filter(carried_from=proposal).order_by("session__opening_date", "pk"))
 
 
 def revisions_by_number(proposal: Proposal, numbers: list[int]) -> dict[int, Revision]:

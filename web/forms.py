@@ -17,8 +17,19 @@ from api.throttling import counts
 from proposals import selectors, services, uploads
 from proposals.documents import exports
 from proposals.forms import ActionInputsForm, ServiceForm, delegate_label
-from proposals.models import Deadline, Delegate, DocumentExport, Organisation, Proposal, Revision, Session, User
+from proposals.models import (
+    Deadline,
+    Delegate,
+    DocumentExport,
+    HandlingUnit,
+    Organisation,
+    Proposal,
+    Revision,
+    Session,
+    User,
+)
 from proposals.selectors import Milestone, organisations_in_scope
+from proposals.services.handling_units import UNIT_FIELDS
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import State, TextConflict
 
@@ -249,9 +260,52 @@ class ActionForm(ActionInputsForm):
     action = forms.CharField(widget=forms.HiddenInput, max_length=40)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, proposal: Proposal | None = None, user: User | None = None, action: str = "", **kwargs):
+        """With a proposal, the units and sessions offered are those `action` may name on it now; the only one,
+        chosen already."""
+        choices = selectors.action_input_choices(user=user, proposal=proposal, action=action) if proposal else {}
+        super().__init__(*args, choices=choices, **kwargs)
+        for name, rows in choices.items() if not self.is_bound else ():
+            first_two = list(rows[:2])
+            if len(first_two) == 1:
+                self.fields[name].initial = first_two[0].pk
+
     def apply(self, proposal: Proposal, user: User) -> object | None:
         data = self.cleaned_data
         return self.fire(proposal=proposal, user=user, action=data["action"], expected_version=data["expected_version"])
+
+
+class HandlingUnitFilterForm(forms.Form):
+    """The directory's filters, sent as GET."""
+
+    ACTIVE_CHOICES = [("", _("All")), ("yes", _("Active")), ("no", _("No longer active"))]
+
+    q = forms.CharField(label=_("Search name or contact"), required=False, max_length=100)
+    level = forms.ChoiceField(label=_("Level"), choices=_blank(HandlingUnit.Level.choices), required=False)
+    active = forms.ChoiceField(label=_("Active"), choices=ACTIVE_CHOICES, required=False)
+
+    def selector_arguments(self) -> dict:
+        """The selector's arguments: the whole directory while no filter is valid."""
+        data = self.cleaned_data if self.is_valid() else {}
+        active = {"yes": True, "no": False}.get(data.get("active", ""))
+        return {"search": data.get("q", ""), "level": data.get("level", ""), "active": active}
+
+
+class HandlingUnitForm(ServiceForm):
+    """A unit of the directory, added or changed through services.handling_unit_save."""
+
+    def __init__(self, *args, unit: HandlingUnit | None = None, **kwargs):
+        if unit is not None:
+            kwargs.setdefault("initial", {name: getattr(unit, name) for name in UNIT_FIELDS})
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        # The model's labels and limits; uniqueness and the rest are the service's to check.
+        self.fields.update(forms.fields_for_model(HandlingUnit, fields=UNIT_FIELDS))
+        if unit is None:
+            del self.fields["is_active"]  # a new unit is active
+
+    def apply(self, user: User) -> HandlingUnit | None:
+        return self.run_service(lambda: services.handling_unit_save(actor=user, unit=self.unit, **self.cleaned_data))
 
 
 class OfficeDateTimeField(forms.DateTimeField):
@@ -351,6 +405,26 @@ class EvidenceForm(ServiceForm):
             lambda: services.evidence_add(
                 proposal_id=proposal.pk, actor=user, upload=self.cleaned_data["file"],
                 description=self.cleaned_data["description"],
+            )
+        )  # fmt: skip
+
+
+class AnswerLetterForm(EvidenceForm):
+    """A unit's answer letter (答复函), attached to its latest answer."""
+
+    field_order = ["unit", "description", "file"]
+
+    def __init__(self, *args, proposal: Proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        answered = [handling for handling in proposal.handlings_list() if handling.answers_list()]
+        self.fields["unit"] = forms.ModelChoiceField(label=_("Handling unit"), queryset=selectors.units_of(answered))
+        self.order_fields(self.field_order)
+
+    def apply(self, proposal: Proposal, user: User):
+        return self.run_service(
+            lambda: services.evidence_add(
+                proposal_id=proposal.pk, actor=user, upload=self.cleaned_data["file"],
+                description=self.cleaned_data["description"], unit_id=self.cleaned_data["unit"].pk,
             )
         )  # fmt: skip
 

@@ -24,6 +24,7 @@ from proposals.models import Proposal, Revision
 from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, TransitionRefused, log_label
 from web.forms import (
     ActionForm,
+    AnswerLetterForm,
     CompareForm,
     DeadlineForm,
     DelegateRequestForm,
@@ -35,8 +36,9 @@ from web.forms import (
 )
 
 PAGE_SIZE = 25
-# Actions whose note is optional but worth offering: the note becomes a comment in the thread.
-NOTE_OPTIONAL_ACTIONS = frozenset({"endorse"})
+# Actions whose note is optional but worth offering: an endorsement's becomes a comment in the thread, a
+# rating's is its comment.
+NOTE_OPTIONAL_ACTIONS = frozenset({"endorse", "rate"})
 
 
 def _proposal_or_404(user, pk: int) -> Proposal:
@@ -145,9 +147,9 @@ def _saved_since(conflict, user) -> dict | None:
 # --- The proposal page --------------------------------------------------------------------------------
 
 
-def _action_form(action_name: str, proposal: Proposal, data=None) -> ActionForm:
-    return ActionForm(data, auto_id=f"id_%s-{action_name}", initial={"action": action_name,
-                      "expected_version": proposal.version})  # fmt: skip
+def _action_form(action_name: str, proposal: Proposal, user, data=None) -> ActionForm:
+    return ActionForm(data, auto_id=f"id_%s-{action_name}", proposal=proposal, user=user, action=action_name,
+                      initial={"action": action_name, "expected_version": proposal.version})  # fmt: skip
 
 
 def _page(request, proposal: Proposal, *, status: int = 200, **forms):
@@ -162,7 +164,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
             refused.append(option)
             continue
         form = failed_action if failed_action is not None and failed_action.data.get("action") == name else None
-        form = form or _action_form(name, proposal)
+        form = form or _action_form(name, proposal, user)
         item = {
             "option": option,
             "form": form,
@@ -178,6 +180,7 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
     numbers = [revision.number for revision in revisions]
     compare_initial = {"a": numbers[-2] if len(numbers) > 1 else numbers[0], "b": numbers[-1]} if numbers else {}
     timeline = [(transition, log_label(transition.action)) for transition in proposal.transitions.all()]
+    raises_again, raised_again = selectors.raised_again_links(user, proposal)
     alerts = []
     for form in forms.values():
         if form is not None and form.is_bound:
@@ -198,6 +201,16 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
             forms.get("deadline_form") or DeadlineForm.starting_from(proposal) if may.may_move_a_deadline else None
         ),
         "evidence_form": (forms.get("evidence_form") or EvidenceForm()) if may.add_evidence.allowed else None,
+        # Answer letters show under their answers; the evidence list is the research's.
+        "research_evidence": [evidence for evidence in proposal.evidence.all() if evidence.answer_id is None],
+        "handlings": selectors.handlings_shown(proposal),
+        "letter_form": (
+            forms.get("letter_form") or AnswerLetterForm(prefix="letter", proposal=proposal)
+            if may.add_answer_letter.allowed
+            else None
+        ),
+        "raises_again": raises_again,
+        "raised_again": raised_again,
         "may_change_evidence": may.change_evidence.allowed,
         "assign_form": (
             forms.get("assign_form") or AssignDelegateForm(prefix="assign", proposal=proposal, user=user)
@@ -233,7 +246,7 @@ def proposal_act(request, pk: int):
     if action not in ACTIONS_BY_NAME:
         messages.error(request, _("There is no such action."))
         return redirect("proposal-open", pk=pk)
-    form = _action_form(action, proposal, request.POST)
+    form = _action_form(action, proposal, request.user, request.POST)
     if form.is_valid():
         spec = ACTIONS_BY_NAME[action]
         if form.apply(proposal, request.user) is not None:
@@ -305,6 +318,18 @@ def evidence_upload(request, pk: int):
     return _submitted(
         request, pk, "evidence_form", form, partial(form.apply, proposal, request.user), _("The file is attached.")
     )
+
+
+@login_required
+@require_POST
+def answer_letter_upload(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    form = AnswerLetterForm(request.POST, request.FILES, prefix="letter", proposal=proposal,
+                            too_large=uploads.upload_refused(request))  # fmt: skip
+    return _submitted(
+        request, pk, "letter_form", form, partial(form.apply, proposal, request.user),
+        _("The answer letter is attached."),
+    )  # fmt: skip
 
 
 @login_required

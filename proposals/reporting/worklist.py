@@ -1,9 +1,11 @@
 """What is waiting for this person, by role (#14 item 3): the dashboard's first section. Each item links to the
 place on the proposal page where the person acts.
 
-- coordinators (and operators): requests for delegates, overdue stages of their subtree, ready proposals past
-  the session's deadline that need a late submission allowed;
-- delegates: proposals awaiting their endorsement or co-signature, with the consultation's due date;
+- coordinators (and operators): requests for delegates, overdue stages of their subtree, the units' overdue
+  answers (key supervised items first, and counted apart), ready proposals past the session's deadline that need
+  a late submission allowed;
+- delegates: proposals awaiting their endorsement or co-signature, with the consultation's due date, and the
+  units' answers awaiting their rating;
 - secretaries: changes requested by delegates, delegates' comments not answered, stages due within a week.
 """
 
@@ -17,9 +19,14 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Assignment, Comment, Deadline, Proposal, Revision, Stage, Transition, User
-from proposals.selectors import current_due_dates_before, open_delegate_requests, proposals_visible_to
-from proposals.workflow import PRE_SUBMISSION, State
+from proposals.models import Assignment, Comment, Deadline, Handling, Proposal, Revision, Stage, Transition, User
+from proposals.selectors import (
+    current_due_dates_before,
+    open_delegate_requests,
+    proposals_visible_to,
+    proposals_with_workflow_data,
+)
+from proposals.workflow import HANDLING_STATES, PRE_SUBMISSION, HandlingStatus, State
 
 ITEMS_PER_LIST = 10
 DUE_SOON = dt.timedelta(days=7)
@@ -31,6 +38,7 @@ class WorkItem:
     detail: str  # what is waiting, or who asked
     due_at: dt.datetime | None
     anchor: str  # where on the proposal page to act
+    supervised: bool = False  # a key supervised item (重点督办)
 
 
 @dataclass(frozen=True)
@@ -42,15 +50,20 @@ class WorkList:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    @property
+    def supervised_count(self) -> int:
+        return sum(item.supervised for item in self.items)
+
 
 def waiting_for(user: User, now: dt.datetime | None = None) -> list[WorkList]:
     """The lists that concern this person's role, each at most ITEMS_PER_LIST long, most urgent first."""
     now = now or timezone.now()
     proposals = proposals_visible_to(user)
     if user.is_superuser or user.role == User.Role.COORDINATOR:
-        return [_delegate_requests(user), _overdue(proposals, now), _late_submissions(proposals, now)]
+        return [_delegate_requests(user), _overdue_answers(proposals, now), _overdue(proposals, now),
+                _late_submissions(proposals, now)]  # fmt: skip
     if user.role == User.Role.DELEGATE:
-        return [_awaiting_endorsement(user), _awaiting_cosignature(user)]
+        return [_awaiting_endorsement(user), _awaiting_cosignature(user), _answers_to_rate(user)]
     if user.role == User.Role.SECRETARY:
         return [_changes_requested(proposals), _unanswered_comments(proposals), _due_soon(proposals, now)]
     return []
@@ -71,6 +84,22 @@ def _overdue(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkList:
         for proposal, stage, due_at in current_due_dates_before(now, proposals)[:ITEMS_PER_LIST]
     ]
     return WorkList("overdue", _("Overdue stages"), items)
+
+
+def _overdue_answers(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkList:
+    """The units whose answer is awaited past its due date, key supervised items first, then the longest overdue."""
+    overdue = (
+        Handling.objects.filter(status=HandlingStatus.OPEN, due_on__lt=timezone.localdate(now),
+                                proposal__in=proposals.values("pk"))
+        .select_related("proposal", "unit")
+        .order_by(F("proposal__supervised_at").asc(nulls_last=True), "due_on", "pk")[:ITEMS_PER_LIST]
+    )  # fmt: skip
+    items = [
+        WorkItem(h.proposal, f"{h.unit.label}（{h.get_role_display()}）", h.due_at, f"handling-{h.unit_id}",
+                 supervised=h.proposal.supervised_at is not None)
+        for h in overdue
+    ]  # fmt: skip
+    return WorkList("overdue_answers", _("Overdue answers"), items)
 
 
 def _late_submissions(proposals: QuerySet[Proposal], now: dt.datetime) -> WorkList:
@@ -122,6 +151,20 @@ def _awaiting_cosignature(user: User) -> WorkList:
     )[:ITEMS_PER_LIST]
     items = [WorkItem(a.proposal, a.proposal.get_kind_display(), _consultation_due(a), "actions") for a in waiting]
     return WorkList("cosignature", _("Awaiting your co-signature"), items)
+
+
+def _answers_to_rate(user: User) -> WorkList:
+    """The units' answers that wait for this signer's rating, oldest answer first."""
+    signed = Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user, declined_at__isnull=True)
+    answered = Handling.objects.filter(proposal=OuterRef("pk"), status=HandlingStatus.ANSWERED)
+    proposals = proposals_with_workflow_data(
+        Proposal.objects.filter(Exists(signed), Exists(answered), state__in=HANDLING_STATES)
+    )
+    waiting = [(proposal, handling) for proposal in proposals for handling in proposal.handlings_to_rate(user)]
+    waiting.sort(key=lambda pair: (pair[1].current_answer().recorded_at, pair[1].pk))
+    items = [WorkItem(proposal, str(_("Rate the answer of %(unit)s") % {"unit": handling.unit.label}), None,
+                      "action-rate") for proposal, handling in waiting[:ITEMS_PER_LIST]]  # fmt: skip
+    return WorkList("answers_to_rate", _("Answers awaiting your rating"), items)
 
 
 def _changes_requested(proposals: QuerySet[Proposal]) -> WorkList:

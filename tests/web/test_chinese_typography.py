@@ -44,12 +44,16 @@ def _text(html: str) -> str:
 def _pages(world):
     proposal = bring_to(world, State.CONSULTATION)
     fire(world, proposal, "comment", "lead", note="第三条建议可以更具体")
+    handled = bring_to(world, State.ANSWERED)  # the handling section, with an answer to rate
+    fire(world, handled, "supervise", "coordinator", note="列为重点督办")
     return {
         "secretary": ["/", reverse("proposal-list"), reverse("proposal-create"), f"/p/{proposal.pk}/",
                       reverse("proposal-edit", args=[proposal.pk]), reverse("preferences"),
                       reverse("password_change")],
-        "coordinator": ["/", reverse("statistics"), reverse("year-review"), f"/p/{proposal.pk}/"],
-        "lead": ["/", f"/p/{proposal.pk}/"],
+        "coordinator": ["/", reverse("statistics"), reverse("year-review"), f"/p/{proposal.pk}/",
+                        f"/p/{handled.pk}/", reverse("handling-units"),
+                        reverse("handling-unit-edit", args=[world.unit.pk])],
+        "lead": ["/", f"/p/{proposal.pk}/", f"/p/{handled.pk}/"],
     }  # fmt: skip
 
 

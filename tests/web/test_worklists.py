@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from proposals import services
-from proposals.models import Session
+from proposals.models import Handling, Session
 from proposals.reporting.worklist import waiting_for
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to, fire
@@ -73,3 +73,59 @@ def test_each_item_links_to_where_the_person_acts(client, world):
 def test_a_session_without_proposals_changes_nothing(world):
     Session.objects.all().delete()
     assert all(not worklist for worklist in waiting_for(world.secretary))
+
+
+# --- After registration: the units' overdue answers, and the answers awaiting a signer's rating -----------
+
+
+def _in_handling_with_two_units(world):
+    proposal = bring_to(world, State.HANDLING)
+    services.transition_apply(proposal_id=proposal.pk, actor=world.lead, action="assign_unit",
+                              inputs={"unit": world.other_unit.pk, "unit_role": "assisting"})  # fmt: skip
+    return proposal
+
+
+def test_the_coordinator_sees_each_units_overdue_answer_supervised_items_first(client, world):
+    plain = _in_handling_with_two_units(world)
+    supervised = bring_to(world, State.HANDLING)
+    fire(world, supervised, "supervise", "coordinator", note="群众反映强烈。")
+    Handling.objects.filter(proposal=plain).update(due_on=timezone.localdate() - dt.timedelta(days=30))
+    Handling.objects.filter(proposal=supervised).update(due_on=timezone.localdate() - dt.timedelta(days=1))
+    overdue = next(w for w in waiting_for(world.coordinator) if w.key == "overdue_answers")
+    # The supervised item first although the other is overdue longer; each unit apart.
+    assert [(item.proposal.pk, item.supervised) for item in overdue.items] == [
+        (supervised.pk, True),
+        (plain.pk, False),
+        (plain.pk, False),
+    ]
+    assert overdue.supervised_count == 1
+    assert _lists(world.other_coordinator)["overdue_answers"] == []
+    client.force_login(world.coordinator)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="worklist-overdue_answers"' in page and "supervised-count" in page
+    assert f"/p/{plain.pk}/#handling-{world.other_unit.pk}" in page
+
+
+def test_an_answer_recorded_leaves_the_overdue_answers(world):
+    proposal = bring_to(world, State.HANDLING)
+    Handling.objects.filter(proposal=proposal).update(due_on=timezone.localdate() - dt.timedelta(days=3))
+    assert _lists(world.coordinator)["overdue_answers"] == [proposal.pk]
+    fire(world, proposal, "record_answer", "secretary")
+    assert _lists(world.coordinator)["overdue_answers"] == []
+
+
+def test_each_signer_sees_the_answers_awaiting_their_rating_until_rated(client, world):
+    proposal = _in_handling_with_two_units(world)
+    for unit in (world.unit, world.other_unit):
+        services.transition_apply(proposal_id=proposal.pk, actor=world.secretary, action="record_answer", inputs={
+            "unit": unit.pk, "answer": "已落实。", "answer_class": "A", "answer_method": "phone"})  # fmt: skip
+    cosigner = world.cosigners[0]
+    assert _lists(cosigner)["answers_to_rate"] == [proposal.pk, proposal.pk]
+    assert _lists(world.outsider_delegate)["answers_to_rate"] == []
+    client.force_login(cosigner)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="worklist-answers_to_rate"' in page and f"/p/{proposal.pk}/#action-rate" in page
+    services.transition_apply(proposal_id=proposal.pk, actor=cosigner, action="rate",
+                              inputs={"unit": world.unit.pk, "rating": "satisfied"})  # fmt: skip
+    assert _lists(cosigner)["answers_to_rate"] == [proposal.pk]
+    assert _lists(world.lead)["answers_to_rate"] == [proposal.pk, proposal.pk]
