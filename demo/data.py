@@ -211,7 +211,7 @@ HANDLING_UNITS: dict[str, UnitSpec] = {
                     "朔州市朔城区开发南路60号"),
     "wlj": UnitSpec("朔州市文化和旅游局", "市文旅局", ("贾", "婷婷", "公共服务科"), "0349-2036266",
                     "朔州市朔城区文远路120号"),
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

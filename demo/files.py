@@ -24,9 +24,7 @@ def answer_letter_pdf(lines: list[str]) -> bytes:
     """A one-page letter in Chinese. The text is in the Song typeface every PDF reader has for simplified Chinese
     (Adobe's STSong-Light, not embedded), each character written as its UCS-2 code: no font file needed."""
     text = " ".join(f"<{line.encode('utf-16-be').hex().upper()}> Tj 0 -22 Td" for line in lines)
-    font = (
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>"
-    )
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>"
     cid_font = (
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R /DW 1000 >>"

@@ -75,9 +75,11 @@ COLUMNS: tuple[Column, ...] = (
            note="办理中、已答复、办结必填；多个单位以“、”分隔；单位目录中没有的将被添加 / required from 办理中 on; "
                 "several separated by 、; a unit the directory lacks is added to it"),
     Column("assisting_units", "协办单位", "assisting units",
-           note="可选，多个单位以“、”分隔；仅办理中、已答复、办结 / optional, several separated by 、; only from 办理中 on"),
+           note="可选，多个单位以“、”分隔；仅办理中、已答复、办结 / optional, several separated by 、; "
+                "only from 办理中 on"),
     Column("answer", "答复", "answer",
-           note="已答复、办结必填，作为每个承办单位的第一次答复 / required when 已答复 or 办结: each unit's first answer"),
+           note="已答复、办结必填，作为每个承办单位的第一次答复 / required when 已答复 or 办结: "
+                "each unit's first answer"),
     Column("answer_class", "答复类别", "answer class",
            note="可选：A（已解决或基本解决）、B（正在解决或列入计划）、C（因条件限制暂不能解决）；仅已答复、办结 / "
                 "optional: A, B or C; only when 已答复 or 办结"),
@@ -387,12 +389,13 @@ class Checker:
             "rating": self.choice(row, values, "rating", self.ratings, required=state == State.CLOSED),
         }
         if state:
-            for key, value, allowed in (
-                ("reference_number", outcome["reference_number"], submitted), ("lead_units", lead_units, handled),
-                ("assisting_units", assisting_units, handled), ("answer", outcome["answer"], answered),
-                ("answer_class", outcome["answer_class"], answered), ("rating", outcome["rating"], state == State.CLOSED),
-            ):  # fmt: skip
-                if value and not allowed:
+            written = {**outcome, "lead_units": lead_units, "assisting_units": assisting_units}
+            allowed_in_state = {
+                "reference_number": submitted, "lead_units": handled, "assisting_units": handled, "answer": answered,
+                "answer_class": answered, "rating": state == State.CLOSED,
+            }  # fmt: skip
+            for key, allowed in allowed_in_state.items():
+                if written[key] and not allowed:
                     self._not_in_state(row, key, state)
         return outcome
 

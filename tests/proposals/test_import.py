@@ -145,7 +145,9 @@ def test_a_good_file_of_a_thousand_rows_imports_all(world, tmp_path, capsys):
     assert Transition.objects.filter(action="import").count() == 1000
     assert Assignment.objects.filter(role="lead").count() == 1000
     assert Handling.objects.filter(proposal__state=State.CLOSED, status="settled").count() == 100
-    assert AnswerRating.objects.filter(rating="satisfied", answer__handling__proposal__state=State.CLOSED).count() == 100
+    assert (
+        AnswerRating.objects.filter(rating="satisfied", answer__handling__proposal__state=State.CLOSED).count() == 100
+    )
     # "市教育局" is the short name of the directory's 朔州市教育局: no new unit.
     assert Answer.objects.filter(handling__unit=world.other_unit).count() == 200 and HandlingUnit.objects.count() == 2
     assert "1000" in out
@@ -195,7 +197,10 @@ def test_the_template_round_trips(world, tmp_path):
     for handling in (lead_unit, assisting_unit):
         (answer,) = handling.answers_list()
         assert (answer.answered_on, answer.answer_class, answer.text) == (
-            example["answered_on"], example["answer_class"], example["answer"])
+            example["answered_on"],
+            example["answer_class"],
+            example["answer"],
+        )
         assert [(r.rater, r.rating) for r in answer.ratings.all()] == [(deputy, "satisfied")]
     assert timezone.localdate(proposal.created_at) == example["drafted_on"]
     assert proposal.lead_assignment().delegate.user == deputy
@@ -260,15 +265,15 @@ def test_a_user_outside_the_organisation_cannot_import_for_it(world, tmp_path):
     assert not Proposal.objects.exists()
 
 
-UNIT_HEADER = HEADER[:12] + ["主办单位", "协办单位", "答复", "答复类别", "答复日期", "评价"]
+UNIT_HEADER = [*HEADER[:12], "主办单位", "协办单位", "答复", "答复类别", "答复日期", "评价"]
 
 
 def unit_row(world, n: int, state: str, lead_units: str, assisting_units: str = "", answer_class: str = "") -> list:
     """A row of the layout with separate lead and assisting units and the answer's class."""
     row = closed_row(world, n)
     answered = state in ("已答复", "办结")
-    return row[:9] + [state] + row[10:12] + [lead_units, assisting_units, row[13] if answered else "", answer_class,
-                                             row[14] if answered else None, row[15] if state == "办结" else ""]
+    return [*row[:9], state, *row[10:12], lead_units, assisting_units, row[13] if answered else "", answer_class,
+            row[14] if answered else None, row[15] if state == "办结" else ""]  # fmt: skip
 
 
 def test_units_are_records_of_the_directory_and_the_state_agrees_with_them(world, tmp_path):
