@@ -590,7 +590,7 @@ class ProposalPlan:
     def add_answer_letter(self, recorder: User, unit: HandlingUnit, name: str, text: str, now: dt.datetime) -> None:
         """The unit's letter (答复函) to the lead delegate, as it answered, dated the day it came."""
         lines = [
-            f"关于对{self.reference}《{self.spec.title}》的答复",
+            *text_lines(f"关于对{self.reference}《{self.spec.title}》的答复"),
             f"尊敬的{self.lead.last_name}{self.lead.first_name}{'委员' if self.session.body == 'cppcc' else '代表'}：",
             *text_lines(text),
             "感谢您对我们工作的关心和支持。",
