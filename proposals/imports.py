@@ -37,8 +37,8 @@ from proposals.workflow import PRE_SUBMISSION, AnswerClass, State, UnitRole, rea
 KIND_WORDS = {"议案": Proposal.Kind.MOTION, "建议": Proposal.Kind.SUGGESTION, "提案": Proposal.Kind.CPPCC_PROPOSAL}
 STATE_WORDS = {"办理中": State.HANDLING}
 CLASS_WORDS = {f"{value}类": value for value in AnswerClass.values}
-# How people separate several units in one cell: 、 as the office writes it, and ，, ; ； and line breaks.
-UNIT_SEPARATORS = re.compile(r"[、，,;；\n]+")
+# How people separate several units in one line: 、 as the office writes it, and ，, ; ；.
+UNIT_SEPARATORS = re.compile(r"[、，,;；]+")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
@@ -401,7 +401,7 @@ class Checker:
 
     def _units(self, row: int, values: dict, key: str, *, required: bool) -> list[str]:
         """The units a cell names, each by its name in the directory (or as written, to be added to it)."""
-        written = self.text(row, values, key, max_chars=1000, required=required)
+        written = self.text(row, values, key, max_chars=1000, required=required, single_line=True)
         names = []
         for name in dict.fromkeys(part.strip() for part in UNIT_SEPARATORS.split(written) if part.strip()):
             found = self.units.get(name, {name})
