@@ -2,11 +2,12 @@
 
 The world (organisations, demo logins, coming sessions) is the demo's, made by `seed_demo`; on top of it come
 ten years of past sessions, a pool of delegates and the proposals with their revisions, assignments,
-comments, transition log, deadlines and sent reminders. Texts are sentences of the demo proposals
+comments, transition log, deadlines, sent reminders, and after registration the handling units' handling, their
+answers and the signers' ratings (the units are the demo's directory). Texts are sentences of the demo proposals
 (shared/seed-article-zh.txt's figures), shuffled and recombined.
 
 Most proposals belong to past sessions and are closed, answered, withdrawn or waiting for an answer due
-months ahead; a tenth are being written for the coming sessions, their stages due weeks ahead. Exactly
+weeks or months ahead; a tenth are being written for the coming sessions, their stages due weeks ahead. Exactly
 DUE_NOW of them, whatever the size, are in consultation with their due date within the reminder window
 of `generated_at`, each with a lead delegate of its own: the reminder sweep's work is the same at every size.
 
@@ -34,10 +35,14 @@ from django.utils import timezone
 
 from demo import data
 from proposals.models import (
+    Answer,
+    AnswerRating,
     Assignment,
     Comment,
     Deadline,
     Delegate,
+    Handling,
+    HandlingUnit,
     Organisation,
     Proposal,
     Reminder,
@@ -48,35 +53,32 @@ from proposals.models import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the handling units' handling, answers and ratings as records (issue #15)
 DUE_NOW = 1_000  # consultation stages due within the reminder window, at every size
 EXTRA_DELEGATES = 1_200  # so that DUE_NOW proposals each have a lead of their own (and 1,000 mails go out)
 PAST_YEARS = 10
 
 # The final states of past sessions' proposals, with their shares (what a city's archive looks like).
 PAST_STATES = (
-    ("closed", 0.56), ("answered", 0.08), ("registered", 0.06), ("submitted", 0.03),
+    ("closed", 0.56), ("answered", 0.05), ("handling", 0.03), ("registered", 0.06), ("submitted", 0.03),
     ("not_registered", 0.07), ("withdrawn", 0.10),
 )  # fmt: skip
 COMING_STATES = (("draft", 0.30), ("research", 0.25), ("consultation", 0.30), ("ready", 0.15))
-PATH = ("draft", "research", "consultation", "ready", "submitted", "registered", "answered", "closed")
+PATH = ("draft", "research", "consultation", "ready", "submitted", "registered", "handling", "answered", "closed")
 ACTIONS = {  # the action that enters each state along the path
     "research": "start_research", "consultation": "start_consultation", "ready": "finalise",
-    "submitted": "submit", "registered": "register", "answered": "record_answer", "closed": "rate",
-    "not_registered": "reject", "withdrawn": "withdraw",
+    "submitted": "submit", "registered": "register", "handling": "assign_unit", "answered": "record_answer",
+    "closed": "rate", "not_registered": "not_register", "withdrawn": "withdraw",
 }  # fmt: skip
+# How far the units' handling got in each state after registration (workflow.handling_state agrees).
+HANDLING_STATUS = {"handling": "open", "answered": "answered", "closed": "settled"}
 DECISION_NOTES = {"registered": "已立案，交有关部门办理。", "not_registered": "不予立案，转为意见建议。"}
 REFERENCE_PREFIX = {"motion": "议案", "suggestion": "建议", "cppcc_proposal": "提案"}
 TOPICS = [value for value, _label in Proposal.Topic.choices]
-RATINGS = ("satisfied", "satisfied", "basically_satisfied", "unsatisfied")
-HANDLING_UNITS = (
-    "市人力资源和社会保障局",
-    "市教育局",
-    "市卫生健康委员会",
-    "市民政局",
-    "市财政局",
-    "市住房和城乡建设局",
-)
+# Ratings of a settled first round: an unsatisfied one would have sent the unit back to a second.
+RATINGS = ("satisfied", "satisfied", "basically_satisfied")
+ANSWER_CLASSES = ("A", "A", "B", "B", "B", "C")
+ANSWER_METHODS = ("writing", "writing", "in_person", "phone")
 VILLAGE_CHARS, VILLAGE_SPAN = 0x5C71, 256  # 山 and the characters after it
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨欣悦思远嘉怡子涵梓轩"
@@ -160,7 +162,8 @@ class Writer:
 
 
 def table_sizes() -> dict[str, int]:
-    models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, User)
+    models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, Handling, Answer, AnswerRating,
+              User)  # fmt: skip
     return {m._meta.db_table: m.objects.count() for m in models}
 
 
@@ -190,7 +193,8 @@ def write_meta(size: int, seed: int, generated_at: dt.datetime) -> None:
 
 # --- PostgreSQL: load without secondary indexes --------------------------------------------------------
 
-BIG_TABLES = tuple(m._meta.db_table for m in (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder))
+GENERATED = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, Handling, Answer, AnswerRating)
+BIG_TABLES = tuple(m._meta.db_table for m in GENERATED)
 
 
 def drop_secondary_indexes() -> list[str]:
@@ -221,7 +225,7 @@ def rebuild(definitions: list[str], progress) -> None:
 
 
 def reset_sequences() -> None:
-    models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, User, Delegate, Session)
+    models = (*GENERATED, User, Delegate, Session)
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
@@ -258,6 +262,7 @@ class World:
             Delegate.objects.filter(user__username__startswith="bench-").order_by("pk").values_list("pk", "user_id")
         )
         self.past_sessions = self.add_past_sessions()
+        self.units = list(HandlingUnit.objects.order_by("pk").values_list("pk", flat=True))
         self.coming_sessions = list(Session.objects.filter(submission_deadline__gt=now + dt.timedelta(days=20)))
 
     def add_delegates(self) -> None:
@@ -343,13 +348,12 @@ class Loader:
     def __init__(self, world: World, corpus: Corpus, rng: random.Random, size: int):
         self.world, self.corpus, self.rng, self.size = world, corpus, rng, size
         self.next_id = {m: (m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-                        for m in (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder)}  # fmt: skip
+                        for m in GENERATED}  # fmt: skip
         self.references: dict[int, int] = {}
         self.proposals = Writer(Proposal, _columns(
             Proposal, "id", "title", "background", "research_findings", "recommendations", "revision_number", "kind",
             "topic", "organisation", "author", "session", "state", "version", "reference_number", "submitted_on",
-            "decision_note", "handling_units", "answer", "answered_on", "rating", "created_at",
-            "updated_at"))  # fmt: skip
+            "decision_note", "urgent", "supervision_reason", "created_at", "updated_at"))  # fmt: skip
         self.revisions = Writer(Revision, _columns(
             Revision, "id", "proposal", "number", "title", "background", "research_findings", "recommendations",
             "author", "created_at"))  # fmt: skip
@@ -367,8 +371,17 @@ class Loader:
         self.reminders = Writer(Reminder, _columns(
             Reminder, "id", "proposal", "stage", "due_at", "offset_days", "recipient", "kind", "send_after", "status",
             "attempts", "last_error", "sent_at", "message_id", "created_at"))  # fmt: skip
+        self.handlings = Writer(Handling, _columns(
+            Handling, "id", "proposal", "unit", "role", "assigned_on", "assigned_by", "due_on", "round", "status",
+            "extension_reason"))  # fmt: skip
+        self.answers = Writer(Answer, _columns(
+            Answer, "id", "handling", "round", "answered_on", "method", "text", "answer_class", "recorded_by",
+            "recorded_at"))  # fmt: skip
+        self.ratings = Writer(
+            AnswerRating, _columns(AnswerRating, "id", "answer", "rater", "rating", "comment", "rated_at")
+        )
         self.writers = (self.proposals, self.revisions, self.assignments, self.comments, self.transitions,
-                        self.deadlines, self.reminders)  # fmt: skip
+                        self.deadlines, self.reminders, self.handlings, self.answers, self.ratings)  # fmt: skip
 
     def new_id(self, model) -> int:
         pk = self.next_id[model]
@@ -424,7 +437,7 @@ class Loader:
         moments = sorted(begin + (end - begin) * rng.random() for _ in path)
         if not coming:  # after the deadline: the office's decision, the answer, the rating
             closing = dt.datetime.combine(session.closing_date, dt.time(18), tzinfo=SHANGHAI)
-            after = {"registered": 10, "not_registered": 10, "answered": 60, "closed": 100}
+            after = {"registered": 10, "not_registered": 10, "handling": 20, "answered": 60, "closed": 100}
             moments = [closing + dt.timedelta(days=after[s] + rng.uniform(0, 20)) if s in after else m
                        for s, m in zip(path, moments, strict=True)]  # fmt: skip
         title = corpus.title(rng, kind, organisation.region)
@@ -439,23 +452,20 @@ class Loader:
         if submitted:
             number = self.references[session.pk] = self.references.get(session.pk, 0) + 1
             reference = f"{REFERENCE_PREFIX[kind]}第{number:04d}号"
-        rating = rng.choice(RATINGS) if state == "closed" else ""
-        answered = state in ("answered", "closed")
         self.proposals.add(
             pk, title, background, findings, recommendations, revisions, kind, rng.choice(TOPICS), organisation.pk,
             author, session.pk, state, len(path) + revisions, reference,
             moments[path.index("submitted")].date() if submitted else None,
-            DECISION_NOTES.get(next((s for s in path if s in DECISION_NOTES), ""), ""),
-            rng.choice(HANDLING_UNITS) if answered else "",
-            corpus.text(rng, corpus.recommendations, 1, 2) if answered else "",
-            moments[path.index("answered")].date() if answered else None,
-            rating, moments[0], moments[-1],
+            DECISION_NOTES.get(next((s for s in path if s in DECISION_NOTES), ""), ""), False, "",
+            moments[0], moments[-1],
         )  # fmt: skip
         for number in range(1, revisions + 1):
             at = moments[0] + (moments[min(2, len(moments) - 1)] - moments[0]) * (number - 1) / revisions
             latest = self.new_id(Revision)
             self.revisions.add(latest, pk, number, title, background, findings, recommendations, author, at)
-        lead = self.assign(pk, session, path, moments, revisions, due_lead)
+        lead, signers = self.assign(pk, session, path, moments, revisions, due_lead)
+        if state in HANDLING_STATUS:
+            self.handle(pk, state, path, moments, author, signers)
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):  # on the latest revision
             self.comments.add(self.new_id(Comment), pk, latest, lead or author, "comment", rng.choice(corpus.comments),
                               begin + (end - begin) * rng.random())  # fmt: skip
@@ -470,23 +480,52 @@ class Loader:
             return ["draft", "research", "consultation", "ready", "submitted", "not_registered"]
         return ["draft", "research", "withdrawn"]
 
-    def assign(self, pk, session, path, moments, revisions, due_lead: tuple[int, int] | None) -> int | None:
-        """The lead and co-signers, once the proposal went to research; returns the lead's user id."""
+    def assign(
+        self, pk, session, path, moments, revisions, due_lead: tuple[int, int] | None
+    ) -> tuple[int | None, list[int]]:
+        """The lead and co-signers, once the proposal went to research; returns the lead's user id and the users
+        who signed (the lead and the co-signers, once it is final)."""
         if "research" not in path and due_lead is None:
-            return None
+            return None, []
         rng = self.rng
         pool = self.world.pools[session.body]
         lead_delegate, lead_user = due_lead or rng.choice(pool)
-        cosigners = [d for d, _user in rng.sample(pool, min(len(pool), 3)) if d != lead_delegate][: rng.randint(1, 2)]
+        cosigners = [(d, user) for d, user in rng.sample(pool, min(len(pool), 3)) if d != lead_delegate]
+        cosigners = cosigners[: rng.randint(1, 2)]
         endorsed = revisions if "ready" in path else None
         at = moments[1]
         self.assignments.add(self.new_id(Assignment), pk, lead_delegate, "lead", self.world.coordinator_id, at,
                              endorsed, None, None)  # fmt: skip
-        for delegate in cosigners:
+        for delegate, _user in cosigners:
             signed = at + dt.timedelta(days=rng.uniform(1, 9)) if "ready" in path else None
             self.assignments.add(self.new_id(Assignment), pk, delegate, "cosigner", self.world.coordinator_id, at,
                                  None, signed, None)  # fmt: skip
-        return lead_user
+        return lead_user, [lead_user, *(user for _d, user in cosigners)] if "ready" in path else []
+
+    def handle(self, pk, state, path, moments, recorder: int, signers: list[int]) -> None:
+        """One lead unit, sometimes an assisting one too, assigned on entering "handling"; in "answered" each has
+        answered, in "closed" every signer has rated each answer as well."""
+        rng, world = self.rng, self.world
+        assigned = moments[path.index("handling")]
+        if state == "handling":  # still awaited: due weeks ahead, outside any reminder window (as the "answer" stage)
+            due = (world.now + dt.timedelta(days=rng.uniform(20, 60))).date()
+        else:
+            due = assigned.date() + dt.timedelta(days=91)
+        units = rng.sample(world.units, 2 if rng.random() < 0.35 else 1)
+        for unit, role in zip(units, ("lead", "assisting"), strict=False):
+            handling = self.new_id(Handling)
+            self.handlings.add(handling, pk, unit, role, assigned.date(), recorder, due, 1, HANDLING_STATUS[state], "")
+            if state == "handling":
+                continue
+            answer, answered = self.new_id(Answer), moments[path.index("answered")]
+            self.answers.add(answer, handling, 1, answered.date(), rng.choice(ANSWER_METHODS),
+                             self.corpus.text(rng, self.corpus.recommendations, 1, 2), rng.choice(ANSWER_CLASSES),
+                             recorder, answered)  # fmt: skip
+            if state == "closed":
+                rated = moments[path.index("closed")]
+                for rater in signers:
+                    self.ratings.add(self.new_id(AnswerRating), answer, rater, rng.choice(RATINGS), "",
+                                     rated - dt.timedelta(hours=rng.uniform(1, 200)))  # fmt: skip
 
     def stage_dates(self, pk, state, path, moments, due_now: bool, secretary: int) -> None:
         """Deadlines of the stages it went through (the current one marked), and the reminders sent for them."""

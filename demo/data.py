@@ -160,6 +160,83 @@ SESSIONS: dict[str, SessionSpec] = {
                            deadline_days_before_opening=7, closing_days_after_opening=3),
 }  # fmt: skip
 
+# --- Handling units (承办单位) ---------------------------------------------------------------------------
+
+# Mail to the units goes nowhere: .example is reserved for examples (RFC 2606), as the demo people's domain.
+UNIT_EMAIL_DOMAIN = "gov.shuozhou.example"
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A handling unit of the directory. The contact people, phone numbers and addresses are invented."""
+
+    name: str
+    short_name: str
+    contact: tuple[str, str, str]  # (last name, first name, office) of whoever handles deputies' suggestions there
+    phone: str
+    address: str
+    level: str = "city"
+
+
+# key (also the mailbox at UNIT_EMAIL_DOMAIN) -> the unit
+HANDLING_UNITS: dict[str, UnitSpec] = {
+    "rsj": UnitSpec("朔州市人力资源和社会保障局", "市人社局", ("梁", "建伟", "办公室"), "0349-2036101",
+                    "朔州市朔城区开发北路218号"),
+    "jyj": UnitSpec("朔州市教育局", "市教育局", ("郝", "晓琴", "办公室"), "0349-2036112", "朔州市朔城区文远路56号"),
+    "wjw": UnitSpec("朔州市卫生健康委员会", "市卫健委", ("岳", "志诚", "法规与体制改革科"), "0349-2036123",
+                    "朔州市朔城区民福东街19号"),
+    "ybj": UnitSpec("朔州市医疗保障局", "市医保局", ("冀", "红英", "待遇保障科"), "0349-2036134",
+                    "朔州市朔城区张辽北路101号"),
+    "mzj": UnitSpec("朔州市民政局", "市民政局", ("侯", "永亮", "社会救助科"), "0349-2036145",
+                    "朔州市朔城区开发南路33号"),
+    "wmb": UnitSpec("朔州市精神文明建设委员会办公室", "市文明办", ("苗", "慧", "志愿服务指导科"), "0349-2036156",
+                    "朔州市朔城区开发北路206号"),
+    "tyj": UnitSpec("朔州市体育局", "市体育局", ("原", "海军", "群众体育科"), "0349-2036167",
+                    "朔州市朔城区鄯阳街88号"),
+    "zgh": UnitSpec("朔州市总工会", "市总工会", ("庞", "丽华", "女职工部"), "0349-2036178",
+                    "朔州市朔城区民福西街12号"),
+    "fl": UnitSpec("朔州市妇女联合会", "市妇联", ("师", "燕", "家庭和儿童工作部"), "0349-2036189",
+                   "朔州市朔城区开发北路206号"),
+    "hrzf": UnitSpec("怀仁市人民政府", "怀仁市政府", ("安", "国栋", "政府办公室"), "0349-3023201",
+                     "怀仁市云中镇仁德路1号", level="county"),
+    "swj": UnitSpec("朔州市商务局", "市商务局", ("芦", "志刚", "电子商务科"), "0349-2036211",
+                    "朔州市朔城区张辽南路45号"),
+    "zzb": UnitSpec("中共朔州市委组织部", "市委组织部", ("武", "文博", "人才工作科"), "0349-2036222",
+                    "朔州市朔城区开发北路200号"),
+    "shgzb": UnitSpec("中共朔州市委社会工作部", "市委社会工作部", ("雷", "蕾", "志愿服务工作科"), "0349-2036233",
+                      "朔州市朔城区开发北路200号"),
+    "gaj": UnitSpec("朔州市公安局", "市公安局", ("荣", "卫东", "禁毒支队"), "0349-2036244",
+                    "朔州市朔城区北旺庄街7号"),
+    "czj": UnitSpec("朔州市财政局", "市财政局", ("邸", "晓明", "社会保障科"), "0349-2036255",
+                    "朔州市朔城区开发南路60号"),
+    "wlj": UnitSpec("朔州市文化和旅游局", "市文旅局", ("贾", "婷婷", "公共服务科"), "0349-2036266",
+                    "朔州市朔城区文远路120号"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """A unit's answer in one round and how the signers rate it. The co-signers rate first, the lead delegate
+    last; an unsatisfied first answer is sent back by the lead alone, before the others rated."""
+
+    text: str
+    answer_class: str  # "A", "B" or "C"
+    method: str = "writing"  # "writing", "in_person" or "phone"
+    rating: str = ""  # the lead delegate's; "" when they have not rated yet
+    cosigners: str | None = None  # the co-signers' rating; None: as the lead's (none if the lead sends it back)
+    comment: str = ""  # the lead delegate's comment on their rating
+    letter: bool = False  # the answer letter (答复函) comes as a PDF
+
+
+@dataclass(frozen=True)
+class HandlingSpec:
+    unit: str  # key of HANDLING_UNITS
+    role: str = "lead"  # "lead" (主办) or "assisting" (协办)
+    answers: tuple[AnswerSpec, ...] = ()  # one per round; none: the answer is still awaited
+    extend_by: str = ""  # months ("1" to "3") a coordinator gives the unit before it answers
+    extension_reason: str = ""
+
+
 # --- Proposals ----------------------------------------------------------------------------------------
 
 
@@ -194,9 +271,10 @@ class ProposalSpec:
     withdraw_from: str = ""
     note: str = ""  # the withdrawal reason or the decision not to register
     research_due_days: int | None = None  # research due this many days from today (coming sessions)
-    handling_units: str = ""
-    answer: str = ""
-    rating: str = ""
+    urgent: bool = False  # registered as urgent: the units answer within the session's shorter period
+    handlings: tuple[HandlingSpec, ...] = ()  # the units assigned (交办), in the order assigned, and their answers
+    supervise: str = ""  # the reason a coordinator makes it a key supervised item (重点督办), once a unit is overdue
+    carry_to: str = ""  # the session (key) the proposal is raised again at (持续呼吁), recently, as a new draft
 
 
 PROPOSALS: tuple[ProposalSpec, ...] = (
@@ -789,9 +867,9 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "将婚俗改革成效纳入文明村镇评选指标。",
         ),
     ),
-    # ---- 已立案 registered --------------------------------------------------------------------------
+    # ---- 办理中 in handling: one unit answered, the lead unit overdue; a key supervised item -------------
     ProposalSpec(
-        state="registered", session="npc_last", kind="motion", org="city", topic="drug_prevention",
+        state="handling", session="npc_last", kind="motion", org="city", topic="drug_prevention",
         lead="lizhiqiang", demo_cosign=True,
         title="关于建设朔州市青少年禁毒教育基地的议案",
         background=(
@@ -808,7 +886,20 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "将参观禁毒教育基地纳入全市中小学生研学实践活动，每名中学生在校期间至少参观一次。",
             "基地由市禁毒办管理，团市委组织青年志愿者担任讲解员。",
         ),
+        handlings=(
+            HandlingSpec("gaj"),
+            HandlingSpec("jyj", "assisting", answers=(AnswerSpec(
+                "市教育局已将参观禁毒教育场馆纳入全市中小学生研学实践活动目录，待基地建成后组织各中学分批参观；"
+                "目前依托朔城区、怀仁市两处禁毒教育展室，今年已组织4800余名中学生参观学习。基地建设选址和经费由"
+                "主办单位商市财政局研究。", "B", letter=True,
+            ),)),
+        ),
+        supervise=(
+            "本议案列入市人大常委会年度重点督办议案。主办单位市公安局已逾期未答复，请加快基地选址和经费测算，"
+            "尽快书面答复代表。"
+        ),
     ),
+    # ---- 已立案 registered --------------------------------------------------------------------------
     ProposalSpec(
         state="registered", session="npc_last", kind="suggestion", org="yingzhi", topic="child_care",
         lead="demo-delegate",
@@ -905,11 +996,22 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "将重大疾病困境青少年纳入医疗救助重点对象，提高救助比例。",
             "整合希望工程、慈善总会等社会救助资源，建立信息共享和快速响应机制。",
         ),
-        handling_units="市医疗保障局、市民政局、市卫生健康委员会",
-        answer=(
-            "经研究，市医保局已将重大疾病困境青少年纳入医疗救助重点对象，经基本医保、大病保险报销后政策范围内的自付"
-            "部分，救助比例由60%提高至70%；市民政局会同团市委建立困境青少年大病救助信息共享机制，救助审批时限压缩至"
-            "15个工作日。"
+        urgent=True,
+        handlings=(
+            HandlingSpec("ybj", answers=(AnswerSpec(
+                "经研究，我局已将重大疾病困境青少年纳入医疗救助重点对象，经基本医保、大病保险报销后政策范围内的自付"
+                "部分，救助比例由60%提高至70%，年度救助限额由8万元提高至10万元，自本年7月1日起执行。",
+                "A", cosigners="satisfied", letter=True,
+            ),)),
+            HandlingSpec("mzj", "assisting", answers=(AnswerSpec(
+                "我局会同团市委建立困境青少年大病救助信息共享机制，每月交换救助对象信息；临时救助审批时限由30个"
+                "工作日压缩至15个工作日，对急难情形实行“先行救助、事后补办”。", "A", cosigners="satisfied",
+            ),)),
+            HandlingSpec("wjw", "assisting", answers=(AnswerSpec(
+                "我委已要求市人民医院、市妇幼保健院开设重大疾病患儿就医绿色通道，实行“先诊疗后付费”。与省级医院"
+                "建立远程会诊和转诊协作机制的工作正在推进，预计明年上半年完成。", "B", method="in_person",
+                cosigners="basically_satisfied",
+            ),)),
         ),
     ),
     ProposalSpec(
@@ -930,11 +1032,16 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "明确带教责任人，制定实践计划，实践结束后出具鉴定意见。",
             "将岗位提供和带教情况纳入单位精神文明建设考评。",
         ),
-        handling_units="市委组织部、市人力资源和社会保障局",
-        answer=(
-            "市委组织部、市人社局研究后，已联合团市委印发通知，要求市直各单位每年寒暑假提供“返家乡”实践岗位，并明确"
-            "带教责任人。今年暑期市直单位提供岗位412个，较去年增加三成以上。将岗位提供情况纳入精神文明建设考评的建议，"
-            "将在明年考评细则修订时统筹考虑。"
+        handlings=(
+            HandlingSpec("zzb", answers=(AnswerSpec(
+                "经研究，我部已联合团市委印发通知，要求市直各单位每年寒暑假提供“返家乡”实践岗位，明确带教责任人和"
+                "实践计划。今年暑期市直单位提供岗位412个，较去年增加三成以上。将岗位提供情况纳入精神文明建设考评的"
+                "建议，将在明年考评细则修订时统筹考虑。", "B", letter=True,
+            ),)),
+            HandlingSpec("rsj", "assisting", answers=(AnswerSpec(
+                "我局已将“返家乡”实践岗位纳入全市就业见习岗位库统一发布，对实践期满表现优秀的学生，毕业后参加见习"
+                "的优先安排。", "A", method="phone",
+            ),)),
         ),
     ),
     ProposalSpec(
@@ -955,10 +1062,19 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "将赛会志愿者培训课程纳入全市志愿者培训体系。",
             "对参与大型赛会服务的优秀志愿者给予表彰，并在就业、入学等方面给予礼遇。",
         ),
-        handling_units="市文明办、市体育局",
-        answer=(
-            "市文明办、市体育局会同团市委以省运会志愿者为基础组建了全市大型活动志愿服务储备队伍，首批纳入骨干志愿者"
-            "260名；赛会培训课程已纳入全市志愿者通用培训内容。志愿者礼遇政策正在研究制定中。"
+        handlings=(
+            HandlingSpec("wmb", answers=(AnswerSpec(
+                "我办会同团市委以省运会志愿者为基础组建了全市大型活动志愿服务储备队伍，首批纳入骨干志愿者260名；"
+                "赛会培训课程已纳入全市志愿者通用培训内容。志愿者礼遇政策正在研究制定中。", "B",
+                rating="satisfied",
+            ),)),
+            HandlingSpec("tyj", "assisting", extend_by="2", extension_reason=(
+                "市体育局报告：对优秀赛会志愿者的表彰须与省体育局的省运会总结表彰统一部署，省里方案尚未下发，"
+                "申请延期两个月答复。"
+            ), answers=(AnswerSpec(
+                "省运会总结表彰方案已下发，我局推荐的48名优秀志愿者已纳入省级表彰；今后市级大型赛事将优先从储备"
+                "队伍中招募志愿者，并为其办理赛事保险。", "A",
+            ),)),
         ),
     ),
     # ---- 办结 closed --------------------------------------------------------------------------------
@@ -980,13 +1096,21 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "联合职业院校开设电商直播订单班，为园区定向培养运营人才。",
             "协调物流企业在园区设立集散中心，对青年电商企业给予物流费用补贴。",
         ),
-        handling_units="怀仁市人民政府、市商务局、市人力资源和社会保障局",
-        answer=(
-            "陶瓷e镇电商产业孵化中心已认定为市级青年创业孵化基地，享受场地租金减免等政策；市人社局支持怀仁市职业院校"
-            "开设电商直播订单班，首期招收学员60名；怀仁市已协调3家物流企业在园区设立集散点，青年电商企业物流成本平均"
-            "下降约15%。"
+        handlings=(
+            HandlingSpec("hrzf", answers=(AnswerSpec(
+                "陶瓷e镇电商产业孵化中心已认定为市级青年创业孵化基地，入驻青年团队三年内免收场地租金；我市已协调"
+                "3家物流企业在园区设立集散点，青年电商企业物流成本平均下降约15%。", "A", rating="satisfied",
+                letter=True,
+            ),)),
+            HandlingSpec("swj", "assisting", answers=(AnswerSpec(
+                "已将陶瓷e镇纳入全市电子商务进农村综合示范项目，安排专项资金80万元用于直播基地设备和供应链建设。",
+                "A", rating="satisfied",
+            ),)),
+            HandlingSpec("rsj", "assisting", answers=(AnswerSpec(
+                "已支持怀仁市职业院校开设电商直播订单班，首期招收学员60名，培训合格的按规定给予职业技能培训补贴。",
+                "A", method="phone", rating="satisfied",
+            ),)),
         ),
-        rating="satisfied",
     ),
     ProposalSpec(
         state="closed", session="npc_last", kind="motion", org="city", topic="volunteering", lead="wuchunmei",
@@ -1007,13 +1131,19 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "制定志愿者礼遇办法，对服务时长达到一定标准的志愿者在公共交通、景区游览、公共文化场馆等方面给予优待。",
             "在机关事业单位招录、国有企业招聘中，将志愿服务经历作为同等条件下优先考虑的因素。",
         ),
-        handling_units="市文明办、市委社会工作部",
-        answer=(
-            "全市已统一使用全国志愿服务信息系统记录服务时长，市文明办正在起草《朔州市志愿者礼遇办法》，拟对星级志愿者"
-            "在公共文化场馆、景区游览等方面给予优待。机关事业单位招录中优先考虑志愿服务经历的建议，涉及国家和省有关"
-            "规定，将积极向上级反映。"
+        handlings=(
+            HandlingSpec("wmb", answers=(AnswerSpec(
+                "全市已统一使用全国志愿服务信息系统记录服务时长；我办正在起草《朔州市志愿者礼遇办法》，拟对星级"
+                "志愿者在公共文化场馆、景区游览等方面给予优待，计划年内提请市文明委审议。", "B",
+                rating="basically_satisfied", letter=True,
+            ),)),
+            HandlingSpec("shgzb", "assisting", answers=(AnswerSpec(
+                "机关事业单位招录、国有企业招聘中优先考虑志愿服务经历的建议，涉及国家和省公务员录用、事业单位公开"
+                "招聘的有关规定，我市暂无调整权限，已向省委社会工作部书面反映，留作今后工作参考。", "C",
+                method="in_person", rating="basically_satisfied",
+            ),)),
         ),
-        rating="basically_satisfied",
+        carry_to="npc",
     ),
     ProposalSpec(
         state="closed", session="npc_last", kind="suggestion", org="huairen", topic="marriage", lead="chenlixin",
@@ -1032,12 +1162,16 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "建立跨行业、跨系统的联谊活动协作机制，打破单位和行业界限。",
             "加强活动安全管理和个人信息保护。",
         ),
-        handling_units="市总工会、市妇联",
-        answer=(
-            "市总工会已将青年职工交友联谊纳入年度普惠服务项目，安排专项经费；怀仁市总工会、团市委、妇联建立了联谊活动"
-            "协作机制，今年联合举办跨行业联谊活动6场，参与青年1100余人次。"
+        handlings=(
+            HandlingSpec("zgh", answers=(AnswerSpec(
+                "我会已将青年职工交友联谊纳入年度普惠服务项目，安排专项经费20万元；怀仁市总工会与团市委、妇联建立"
+                "联谊活动协作机制，今年联合举办跨行业联谊活动6场，参与青年1100余人次。", "A", rating="satisfied",
+            ),)),
+            HandlingSpec("fl", "assisting", answers=(AnswerSpec(
+                "我会已在“妇女之家”开展婚恋观教育和婚姻家庭辅导，联谊活动报名实行实名审核，参与者个人信息由"
+                "主办方专人管理、活动结束后销毁。", "A", method="phone", rating="satisfied",
+            ),)),
         ),
-        rating="satisfied",
     ),
     ProposalSpec(
         state="closed", session="cppcc_last", kind="cppcc_proposal", org="xingan", topic="volunteering",
@@ -1057,12 +1191,21 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "由团组织和少先队组织开展适合青少年的志愿服务项目。",
             "为农村学校学生参加校外志愿服务提供交通和安全保障。",
         ),
-        handling_units="市教育局",
-        answer=(
-            "学生综合素质评价的内容和标准由省教育厅统一制定，我市暂无调整权限，将把提案意见向省教育厅反映。各学校可"
-            "结合实际组织学生参加志愿服务活动。"
+        handlings=(
+            HandlingSpec("jyj", answers=(
+                AnswerSpec(
+                    "学生综合素质评价的内容和标准由省教育厅统一制定，受权限所限，我市暂无法调整，将把提案意见向省"
+                    "教育厅反映。各学校可结合实际组织学生参加志愿服务活动。", "C", rating="unsatisfied",
+                    comment="答复只说明无权调整，没有提出本市可以落实的措施，农村学校学生参加志愿服务的问题没有回应。",
+                ),
+                AnswerSpec(
+                    "经重新研究，我局已印发《朔州市中小学生志愿服务实施意见》，将志愿服务情况记入学生成长记录，明年"
+                    "起在朔城区、右玉县试点；会同团市委、少工委为农村寄宿制学校每校对接1个志愿服务项目，交通和保险"
+                    "由项目经费保障。纳入综合素质评价的意见已书面报省教育厅。", "B", method="in_person",
+                    rating="basically_satisfied", letter=True,
+                ),
+            )),
         ),
-        rating="unsatisfied",
     ),
     ProposalSpec(
         state="closed", session="cppcc_last", kind="cppcc_proposal", org="yingzhi", topic="jobs", lead="shizhenyu",
@@ -1081,12 +1224,17 @@ PROPOSALS: tuple[ProposalSpec, ...] = (
             "由人社、教育部门搭建校企对接平台，每年组织一次校企合作洽谈会。",
             "订单班学生毕业后在合作企业就业满两年的，给予一次性就业补贴。",
         ),
-        handling_units="市人力资源和社会保障局、市教育局",
-        answer=(
-            "市人社局、市教育局已将校企合作订单班纳入职业教育产教融合重点工作，今年组织校企合作洽谈会2场，应县职业中学"
-            "与4家本地企业签订订单班协议。对合作企业的补贴政策正在研究，一次性就业补贴按现行就业补贴政策执行。"
+        handlings=(
+            HandlingSpec("rsj", answers=(AnswerSpec(
+                "我局已将校企合作订单班纳入产教融合重点工作，今年组织校企合作洽谈会2场，应县职业中学与4家本地企业"
+                "签订订单班协议。对合作企业的补贴政策正在研究，一次性就业补贴按现行就业补贴政策执行。", "B",
+                rating="basically_satisfied",
+            ),)),
+            HandlingSpec("jyj", "assisting", answers=(AnswerSpec(
+                "已将订单班培养纳入中职学校专业设置评估，支持应县职业中学新增机电技术应用订单班2个。", "A",
+                rating="satisfied",
+            ),)),
         ),
-        rating="basically_satisfied",
     ),
 )  # fmt: skip
 

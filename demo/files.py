@@ -1,4 +1,5 @@
-"""Small, valid evidence files for the demo: a PDF, a PNG and a survey CSV, written without outside tools."""
+"""Small, valid evidence files for the demo: PDFs (minutes, answer letters), a PNG and a survey CSV, written
+without outside tools."""
 
 from __future__ import annotations
 
@@ -13,16 +14,37 @@ from demo import data
 
 
 def tiny_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a correct cross-reference table (ASCII text only: no embedded CJK font)."""
+    """A one-page PDF of ASCII lines, in Helvetica."""
     text = " ".join(f"({line}) Tj 0 -18 Td" for line in lines)
-    stream = f"BT /F1 12 Tf 72 770 Td {text} ET".encode("ascii")
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    return _one_page_pdf(f"BT /F1 12 Tf 72 770 Td {text} ET".encode("ascii"), [font])
+
+
+def answer_letter_pdf(lines: list[str]) -> bytes:
+    """A one-page letter in Chinese. The text is in the Song typeface every PDF reader has for simplified Chinese
+    (Adobe's STSong-Light, not embedded), each character written as its UCS-2 code: no font file needed."""
+    text = " ".join(f"<{line.encode('utf-16-be').hex().upper()}> Tj 0 -22 Td" for line in lines)
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>"
+    cid_font = (
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R /DW 1000 >>"
+    )
+    descriptor = (
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
+        b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"
+    )
+    return _one_page_pdf(f"BT /F1 14 Tf 72 770 Td {text} ET".encode("ascii"), [font, cid_font, descriptor])
+
+
+def _one_page_pdf(stream: bytes, fonts: list[bytes]) -> bytes:
+    """A PDF of one A4 page with a correct cross-reference table; fonts[0] is /F1 (object 5), the rest follow."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *fonts,
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

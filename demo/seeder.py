@@ -1,8 +1,9 @@
 """The Shuozhou demo of DESIGN §7, built through proposals.services so that it obeys the same guards as real users.
 
-Organisations, people, sessions and 40-odd proposals in every state of the workflow, with revisions, evidence,
-assignments, comments and a transition log whose timestamps lie in the past (each proposal's ProposalPlan lays
-out its steps; DemoSeeder spreads them over the session's windows and runs them).
+Organisations, people, sessions, the directory of handling units and 40-odd proposals in every state of the
+workflow, with revisions, evidence, assignments, comments, the units' answers and the signers' ratings, and a
+transition log whose timestamps lie in the past (each proposal's ProposalPlan lays out its steps; DemoSeeder
+spreads them over the session's windows and runs them).
 """
 
 from __future__ import annotations
@@ -22,19 +23,27 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from demo import data
-from demo.files import survey_csv, tiny_pdf, tiny_png
+from demo.files import answer_letter_pdf, survey_csv, tiny_pdf, tiny_png
 from proposals import services
-from proposals.models import Delegate, Organisation, Session, User
+from proposals.documents.proposal_docx import chinese_date
+from proposals.models import Delegate, Evidence, HandlingUnit, Organisation, Session, User
 from proposals.workflow import State, reached
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NUMERALS = "一二三四五六七八九十"
 REFERENCE_PREFIX = {"motion": "议案", "suggestion": "建议", "cppcc_proposal": "提案"}
 REFERENCE_START = {"motion": 3, "suggestion": 100, "cppcc_proposal": 40}
+# The phases of a proposal's life, in time order (DemoSeeder.windows says when each happened).
+PHASES = ("prepare", "late", "decision", "assign", "answer", "rating", "answer2", "rating2", "supervision", "raise")
 
 
 def numbered(items: list[str] | tuple[str, ...]) -> str:
     return "\n".join(f"{NUMERALS[i]}、{item}" for i, item in enumerate(items))
+
+
+def text_lines(text: str, width: int = 30) -> list[str]:
+    """A paragraph broken into lines of `width` characters, as a letter prints it (Chinese needs no spaces)."""
+    return [text[start : start + width] for start in range(0, len(text), width)]
 
 
 # --- Seeding ------------------------------------------------------------------------------------------
@@ -57,6 +66,7 @@ class DemoSeeder:
         self.orgs: dict[str, Organisation] = {}
         self.users: dict[str, User] = {}
         self.sessions: dict[str, Session] = {}
+        self.units: dict[str, HandlingUnit] = {}
         self.steering: dict[str, User] = {}  # org key -> the user who drafts and steers its proposals
         self.references: dict[tuple[int, str], int] = {}
         self.stored_files: list[str] = []  # evidence written to storage, removed again if seeding fails
@@ -162,6 +172,18 @@ class DemoSeeder:
                 },
             )  # fmt: skip
 
+    def create_units(self) -> None:
+        for key, spec in data.HANDLING_UNITS.items():
+            last, first, office = spec.contact
+            self.units[key], _ = HandlingUnit.objects.get_or_create(
+                name=spec.name,
+                defaults={
+                    "short_name": spec.short_name, "level": spec.level, "contact_person": f"{last}{first}（{office}）",
+                    "contact_phone": spec.phone, "contact_email": f"{key}@{data.UNIT_EMAIL_DOMAIN}",
+                    "address": spec.address,
+                },
+            )  # fmt: skip
+
     # -- Proposals --
 
     def delegate_pool(self, session: Session) -> list[User]:
@@ -191,8 +213,13 @@ class DemoSeeder:
         self.references[key] = number
         return f"{REFERENCE_PREFIX[kind]}第{number:03d}号"
 
-    def windows(self, session: Session, final: str, rng: random.Random) -> dict[str, tuple[dt.datetime, dt.datetime]]:
-        """When each phase of the proposal's life happened."""
+    def windows(
+        self, session: Session, final: str, rng: random.Random, *, urgent: bool = False
+    ) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+        """When each phase of the proposal's life happened. After the session: the office's decision, the units
+        assigned (交办), their first answers (within a month when urgent, else within three), the ratings, the
+        second round (and the answers of units given more time), supervision of what is still overdue, and,
+        in the weeks before today, raising an unresolved proposal again."""
         if session.submission_deadline > self.now:  # the coming sessions: the weeks before today
             days = {"draft": (5, 14), "research": (12, 24), "consultation": (20, 32), "ready": (28, 42)}[final]
             end = self.now - dt.timedelta(hours=rng.uniform(3, 72))
@@ -200,13 +227,17 @@ class DemoSeeder:
         deadline = session.submission_deadline
         closing = dt.datetime.combine(session.closing_date, dt.time(18), tzinfo=SHANGHAI)
         prepare_end = deadline - dt.timedelta(days=rng.uniform(1.5, 8))
+        after = {
+            "decision": (2, 12), "assign": (13, 20), "answer": (24, 40) if urgent else (45, 85), "rating": (88, 118),
+            "answer2": (122, 150), "rating2": (152, 185), "supervision": (190, 200),
+        }  # fmt: skip
         return {
             "prepare": (prepare_end - dt.timedelta(days=rng.uniform(45, 70)), prepare_end),
             "late": (deadline + dt.timedelta(hours=16), deadline + dt.timedelta(days=3)),
-            "decision": (closing + dt.timedelta(days=2), closing + dt.timedelta(days=20)),
-            "answer": (closing + dt.timedelta(days=45), closing + dt.timedelta(days=85)),
-            "rating": (closing + dt.timedelta(days=90), closing + dt.timedelta(days=120)),
-        }
+            **{phase: (closing + dt.timedelta(days=start), closing + dt.timedelta(days=end))
+               for phase, (start, end) in after.items()},
+            "raise": (self.now - dt.timedelta(days=12), self.now - dt.timedelta(days=1)),
+        }  # fmt: skip
 
     @staticmethod
     def schedule(steps: list[Step], windows: dict[str, tuple[dt.datetime, dt.datetime]], rng: random.Random):
@@ -242,16 +273,15 @@ class DemoSeeder:
         for phase in (plan.drafting, plan.research, plan.consultation, plan.finalising, plan.submission):
             if phase():
                 break
-        self.run(plan.steps, plan.session, plan.final, plan.rng)
-
-    def run(self, steps: list[Step], session: Session, final: str, rng: random.Random) -> None:
-        for step, moment in zip(steps, self.schedule(steps, self.windows(session, final, rng), rng), strict=True):
+        windows = self.windows(plan.session, plan.final, plan.rng, urgent=plan.spec.urgent)
+        for step, moment in zip(plan.steps, self.schedule(plan.steps, windows, plan.rng), strict=True):
             step.run(moment)
 
     def seed(self) -> None:
         self.create_organisations()
         self.create_people()
         self.create_sessions()
+        self.create_units()
         for index, spec in enumerate(data.PROPOSALS):
             self.seed_proposal(index, spec)
 
@@ -282,6 +312,7 @@ class ProposalPlan:
     steps: list[Step] = field(default_factory=list)
     revision: int = 1
     proposal_id: int | None = None  # set by the first step, read by all the others when they run
+    reference: str = ""  # the reference number it is tabled under
     lead: User | None = None
     cosigners: list[User] = field(default_factory=list)
     signing: list[User] = field(default_factory=list)  # the co-signers who have not declined
@@ -392,9 +423,9 @@ class ProposalPlan:
         return True
 
     def submission(self) -> bool:
-        """Submission and what follows it: the session office's decision, the answer and the rating."""
+        """Submission and what follows it: the session office's decision, then the handling units."""
         spec, lead = self.spec, self.lead
-        reference = self.seeder.reference_number(self.session, spec.kind, self.rng)
+        reference = self.reference = self.seeder.reference_number(self.session, spec.kind, self.rng)
         if spec.late:
             self.add(1, self.act(self.coordinator, "allow_late_submission", spec.note), phase="late")
             self.add(1, self.act(lead, "submit", reference_number=reference), phase="late")
@@ -403,14 +434,50 @@ class ProposalPlan:
         if spec.state == State.NOT_REGISTERED:
             self.add(1, self.act(lead, "not_register", spec.note), phase="decision")
         elif self.reaches("registered"):
-            self.add(1, self.act(lead, "register", data.REGISTER_NOTES[self.session.body]), phase="decision")
-        if self.reaches("answered"):
-            recorder = self.author if self.author.role == User.Role.SECRETARY else lead
-            answer = self.act(recorder, "record_answer", handling_units=spec.handling_units, answer=spec.answer)
-            self.add(1, answer, phase="answer")
-        if self.reaches("closed"):
-            self.add(1, self.act(lead, "rate", rating=spec.rating), phase="rating")
+            note = data.REGISTER_NOTES[self.session.body]
+            self.add(1, self.act(lead, "register", note, urgent=spec.urgent), phase="decision")
+        self.handling()
         return True
+
+    def handling(self) -> None:
+        """The units assigned, each unit's answers round by round and every signer's ratings of them, the
+        extensions, the supervision and raising the proposal again. Laid out unit by unit, then put in the
+        order of the phases they happen in."""
+        spec, lead = self.spec, self.lead
+        recorder = self.author if self.author.role == User.Role.SECRETARY else lead
+        signers = [lead, *self.signing]
+        steps: list[tuple[str, float, Callable[[dt.datetime], Any]]] = []
+        for handling in spec.handlings:
+            unit = self.seeder.units[handling.unit].pk
+            steps.append(("assign", 0.5, self.act(recorder, "assign_unit", unit=unit, unit_role=handling.role)))
+            if handling.extend_by:
+                if len(handling.answers) > 1:
+                    raise CommandError("A demo unit given more time answers once; fix demo/data.py.")
+                extension = self.act(self.coordinator, "extend_answer", handling.extension_reason, unit=unit,
+                                     extend_by=handling.extend_by)  # fmt: skip
+                steps.append(("answer", 1.5, extension))
+            for round_, answer in enumerate(handling.answers, start=1):
+                late = round_ == 2 or handling.extend_by
+                answering, rating = ("answer2", "rating2") if late else ("answer", "rating")
+                steps.append((answering, 1, self.act(recorder, "record_answer", unit=unit, answer=answer.text,
+                                                     answer_class=answer.answer_class,
+                                                     answer_method=answer.method)))  # fmt: skip
+                if answer.letter:
+                    steps.append((answering, 0.3, self.answer_letter(recorder, handling.unit, answer, round_)))
+                sent_back = round_ == 1 and answer.rating == "unsatisfied"
+                cosigners = answer.cosigners if answer.cosigners is not None else answer.rating
+                if cosigners and not sent_back:
+                    for cosigner in signers[1:]:
+                        steps.append((rating, 0.3, self.act(cosigner, "rate", unit=unit, rating=cosigners)))
+                if answer.rating:
+                    steps.append((rating, 0.5, self.act(lead, "rate", answer.comment, unit=unit, rating=answer.rating)))
+        if spec.supervise:
+            steps.append(("supervision", 1, self.act(self.coordinator, "supervise", spec.supervise)))
+        if spec.carry_to:
+            session = self.seeder.sessions[spec.carry_to].pk
+            steps.append(("raise", 1, functools.partial(self.carry_forward, session)))
+        for phase, weight, run in sorted(steps, key=lambda step: PHASES.index(step[0])):
+            self.add(weight, run, phase=phase)
 
     # -- Parts of the consultation phase --
 
@@ -477,6 +544,13 @@ class ProposalPlan:
             name, description, content = "调研现场照片.png", "调研现场照片", tiny_png(self.rng)
         return functools.partial(self.add_evidence, name, content, description)
 
+    def answer_letter(
+        self, recorder: User, unit_key: str, answer: data.AnswerSpec, round_: int
+    ) -> Callable[[dt.datetime], Any]:
+        unit = data.HANDLING_UNITS[unit_key]
+        name = f"{unit.short_name}答复函.pdf" if round_ == 1 else f"{unit.short_name}答复函（重新办理）.pdf"
+        return functools.partial(self.add_answer_letter, recorder, self.seeder.units[unit_key], name, answer.text)
+
     # -- Running one step: the service call --
 
     def create(self, now: dt.datetime) -> None:
@@ -512,6 +586,29 @@ class ProposalPlan:
 
     def request_delegates(self, note: str, now: dt.datetime) -> None:
         services.delegates_request(proposal_id=self.proposal_id, actor=self.author, note=note, now=now)
+
+    def add_answer_letter(self, recorder: User, unit: HandlingUnit, name: str, text: str, now: dt.datetime) -> None:
+        """The unit's letter (答复函) to the lead delegate, as it answered, dated the day it came."""
+        lines = [
+            *text_lines(f"关于对{self.reference}《{self.spec.title}》的答复"),
+            f"尊敬的{self.lead.last_name}{self.lead.first_name}{'委员' if self.session.body == 'cppcc' else '代表'}：",
+            *text_lines(text),
+            "感谢您对我们工作的关心和支持。",
+            unit.name,
+            chinese_date(timezone.localdate(now, SHANGHAI)),
+            f"联系人：{unit.contact_person}　电话：{unit.contact_phone}",
+        ]
+        evidence = services.evidence_add(
+            proposal_id=self.proposal_id, actor=recorder, upload=SimpleUploadedFile(name, answer_letter_pdf(lines)),
+            description=f"{unit.name}答复函", unit_id=unit.pk, now=now,
+        )  # fmt: skip
+        self.seeder.stored_files.append(evidence.file.name)
+
+    def carry_forward(self, session_id: int, now: dt.datetime) -> None:
+        """Raise the proposal again at a later session: a new draft, with the earlier answers as its evidence."""
+        self.apply_transition(self.author, "carry_forward", "", {"session": session_id}, now)
+        copied = Evidence.objects.filter(proposal__carried_from_id=self.proposal_id).values_list("file", flat=True)
+        self.seeder.stored_files.extend(copied)
 
     def add_evidence(self, name: str, content: bytes, description: str, now: dt.datetime) -> None:
         evidence = services.evidence_add(

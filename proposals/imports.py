@@ -6,12 +6,13 @@ kind, ...), in any order; the columns that are not needed may be left out.
 
 Every row is checked before anything is written: types, choices, that the organisation, the session and the
 lead delegate exist, that the kind suits the session's body, the fields each state needs, dates, and reference
-numbers taken twice in the file or already in the database. All errors are collected, each as
+numbers taken twice in the file or already in the database. Handling units are named as in the directory (full
+or short name); a name the directory does not have is added to it on import. All errors are collected, each as
 "第N行 / row N: column: message", N being the row number the spreadsheet shows. If there is one, nothing is
 imported. Otherwise proposals.services.proposals_import writes every proposal in one transaction.
 
-A fixed number of queries checks any number of rows: the organisations, sessions, delegates, and the reference
-numbers and titles already taken are each read once.
+A fixed number of queries checks any number of rows: the organisations, sessions, delegates, handling units, and
+the reference numbers and titles already taken are each read once.
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from proposals import services
-from proposals.models import Delegate, Organisation, Proposal, Session, User
+from proposals.models import Delegate, HandlingUnit, Organisation, Proposal, Session, User
 from proposals.selectors import organisations_in_scope
 from proposals.validators import clean_text
-from proposals.workflow import PRE_SUBMISSION, State, reached
+from proposals.workflow import PRE_SUBMISSION, AnswerClass, State, UnitRole, reached
 
 KIND_WORDS = {"议案": Proposal.Kind.MOTION, "建议": Proposal.Kind.SUGGESTION, "提案": Proposal.Kind.CPPCC_PROPOSAL}
+STATE_WORDS = {"办理中": State.HANDLING}
+CLASS_WORDS = {f"{value}类": value for value in AnswerClass.values}
+# How people separate several units in one line: 、 as the office writes it, and ，, ; ；.
+UNIT_SEPARATORS = re.compile(r"[、，,;；]+")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
@@ -62,14 +67,26 @@ COLUMNS: tuple[Column, ...] = (
     Column("research_findings", "调研情况", "research findings", note="协商及之后必填 / required from 协商 on"),
     Column("recommendations", "具体建议", "recommendations", note="定稿及之后必填 / required from 定稿 on"),
     Column("state", "状态", "state", required=True,
-           note="草拟、调研、协商、定稿、已提交、已立案、不予立案、已答复、办结、已撤回，或代码 / or the code"),
+           note="草拟、调研、协商、定稿、已提交、已立案、办理中、不予立案、已答复、办结、已撤回，或代码 / or the code"),
     Column("reference_number", "编号", "reference number",
            note="已提交及之后必填，同一会议内不得重复 / required from 已提交 on, unique within the session"),
     Column("submitted_on", "提交日期", "submitted on", note="已提交及之后必填 / required from 已提交 on"),
-    Column("handling_units", "承办单位", "handling units", note="已答复、办结必填 / required when 已答复 or 办结"),
-    Column("answer", "答复", "answer", note="已答复、办结必填 / required when 已答复 or 办结"),
+    Column("lead_units", "主办单位", "lead units", ("承办单位", "handling units"),
+           note="办理中、已答复、办结必填；多个单位以“、”分隔；单位目录中没有的将被添加 / required from 办理中 on; "
+                "several separated by 、; a unit the directory lacks is added to it"),
+    Column("assisting_units", "协办单位", "assisting units",
+           note="可选，多个单位以“、”分隔；仅办理中、已答复、办结 / optional, several separated by 、; "
+                "only from 办理中 on"),
+    Column("answer", "答复", "answer",
+           note="已答复、办结必填，作为每个承办单位的第一次答复 / required when 已答复 or 办结: "
+                "each unit's first answer"),
+    Column("answer_class", "答复类别", "answer class",
+           note="可选：A（已解决或基本解决）、B（正在解决或列入计划）、C（因条件限制暂不能解决）；仅已答复、办结 / "
+                "optional: A, B or C; only when 已答复 or 办结"),
     Column("answered_on", "答复日期", "answered on", note="已答复、办结必填 / required when 已答复 or 办结"),
-    Column("rating", "评价", "rating", note="满意、基本满意、不满意；仅办结 / only when 办结, then required"),
+    Column("rating", "评价", "rating",
+           note="满意、基本满意、不满意：领衔代表对各单位答复的评价；仅办结 / the lead delegate's rating of each "
+                "unit's answer; only when 办结, then required"),
     Column("drafted_on", "起草日期", "drafted on",
            note="可选；缺省为提交日期 / optional; default: the day of submission"),
 )  # fmt: skip
@@ -189,13 +206,15 @@ class Checker:
         self.today = timezone.localdate(now)
         self.kinds = _choices(Proposal.Kind.choices, KIND_WORDS)
         self.topics = _choices(Proposal.Topic.choices)
-        self.states = _choices(State.choices)
+        self.states = _choices(State.choices, STATE_WORDS)
         self.ratings = _choices(Proposal.Rating.choices)
+        self.classes = _choices(AnswerClass.choices, CLASS_WORDS)
         self.labels = {
             key: [str(label) for label in choices.labels]
             for key, choices in (("kind", Proposal.Kind), ("topic", Proposal.Topic), ("state", State),
                                  ("rating", Proposal.Rating))
         }  # fmt: skip
+        self.labels["answer_class"] = list(AnswerClass.values)
         self.errors: list[RowError] = []
 
     def load(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
@@ -209,6 +228,12 @@ class Checker:
         for delegate in Delegate.objects.select_related("user"):
             for name in {delegate.user.username, delegate.user.display_name}:
                 self.delegates.setdefault(name, []).append(delegate)
+        # A unit by its full name, or by its short name where only one unit has it.
+        directory = list(HandlingUnit.objects.values_list("name", "short_name"))
+        self.units: dict[str, set[str]] = {name: {name} for name, _short_name in directory}
+        for name, short_name in directory:
+            if short_name and short_name not in {full for full, _short in directory}:
+                self.units.setdefault(short_name, set()).add(name)
         self.seen_references: dict[tuple[int, str], int] = {}
         self.seen_titles: dict[tuple[int, int, str], int] = {}
 
@@ -344,26 +369,50 @@ class Checker:
             return found[0]
         return None
 
-    def _outcome(self, row: int, values: dict, state: str) -> dict[str, str]:
+    def _outcome(self, row: int, values: dict, state: str) -> dict[str, Any]:
         """The outcome fields: required once the state got that far, refused before it."""
         submitted = bool(state) and reached(state, State.SUBMITTED)
+        handled = bool(state) and reached(state, State.HANDLING)
         answered = bool(state) and reached(state, State.ANSWERED)
+        lead_units = self._units(row, values, "lead_units", required=handled)
+        assisting_units = self._units(row, values, "assisting_units", required=False)
+        for name in set(lead_units) & set(assisting_units):
+            self.error(row, "assisting_units", _("“%(unit)s” is a lead unit already; name it once.") % {"unit": name})
         outcome = {
             "reference_number": self.text(
                 row, values, "reference_number", max_chars=50, required=submitted, single_line=True
             ),
-            "handling_units": self.text(
-                row, values, "handling_units", max_chars=300, required=answered, single_line=True
-            ),
+            "units": tuple((name, UnitRole.LEAD) for name in lead_units)
+            + tuple((name, UnitRole.ASSISTING) for name in assisting_units if name not in lead_units),
             "answer": self.text(row, values, "answer", max_chars=settings.PROPOSAL_TEXT_MAX_CHARS, required=answered),
+            "answer_class": self.choice(row, values, "answer_class", self.classes, required=False),
             "rating": self.choice(row, values, "rating", self.ratings, required=state == State.CLOSED),
         }
         if state:
-            for key, allowed in (("reference_number", submitted), ("handling_units", answered), ("answer", answered),
-                                 ("rating", state == State.CLOSED)):  # fmt: skip
-                if outcome[key] and not allowed:
+            written = {**outcome, "lead_units": lead_units, "assisting_units": assisting_units}
+            allowed_in_state = {
+                "reference_number": submitted, "lead_units": handled, "assisting_units": handled, "answer": answered,
+                "answer_class": answered, "rating": state == State.CLOSED,
+            }  # fmt: skip
+            for key, allowed in allowed_in_state.items():
+                if written[key] and not allowed:
                     self._not_in_state(row, key, state)
         return outcome
+
+    def _units(self, row: int, values: dict, key: str, *, required: bool) -> list[str]:
+        """The units a cell names, each by its name in the directory (or as written, to be added to it)."""
+        written = self.text(row, values, key, max_chars=1000, required=required, single_line=True)
+        names = []
+        for name in dict.fromkeys(part.strip() for part in UNIT_SEPARATORS.split(written) if part.strip()):
+            found = self.units.get(name, {name})
+            if len(found) > 1:
+                self.error(row, key, _("Several handling units are called “%(name)s”; write the full name.")
+                           % {"name": name})  # fmt: skip
+            elif len(name) > HandlingUnit._meta.get_field("name").max_length:
+                self.error(row, key, _("“%(name)s” is too long for the name of a handling unit.") % {"name": name})
+            else:
+                names.append(next(iter(found)))
+        return names
 
     def _not_in_state(self, row: int, key: str, state: str) -> None:
         self.error(row, key, _("A proposal in state “%(state)s” has none; leave it empty.")
@@ -474,8 +523,10 @@ def example_row(today: dt.date) -> dict[str, Any]:
         "state": "办结",
         "reference_number": "建议第901号",
         "submitted_on": dt.date(year, 1, 20),
-        "handling_units": "市教育局、市卫生健康委",
+        "lead_units": "朔州市教育局",
+        "assisting_units": "朔州市卫生健康委员会",
         "answer": "已将心理健康教师配备纳入年度教育工作要点，分两年配齐专职心理健康教师。",
+        "answer_class": "B",
         "answered_on": dt.date(year, 5, 15),
         "rating": "满意",
         "drafted_on": dt.date(year - 1, 12, 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -12,11 +13,15 @@ from django.utils import timezone
 
 from proposals import services
 from proposals.models import (
+    Answer,
+    AnswerRating,
     Assignment,
     Comment,
     Deadline,
     Delegate,
     Evidence,
+    Handling,
+    HandlingUnit,
     Organisation,
     Proposal,
     Revision,
@@ -25,10 +30,10 @@ from proposals.models import (
     User,
 )
 from proposals.selectors import proposal_action_options, proposals_visible_to, proposals_with_workflow_data
-from proposals.workflow import State
+from proposals.workflow import State, handling_state
 
 MODELS = (Organisation, User, Delegate, Session, Proposal, Revision, Assignment, Comment, Evidence, Transition,
-          Deadline)  # fmt: skip
+          Deadline, HandlingUnit, Handling, Answer, AnswerRating)  # fmt: skip
 LOGINS = {
     "demo-admin": "admin",
     "demo-coordinator": "coordinator",
@@ -124,7 +129,8 @@ def test_seed_demo_builds_the_shuozhou_demo(db):
     assert Transition.objects.filter(action="allow_late_submission").exists()
     assert {e.original_name.rsplit(".", 1)[-1] for e in Evidence.objects.all()} >= {"pdf", "csv", "png"}
     assert Revision.objects.filter(number__gte=3).exists()
-    late_states = {State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.ANSWERED, State.CLOSED}
+    late_states = {State.SUBMITTED, State.REGISTERED, State.NOT_REGISTERED, State.HANDLING, State.ANSWERED,
+                   State.CLOSED}  # fmt: skip
     missed = []
     for proposal in proposals:
         if proposal.state in late_states:
@@ -141,6 +147,80 @@ def test_seed_demo_builds_the_shuozhou_demo(db):
         elif proposal.state != State.WITHDRAWN:
             assert proposal.session.submission_deadline > now, proposal.title
     assert missed
+
+
+def test_seed_demo_shows_every_path_after_the_session(db):
+    """The units' handling of issue #15: several units, each class of answer, a second round, an extension, an
+    urgent proposal, a key supervised item, an overdue unit and a proposal raised again, each in the records."""
+    seed()
+    today = timezone.localdate()
+
+    units = HandlingUnit.objects.all()
+    assert units.count() >= 13
+    for unit in units:
+        assert unit.short_name and unit.contact_person and unit.contact_phone and unit.address, unit.name
+        assert unit.contact_email.endswith(".example"), unit.name  # mail to the demo's units reaches nobody
+    assert set(units.values_list("level", flat=True)) == {"city", "county"}
+
+    handled = Proposal.objects.filter(handlings__isnull=False).distinct()
+    for proposal in handled:  # the state agrees with the units' handling
+        assert proposal.state == handling_state(proposal), proposal.title
+    several = [p for p in handled if {h.role for h in p.handlings.all()} == {"lead", "assisting"}]
+    assert len(several) >= 5
+    assert Handling.objects.filter(proposal__in=handled, role="lead").count() == handled.count()  # one lead each
+
+    assert set(Answer.objects.values_list("answer_class", flat=True)) == {"A", "B", "C"}
+    assert set(Answer.objects.values_list("method", flat=True)) == {"writing", "in_person", "phone"}
+    # Every settled first round was rated by every signer; every rating is a signer's.
+    for handling in Handling.objects.filter(status="settled", round=1).select_related("proposal"):
+        signers = {a.delegate.user_id for a in handling.proposal.signer_assignments()}
+        (answer,) = handling.answers.all()
+        assert set(answer.ratings.values_list("rater_id", flat=True)) == signers, handling
+    for rating in AnswerRating.objects.select_related("answer__handling__proposal"):
+        assert rating.answer.handling.proposal.signer_assignment(rating.rater) is not None
+
+    # An unsatisfied first answer handled again: the second answered and rated, the proposal closed.
+    again = Handling.objects.get(round=2)
+    first, second = again.answers_list()
+    assert first.ratings.filter(rating="unsatisfied").exists()
+    assert second.ratings.exists() and again.status == "settled" and again.proposal.state == State.CLOSED
+    assert Transition.objects.filter(action="rate", details__sent_back=True).count() == 1
+
+    extended = Handling.objects.get(extended_at__isnull=False)
+    assert extended.extension_reason and extended.answers.exists()
+    assert extended.due_on > extended.assigned_on + dt.timedelta(days=100)  # three months and two more
+
+    urgent = Proposal.objects.get(urgent=True)
+    for handling in urgent.handlings.all():
+        assert handling.due_on <= handling.assigned_on + dt.timedelta(days=31)
+        assert handling.answers.get().answered_on <= handling.due_on
+
+    supervised = Proposal.objects.get(supervised_at__isnull=False)
+    assert supervised.supervision_reason and supervised.state == State.HANDLING
+    overdue = supervised.handlings.filter(status="open", due_on__lt=today)
+    assert overdue.count() == 1 and supervised.handlings.filter(status="answered").exists()
+
+    # Raised again: last year's closed proposal, unresolved (a class C answer), as a draft at this year's session.
+    (draft,) = Proposal.objects.filter(carried_from__isnull=False)
+    earlier = draft.carried_from
+    assert earlier.state == State.CLOSED and earlier.unresolved_handlings()
+    assert draft.state == State.DRAFT and draft.session.opening_date > earlier.session.opening_date
+    assert draft.title == earlier.title
+    assert draft.evidence.filter(original_name__endswith=".docx").exists()
+    assert draft.evidence.filter(original_name__endswith=".pdf").exists()  # the earlier answer letter
+
+    # Answer letters: small PDFs, each on the answer it belongs to.
+    letters = Evidence.objects.filter(answer__isnull=False).select_related("answer__handling")
+    assert letters.count() >= 5
+    for letter in letters:
+        assert letter.answer.handling.proposal_id == letter.proposal_id
+        with letter.file.open("rb") as file:
+            content = file.read()
+        assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
+
+    # The demo delegate has answers to rate.
+    delegate = User.objects.get(username="demo-delegate")
+    assert any(p.handlings_to_rate(delegate) for p in Proposal.objects.filter(state=State.ANSWERED))
 
 
 def test_seed_demo_shows_every_main_guard_to_the_admin(db):

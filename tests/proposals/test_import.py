@@ -14,8 +14,21 @@ from openpyxl import Workbook, load_workbook
 
 from proposals import reminders
 from proposals.imports import COLUMNS, example_row
-from proposals.models import Assignment, Body, Deadline, Delegate, Proposal, Revision, Session, Transition
-from proposals.workflow import State
+from proposals.models import (
+    Answer,
+    AnswerRating,
+    Assignment,
+    Body,
+    Deadline,
+    Delegate,
+    Handling,
+    HandlingUnit,
+    Proposal,
+    Revision,
+    Session,
+    Transition,
+)
+from proposals.workflow import State, handling_state
 from tests.conftest import make_user
 
 HEADER = ["案由", "类别", "主题", "提出单位", "会议", "领衔代表", "理由", "调研情况", "具体建议", "状态", "编号",
@@ -131,7 +144,12 @@ def test_a_good_file_of_a_thousand_rows_imports_all(world, tmp_path, capsys):
     assert Revision.objects.count() == 1000
     assert Transition.objects.filter(action="import").count() == 1000
     assert Assignment.objects.filter(role="lead").count() == 1000
-    assert Proposal.objects.filter(state=State.CLOSED, rating="satisfied").count() == 100
+    assert Handling.objects.filter(proposal__state=State.CLOSED, status="settled").count() == 100
+    assert (
+        AnswerRating.objects.filter(rating="satisfied", answer__handling__proposal__state=State.CLOSED).count() == 100
+    )
+    # "市教育局" is the short name of the directory's 朔州市教育局: no new unit.
+    assert Answer.objects.filter(handling__unit=world.other_unit).count() == 200 and HandlingUnit.objects.count() == 2
     assert "1000" in out
     assert elapsed < 30
 
@@ -171,8 +189,19 @@ def test_the_template_round_trips(world, tmp_path):
     proposal = Proposal.objects.get()
     assert proposal.title == example["title"] and proposal.state == State.CLOSED
     assert proposal.organisation == world.city and proposal.session.name == example["session"]
-    assert (proposal.reference_number, proposal.rating) == (example["reference_number"], "satisfied")
-    assert (proposal.submitted_on, proposal.answered_on) == (example["submitted_on"], example["answered_on"])
+    assert proposal.reference_number == example["reference_number"]
+    assert proposal.submitted_on == example["submitted_on"]
+    lead_unit, assisting_unit = proposal.handlings_list()
+    assert (lead_unit.unit.name, lead_unit.role) == (example["lead_units"], "lead")
+    assert (assisting_unit.unit.name, assisting_unit.role) == (example["assisting_units"], "assisting")
+    for handling in (lead_unit, assisting_unit):
+        (answer,) = handling.answers_list()
+        assert (answer.answered_on, answer.answer_class, answer.text) == (
+            example["answered_on"],
+            example["answer_class"],
+            example["answer"],
+        )
+        assert [(r.rater, r.rating) for r in answer.ratings.all()] == [(deputy, "satisfied")]
     assert timezone.localdate(proposal.created_at) == example["drafted_on"]
     assert proposal.lead_assignment().delegate.user == deputy
     with pytest.raises(CommandError):
@@ -234,3 +263,65 @@ def test_a_user_outside_the_organisation_cannot_import_for_it(world, tmp_path):
         call_command("import_proposals", path, "--no-progress", "--user", world.other_coordinator.username)
     assert "第2行 / row 2: 提出单位:" in str(refused.value)
     assert not Proposal.objects.exists()
+
+
+UNIT_HEADER = [*HEADER[:12], "主办单位", "协办单位", "答复", "答复类别", "答复日期", "评价"]
+
+
+def unit_row(world, n: int, state: str, lead_units: str, assisting_units: str = "", answer_class: str = "") -> list:
+    """A row of the layout with separate lead and assisting units and the answer's class."""
+    row = closed_row(world, n)
+    answered = state in ("已答复", "办结")
+    return [*row[:9], state, *row[10:12], lead_units, assisting_units, row[13] if answered else "", answer_class,
+            row[14] if answered else None, row[15] if state == "办结" else ""]  # fmt: skip
+
+
+def test_units_are_records_of_the_directory_and_the_state_agrees_with_them(world, tmp_path):
+    """Lead and assisting units by full or short name (a new one joins the directory); the answer is each unit's
+    first, rated by the lead delegate; handling, answered and closed as the units' handling says."""
+    rows = [
+        unit_row(world, 1, "办结", "市人社局、朔州市新设青年发展服务中心", "朔州市教育局", "A类"),
+        unit_row(world, 2, "已答复", "市人社局", answer_class="C"),
+        unit_row(world, 3, "办理中", "朔州市新设青年发展服务中心", "市人社局"),
+    ]
+    run(write(tmp_path / "units.xlsx", rows, header=UNIT_HEADER))
+    added = HandlingUnit.objects.exclude(pk__in=[world.unit.pk, world.other_unit.pk]).get()
+    assert (added.name, added.level) == ("朔州市新设青年发展服务中心", world.npc_session.level)
+    closed, answered, handling = (Proposal.objects.get(reference_number=f"建议第{n:04d}号") for n in (1, 2, 3))
+    assert [(h.unit.name, h.role, h.round) for h in closed.handlings_list()] == [
+        ("朔州市人力资源和社会保障局", "lead", 1), ("朔州市新设青年发展服务中心", "lead", 1),
+        ("朔州市教育局", "assisting", 1)]  # fmt: skip
+    for proposal, state, status in ((closed, State.CLOSED, "settled"), (answered, State.ANSWERED, "answered"),
+                                    (handling, State.HANDLING, "open")):  # fmt: skip
+        assert proposal.state == state == handling_state(proposal)
+        assert {h.status for h in proposal.handlings_list()} == {status}
+        for h in proposal.handlings_list():
+            assert h.assigned_on == proposal.submitted_on and h.due_on > h.assigned_on
+    lead_user = world.lead
+    for h in closed.handlings_list():
+        (answer,) = h.answers_list()
+        assert (answer.round, answer.answer_class, answer.text) == (1, "A", "已纳入工作计划。")
+        assert [(r.rater, r.rating) for r in answer.ratings.all()] == [(lead_user, "satisfied")]
+    (answer,) = answered.handlings_list()[0].answers_list()
+    assert answer.answer_class == "C" and not answer.ratings.exists()
+    assert not Answer.objects.filter(handling__proposal=handling).exists()
+
+
+def test_unit_errors_are_named_by_row_and_column(world, tmp_path):
+    HandlingUnit.objects.create(name="朔城区教育局", short_name="教育局")
+    HandlingUnit.objects.create(name="平鲁区教育局", short_name="教育局")
+    rows = [
+        unit_row(world, 1, "办结", "", answer_class="A"),  # row 2: no lead unit
+        unit_row(world, 2, "办结", "朔城区教育局", "朔城区教育局"),  # row 3: lead and assisting at once
+        unit_row(world, 3, "办结", "教育局", answer_class="D"),  # row 4: which 教育局? and no class D
+        unit_row(world, 4, "已立案", "朔城区教育局"),  # row 5: registered, not yet assigned
+    ]
+    with pytest.raises(CommandError) as refused:
+        run(write(tmp_path / "bad.xlsx", rows, header=UNIT_HEADER))
+    lines = str(refused.value).splitlines()[1:]
+    assert any(line.startswith("第2行 / row 2: 主办单位:") for line in lines)
+    assert any(line.startswith("第3行 / row 3: 协办单位:") and "朔城区教育局" in line for line in lines)
+    assert any(line.startswith("第4行 / row 4: 主办单位:") and "教育局" in line for line in lines)
+    assert any(line.startswith("第4行 / row 4: 答复类别:") and "A、B、C" in line for line in lines)
+    assert any(line.startswith("第5行 / row 5: 主办单位:") for line in lines)
+    assert not Proposal.objects.exists() and HandlingUnit.objects.count() == 4

@@ -44,7 +44,7 @@ def imported(world, *, state: str, organisation, topic: str, created: dt.datetim
         kind=Proposal.Kind.SUGGESTION if session.body == "npc" else Proposal.Kind.CPPCC_PROPOSAL,
         title=f"导入的提案 {row}", background="理由", research_findings="调研", recommendations="建议",
         reference_number=f"建议第{row:04d}号" if tabled else "", submitted_on=submitted if tabled else None,
-        handling_units="市教育局" if answered else "", answer="已办理" if answered else "",
+        units=(("朔州市教育局", "lead"),) if answered else (), answer="已办理" if answered else "",
         answered_on=submitted if answered else None, rating=rating, created_at=created, updated_at=created,
     )  # fmt: skip
     return services.proposals_import(actor=world.admin, items=[item], source="test.xlsx")[0]
