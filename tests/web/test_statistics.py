@@ -197,8 +197,11 @@ def test_satisfaction_is_counted_per_unit_and_round(client, world, outcomes):
     # unsatisfied rating that sent the other back; round 2: three satisfied, the lead unsatisfied.
     assert rows[0].cells == [1, 3, 1, 3, 0, 1]
     ratings = AnswerRating.objects.filter(answer__handling__unit=world.unit)
-    assert rows[0].cells == [ratings.filter(answer__round=round_, rating=rating).count()
-                             for round_ in (1, 2) for rating in ("satisfied", "basically_satisfied", "unsatisfied")]
+    assert rows[0].cells == [
+        ratings.filter(answer__round=round_, rating=rating).count()
+        for round_ in (1, 2)
+        for rating in ("satisfied", "basically_satisfied", "unsatisfied")
+    ]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("statistics")).content.decode()
     table = page.split('id="satisfaction-by-unit"')[1].split("</table>")[0]
