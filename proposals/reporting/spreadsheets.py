@@ -61,7 +61,7 @@ def _latest_answers(proposal: Proposal) -> list[Answer]:
 
 
 def handling_units_cell(proposal: Proposal) -> str:
-    """市人社局（主办）、市教育局（协办）."""
+    """Each unit with its part, lead units first: 朔州市人力资源和社会保障局（主办）、朔州市教育局（协办）."""
     return list_separator().join(
         f"{handling.unit.name}（{UNIT_PARTS[handling.role]}）" for handling in proposal.handlings_list()
     )

@@ -249,7 +249,7 @@ def rates(proposals: QuerySet[Proposal]) -> dict[str, Rate]:
 
 # --- The handling units' answers (issue #15) ------------------------------------------------------------
 # Each takes the proposals to count (the statistics page's, or the year review's cohort) and counts in the
-# database, in one query whatever the number of proposals, units or answers.
+# database, in one or two queries whatever the number of proposals, units or answers.
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ class UnitSatisfaction:
 
 def satisfaction_by_unit(proposals: QuerySet[Proposal]) -> list[UnitSatisfaction]:
     """Per handling unit, how many ratings of its answers were satisfied, basically satisfied and unsatisfied, in
-    the first round and in the second; the units by name. One query."""
+    the first round and in the second; the units by name. Two queries: the counts, and their units."""
     rows = (
         AnswerRating.objects.filter(answer__handling__proposal__in=proposals.values("pk"))
         .order_by()
@@ -323,7 +323,8 @@ class UnitTimeliness:
 
 def overdue_by_unit(proposals: QuerySet[Proposal], *, today: dt.date | None = None) -> list[UnitTimeliness]:
     """Per handling unit: the proposals it handles, those whose answer is overdue (open, due before today), and
-    the answers that came after their due date; the units with an overdue or a late answer first. One query.
+    the answers that came after their due date; the units with an overdue or a late answer first. Two queries:
+    the counts, and their units.
 
     An answer is compared with the due date of its handling's current round (Handling.due_on): the first answer
     of a unit sent back to answer again is compared no more, its due date having been replaced by the second's.
