@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from proposals.models import (
+    AnswerRating,
     Assignment,
     Comment,
     Deadline,
@@ -356,18 +357,33 @@ class Milestone(models.TextChoices):
     SATISFIED = "satisfied", pgettext_lazy("milestone", "Rated satisfied")
 
 
-# Reached registration, an answer, a rating: the states a proposal is in once it got that far.
+# Reached registration: the states a proposal is in once it got that far.
 REGISTERED_OR_LATER = main_path_from(State.REGISTERED)
-ANSWERED_OR_LATER = main_path_from(State.ANSWERED)
-SATISFIED_RATINGS = (Proposal.Rating.SATISFIED, Proposal.Rating.BASICALLY_SATISFIED)
+
+# A unit's final answer: the answer of the round its handling is in (the second, once the first was rated
+# unsatisfied). Only the ratings of final answers say how satisfied the proposers were in the end.
+FINAL_ROUND = Q(answer__round=F("answer__handling__round"))
+
+
+def _units_of_proposal(**lookups) -> Exists:
+    return Exists(Handling.objects.filter(proposal=OuterRef("pk"), **lookups))
+
 
 # How far a proposal got, whenever it happened: the one definition of each figure, which the statistics' rates
 # (proposals.reporting.statistics.rates) and the year review's milestones (milestone_filter) both count with.
+# Answered and rated are read off the units' records, not the state: a unit sent back to answer again (round 2)
+# puts the proposal back in handling, yet its first answer came.
 REACHED_REGISTRATION = Q(state__in=REGISTERED_OR_LATER)
 NOT_REGISTERED = Q(state=State.NOT_REGISTERED)
-REACHED_ANSWER = Q(state__in=ANSWERED_OR_LATER)
-RATED = ~Q(rating="")
-RATED_SATISFIED = Q(rating__in=SATISFIED_RATINGS)
+# Every unit assigned to the proposal (at least one) has answered at least once.
+REACHED_ANSWER = Q(_units_of_proposal()) & ~Q(_units_of_proposal(answers__isnull=True))
+# Closed (办结): every signer rated every unit's final answer.
+RATED = Q(state=State.CLOSED)
+# Closed, and no signer rated a unit's final answer unsatisfied.
+RATED_SATISFIED = RATED & ~Q(
+    Exists(AnswerRating.objects.filter(FINAL_ROUND, answer__handling__proposal=OuterRef("pk"),
+                                       rating=Proposal.Rating.UNSATISFIED))
+)  # fmt: skip
 
 
 # A proposal's year is the year in which it reached a milestone: drafted, submitted... (milestone_filter,
@@ -708,11 +724,13 @@ def current_due_dates_with_rule_data(proposals: QuerySet[Proposal]) -> list[Curr
 
 
 def proposals_for_export(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
-    """What a spreadsheet of these proposals shows (current due date, organisation, session, lead delegate),
-    in a fixed number of queries for each chunk of rows."""
+    """What a spreadsheet of these proposals shows (current due date, organisation, session, lead delegate, the
+    units' handling and the proposal it raises again), in a fixed number of queries for each chunk of rows."""
     if "current_due_at" not in proposals.query.annotations:
         proposals = with_current_due_at(proposals)
-    return proposals.select_related("organisation", "session").prefetch_related("assignments__delegate__user")
+    return proposals.select_related("organisation", "session", "carried_from__session").prefetch_related(
+        "assignments__delegate__user", *HANDLING_PREFETCH
+    )
 
 
 def proposal_for_document(user: User, pk: int) -> Proposal | None:
@@ -722,12 +740,14 @@ def proposal_for_document(user: User, pk: int) -> Proposal | None:
 
 def proposals_for_document_export(user: User, *, session: Session, organisation: Organisation) -> QuerySet[Proposal]:
     """A batch export's proposals: the session's, of the organisation and everything below it, that the user may
-    see, with what their documents read, in a fixed number of queries for each chunk of rows."""
+    see, with what their documents and the index read, in a fixed number of queries for each chunk of rows."""
     return (
         proposals_visible_to(user)
         .filter(organisation.subtree_filter("organisation__"), session=session)
-        .select_related("session", "organisation")
-        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")))
+        .select_related("session", "organisation", "carried_from__session")
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")), *HANDLING_PREFETCH
+        )
         .order_by("organisation__name", "reference_number", "pk")
     )
 

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from proposals import selectors
-from proposals.reporting import statistics, worklist
+from proposals.reporting import statistics, worklist, year_review
 from web.forms import StatisticsFilterForm
 
 
@@ -32,7 +32,8 @@ def home(request):
 
 @login_required
 def statistics_page(request):
-    """Counts per county, topic, state and session, the counties with no proposal, and the three rates."""
+    """Counts per county, topic, state and session, the counties with no proposal, the three rates, and the
+    handling units' answers, ratings and timeliness, supervised items and proposals raised again."""
     if not statistics.can_view_statistics(request.user):
         raise Http404
     form = StatisticsFilterForm(request.GET or None, user=request.user)
@@ -54,5 +55,8 @@ def statistics_page(request):
         "counties": [row for row in units if row.is_county],
         "uncovered": [row.organisation for row in units if row.is_county and row.count == 0],
         "rates": statistics.rates(proposals),
+        "handling": year_review.year_handling(proposals),
+        "rating_headings": year_review.rating_headings(),
+        "timeliness_headings": year_review.timeliness_headings(),
     }
     return render(request, "web/statistics.html", context)

@@ -39,6 +39,10 @@ def year_review_page(request):
         "unit_caption": year_review.unit_caption(review) if review else "",
         "definitions": year_review.milestone_definitions(),
         "milestones": year_review.MILESTONES,
+        "handling": review.handling if review else None,
+        "handling_definitions": year_review.handling_definitions(),
+        "rating_headings": year_review.rating_headings(),
+        "timeliness_headings": year_review.timeliness_headings(),
     }
     return render(request, "web/year_review.html", context, status=200 if review else 400)
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from proposals import selectors, task_queue
 from proposals.documents import proposal_docx
 from proposals.models import DocumentExport, Organisation, Session, User
+from proposals.reporting import spreadsheets
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def _cell(value: object) -> str:
 
 def _index_header() -> list[str]:
     return [_("No."), _("Title"), _("Kind"), _("State"), _("Organisation"), _("Lead delegate"),
-            _("Reference number"), capfirst(_("file name"))]  # fmt: skip
+            _("Reference number"), *(capfirst(str(column.header)) for column in spreadsheets.HANDLING_COLUMNS),
+            capfirst(_("file name"))]  # fmt: skip
 
 
 def _taken(archive: zipfile.ZipFile, name: str) -> bool:
@@ -154,7 +156,8 @@ def write_export_zip(export: DocumentExport, out, *, on_progress=None) -> int:
             rows.writerow([_cell(value) for value in (
                 done, proposal.title, proposal.get_kind_display(), proposal.get_state_display(),
                 proposal.organisation.name, lead.delegate.user.display_name if lead else "",
-                proposal.reference_number, name,
+                proposal.reference_number,
+                *(spreadsheets.csv_value(column.value(proposal)) for column in spreadsheets.HANDLING_COLUMNS), name,
             )])  # fmt: skip
             if on_progress is not None and done % PROGRESS_EVERY == 0:
                 on_progress(done)

@@ -31,7 +31,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
-from proposals.models import Assignment, Proposal
+from proposals.models import Assignment, Handling, Proposal
+from proposals.workflow import AnswerClass, AnswerMethod, Rating, UnitRole
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -70,6 +71,16 @@ CATEGORY = {
 }
 # A motion (议案) proposes a solution (办法); suggestions and CPPCC proposals make recommendations (建议).
 RECOMMENDATIONS_HEADING = {Proposal.Kind.MOTION: "具体办法"}
+# The handling units' answers, in the offices' words.
+UNIT_ROLE = {UnitRole.LEAD: "主办", UnitRole.ASSISTING: "协办"}
+ANSWER_METHOD = {AnswerMethod.IN_PERSON: "当面答复", AnswerMethod.PHONE: "电话答复", AnswerMethod.WRITING: "书面答复"}
+ANSWER_CLASS = {
+    AnswerClass.A: "A类（所提问题已经解决或基本解决）",
+    AnswerClass.B: "B类（所提问题正在解决或列入计划逐步解决）",
+    AnswerClass.C: "C类（所提问题因条件限制暂时不能解决，留作参考）",
+}
+RATING = {Rating.SATISFIED: "满意", Rating.BASICALLY_SATISFIED: "基本满意", Rating.UNSATISFIED: "不满意"}
+ROUND = {1: "第一次答复", 2: "重新办理后的答复"}
 
 # Characters XML 1.0 forbids (C0 controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF), and the C1
 # controls, which XML allows but Word does not show and no one types on purpose. Emoji are kept.
@@ -336,6 +347,37 @@ def sections_of(proposal: Proposal) -> list[tuple[str, list[str]]]:
     return [(heading, lines) for heading, lines in parts if lines]
 
 
+def _rater(rating) -> str:
+    return xml_safe(rating.rater.display_name) if rating.rater is not None else "领衔人"
+
+
+def answer_sections(proposal: Proposal) -> list[tuple[str, list[str]]]:
+    """The handling units' answers, one part per unit that answered: for each of its answers the date, how it
+    was communicated, its class, its text, and the signers' ratings. Empty before any answer was recorded.
+
+    Reads the proposal's handlings with their units, answers, ratings and raters: prefetch them
+    (proposals.selectors.HANDLING_PREFETCH)."""
+    parts = []
+    for handling in proposal.handlings_list():
+        lines = []
+        for answer in handling.answers_list():
+            facts = [f"{ROUND.get(answer.round, '')}：{chinese_date(answer.answered_on)}"]
+            if answer.method:
+                facts.append(ANSWER_METHOD[answer.method])
+            facts.append(ANSWER_CLASS.get(answer.answer_class, "未分类"))
+            lines.append("，".join(facts) + "。")
+            lines += _lines(answer.text)
+            ratings = "；".join(f"{_rater(r)}：{RATING[r.rating]}" for r in answer.ratings.all())
+            lines.append(f"评价：{ratings}。" if ratings else "评价：尚未评价。")
+        if lines:
+            parts.append((_unit_heading(handling), lines))
+    return parts
+
+
+def _unit_heading(handling: Handling) -> str:
+    return f"{xml_safe(handling.unit.name)}（{UNIT_ROLE.get(handling.role, '')}）"
+
+
 def document_date(proposal: Proposal, today: dt.date | None = None) -> dt.date:
     return proposal.submitted_on or today or timezone.localdate()
 
@@ -373,8 +415,9 @@ def _blank() -> bytes:
 
 
 def build_document(proposal: Proposal, *, today: dt.date | None = None):
-    """The python-docx Document of a proposal. Reads the proposal's session, organisation and assignments
-    (with their delegates' users): prefetch them when building many."""
+    """The python-docx Document of a proposal, and after it the units' answers once any was recorded. Reads the
+    proposal's session, organisation, assignments (with their delegates' users) and handlings
+    (answer_sections): prefetch them when building many."""
     document = Document(io.BytesIO(_blank()))
     title = xml_safe(proposal.title)
     properties = document.core_properties
@@ -397,6 +440,14 @@ def build_document(proposal: Proposal, *, today: dt.date | None = None):
     signature = _paragraph(document, xml_safe(proposal.organisation.name), SIGNATURE_STYLE)
     signature.paragraph_format.space_before = LINE_PITCH * 2
     _paragraph(document, chinese_date(document_date(proposal, today)), SIGNATURE_STYLE)
+    answers = answer_sections(proposal)
+    if answers:
+        appendix = _paragraph(document, "附：办理答复情况", HEADING_STYLE, HEADING_FONT)
+        appendix.paragraph_format.space_before = LINE_PITCH * 2
+        for heading, lines in answers:
+            _paragraph(document, heading, HEADING_STYLE, HEADING_FONT)
+            for line in lines:
+                _paragraph(document, line, BODY_STYLE)
     return document
 
 
@@ -406,6 +457,7 @@ def write_proposal_docx(proposal: Proposal, out: BinaryIO, *, today: dt.date | N
 
 
 def proposal_docx_bytes(proposal: Proposal, *, today: dt.date | None = None) -> bytes:
+    """The .docx of one proposal, with its answers once they were recorded."""
     buffer = io.BytesIO()
     write_proposal_docx(proposal, buffer, today=today)
     return buffer.getvalue()

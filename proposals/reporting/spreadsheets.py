@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import itertools
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,14 +25,16 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from proposals.models import Proposal
+from proposals.models import Answer, Proposal
 from proposals.selectors import proposals_for_export
+from proposals.workflow import Rating, UnitRole
 
 CSV_CONTENT_TYPE = "text/csv"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,12 +49,67 @@ def _lead_delegate(proposal: Proposal) -> str:
     return lead.delegate.user.display_name if lead is not None and lead.declined_at is None else ""
 
 
+# --- The handling units' answers, as one cell each (the batch export's index shows the same) -----------------
+
+UNIT_PARTS = {UnitRole.LEAD: pgettext_lazy("unit part", "lead"),
+              UnitRole.ASSISTING: pgettext_lazy("unit part", "assisting")}  # fmt: skip
+
+
+def _latest_answers(proposal: Proposal) -> list[Answer]:
+    """Each unit's latest answer, in the order of the units."""
+    return [answers[-1] for answers in (h.answers_list() for h in proposal.handlings_list()) if answers]
+
+
+def handling_units_cell(proposal: Proposal) -> str:
+    """Each unit with its part, lead units first: 朔州市人力资源和社会保障局（主办）、朔州市教育局（协办）."""
+    return list_separator().join(
+        f"{handling.unit.name}（{UNIT_PARTS[handling.role]}）" for handling in proposal.handlings_list()
+    )
+
+
+def answer_classes_cell(proposal: Proposal) -> str:
+    """The class of each unit's latest answer, in the order of the units: A、C."""
+    unclassified = pgettext("answer class", "unclassified")
+    return list_separator().join(answer.answer_class or unclassified for answer in _latest_answers(proposal))
+
+
+def latest_answered_on(proposal: Proposal) -> dt.date | None:
+    return max((answer.answered_on for answer in _latest_answers(proposal)), default=None)
+
+
+def ratings_cell(proposal: Proposal) -> str:
+    """How the signers rated the units' latest answers: 满意 3、基本满意 1."""
+    counts = Counter(rating.rating for answer in _latest_answers(proposal) for rating in answer.ratings.all())
+    return list_separator().join(f"{label} {counts[value]}" for value, label in Rating.choices if counts[value])
+
+
+def raised_again_from_cell(proposal: Proposal) -> str:
+    """The proposal this one raises again: its reference number and session."""
+    earlier = proposal.carried_from
+    if earlier is None:
+        return ""
+    return f"{earlier.reference_number or earlier.pk}（{earlier.session.name}）"
+
+
+def list_separator() -> str:
+    return pgettext("list separator", ", ")
+
+
 @dataclass(frozen=True)
 class Column:
     header: Promise
     value: Callable[[Proposal], Any]  # str, int, an aware datetime, or None
     width: int = 14  # in characters, for the XLSX
 
+
+HANDLING_COLUMNS: tuple[Column, ...] = (
+    Column(_("Handling units"), handling_units_cell, 36),
+    Column(_("Answer classes"), answer_classes_cell, 10),
+    Column(_("Latest answered on"), latest_answered_on, 12),
+    Column(_("Ratings"), ratings_cell, 20),
+    Column(_("Supervised since"), lambda p: p.supervised_at, 18),
+    Column(_("Raised again from"), raised_again_from_cell, 36),
+)
 
 COLUMNS: tuple[Column, ...] = (
     Column(_("ID"), lambda p: p.pk, 8),
@@ -64,7 +122,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(_("Lead delegate"), _lead_delegate, 12),
     Column(_("Current stage due"), lambda p: p.current_due_at, 18),
     Column(_("Reference number"), lambda p: p.reference_number, 14),
-    Column(_("Rating"), lambda p: p.get_rating_display(), 12),
+    *HANDLING_COLUMNS,
     Column(_("Updated"), lambda p: p.updated_at, 18),
 )
 
@@ -95,7 +153,8 @@ def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _csv_value(value: Any) -> Any:
+def csv_value(value: Any) -> Any:
+    """A value as the CSV writes it (and the batch export's index): local time, text never a formula."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -120,7 +179,7 @@ def _csv_lines(values_of_rows: Iterator[list[Any]]) -> Iterator[bytes]:
     writer = csv.writer(_Line())
     yield (BOM + writer.writerow(headers())).encode()
     for values in values_of_rows:
-        yield writer.writerow([_csv_value(value) for value in values]).encode()
+        yield writer.writerow([csv_value(value) for value in values]).encode()
 
 
 def write_xlsx(proposals: QuerySet[Proposal], file) -> None:
@@ -142,6 +201,10 @@ def _xlsx_cell(sheet, value: Any, font: Font | None = None) -> WriteOnlyCell:
     if isinstance(value, dt.datetime):  # Excel has no time zones: the local time, shown as such
         cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None, microsecond=0))
         cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
         return cell
     if isinstance(value, str):
         cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))

@@ -9,11 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, QuerySet, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from proposals.models import Comment, Organisation, Proposal, Stage, User
+from proposals.models import (
+    Answer,
+    AnswerRating,
+    Comment,
+    Handling,
+    HandlingUnit,
+    Organisation,
+    Proposal,
+    Stage,
+    Transition,
+    User,
+)
 from proposals.selectors import (
     NOT_REGISTERED,
     OFFICIAL_ORDER,
@@ -23,7 +35,7 @@ from proposals.selectors import (
     REACHED_REGISTRATION,
     current_due_dates_before,
 )
-from proposals.workflow import State
+from proposals.workflow import ACTIONS_BY_NAME, AnswerClass, HandlingStatus, Rating, State
 
 BOARD_CARDS_PER_STATE = 8
 DEADLINE_HORIZON_DAYS = 30
@@ -218,8 +230,8 @@ def rates(proposals: QuerySet[Proposal]) -> dict[str, Rate]:
     """Registration, answer and satisfaction rates with their numerators and denominators. One query.
 
     registration: registered or later among those the session office decided (registered or later, or not);
-    answer: answered or closed among registered or later; satisfaction: satisfied or basically satisfied
-    among rated.
+    answer: answered by every handling unit among registered or later; satisfaction: closed with no unit's final
+    answer rated unsatisfied (every rating satisfied or basically satisfied) among closed.
     """
     totals = proposals.order_by().aggregate(
         registered=Count("pk", filter=REACHED_REGISTRATION),
@@ -233,3 +245,175 @@ def rates(proposals: QuerySet[Proposal]) -> dict[str, Rate]:
         "answer": Rate("answer", totals["answered"], totals["registered"]),
         "satisfaction": Rate("satisfaction", totals["satisfied"], totals["rated"]),
     }
+
+
+# --- The handling units' answers (issue #15) ------------------------------------------------------------
+# Each takes the proposals to count (the statistics page's, or the year review's cohort) and counts in the
+# database, in one or two queries whatever the number of proposals, units or answers.
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    count: int
+
+
+def answers_by_class(proposals: QuerySet[Proposal]) -> list[Figure]:
+    """Each unit's latest answer by its class: A, B, C, and unclassified (answers recorded before answers had a
+    class, by the migration from the free-text answer). One query."""
+    later = Answer.objects.filter(handling=OuterRef("handling"), round__gt=OuterRef("round"))
+    counts = dict(
+        Answer.objects.filter(handling__proposal__in=proposals.values("pk"))
+        .filter(~Exists(later))
+        .order_by()
+        .values_list("answer_class")
+        .annotate(n=Count("pk"))
+    )
+    figures = [Figure(klass.value, str(klass.label), counts.get(klass.value, 0)) for klass in AnswerClass]
+    return [*figures, Figure("", _("Unclassified (recorded before answers had a class)"), counts.get("", 0))]
+
+
+ROUNDS = (1, 2)
+
+
+@dataclass(frozen=True)
+class UnitSatisfaction:
+    """The signers' ratings of one handling unit's answers: (round, rating) → count."""
+
+    unit: HandlingUnit
+    counts: dict[tuple[int, str], int]
+
+    def count(self, round_: int, rating: str) -> int:
+        return self.counts.get((round_, rating), 0)
+
+    @property
+    def cells(self) -> list[int]:
+        """The counts in the order of the table's columns: round 1 satisfied, basically, unsatisfied; round 2 …"""
+        return [self.count(round_, rating) for round_ in ROUNDS for rating in Rating.values]
+
+
+def satisfaction_by_unit(proposals: QuerySet[Proposal]) -> list[UnitSatisfaction]:
+    """Per handling unit, how many ratings of its answers were satisfied, basically satisfied and unsatisfied, in
+    the first round and in the second; the units by name. Two queries: the counts, and their units."""
+    rows = (
+        AnswerRating.objects.filter(answer__handling__proposal__in=proposals.values("pk"))
+        .order_by()
+        .values_list("answer__handling__unit", "answer__round", "rating")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[int, dict[tuple[int, str], int]] = {}
+    for unit_id, round_, rating, n in rows:
+        counts.setdefault(unit_id, {})[(round_, rating)] = n
+    units = HandlingUnit.objects.filter(pk__in=counts).order_by("name") if counts else []
+    return [UnitSatisfaction(unit, counts[unit.pk]) for unit in units]
+
+
+@dataclass(frozen=True)
+class UnitTimeliness:
+    unit: HandlingUnit
+    handlings: int  # proposals the unit handles
+    overdue: int  # still to answer, and the due date has passed
+    late: int  # answered, after the due date
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.handlings, self.overdue, self.late]
+
+
+def overdue_by_unit(proposals: QuerySet[Proposal], *, today: dt.date | None = None) -> list[UnitTimeliness]:
+    """Per handling unit: the proposals it handles, those whose answer is overdue (open, due before today), and
+    the answers that came after their due date; the units with an overdue or a late answer first. Two queries:
+    the counts, and their units.
+
+    An answer is compared with the due date of its handling's current round (Handling.due_on): the first answer
+    of a unit sent back to answer again is compared no more, its due date having been replaced by the second's.
+    """
+    today = today or timezone.localdate()
+    current_answer = Q(answers__round=F("round"))
+    rows = (
+        Handling.objects.filter(proposal__in=proposals.values("pk"))
+        .order_by()
+        .values("unit")
+        .annotate(
+            handlings=Count("pk", distinct=True),
+            overdue=Count("pk", filter=Q(status=HandlingStatus.OPEN, due_on__lt=today), distinct=True),
+            late=Count("answers", filter=current_answer & Q(answers__answered_on__gt=F("due_on"))),
+        )
+    )
+    rows = {row["unit"]: row for row in rows}
+    units = HandlingUnit.objects.filter(pk__in=rows) if rows else []
+    result = [UnitTimeliness(unit, rows[unit.pk]["handlings"], rows[unit.pk]["overdue"], rows[unit.pk]["late"])
+              for unit in units]  # fmt: skip
+    return sorted(result, key=lambda row: (-(row.overdue + row.late), row.unit.name))
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """The key supervised items (重点督办) and what became of them."""
+
+    supervised: int  # marked supervised at some time (the log says so), ended or not
+    still: int  # supervised now
+    answered: int  # every unit has answered
+    closed: int
+    satisfied: int  # closed, and no final answer rated unsatisfied
+
+
+def supervised_items(proposals: QuerySet[Proposal]) -> Supervision:
+    """The proposals ever marked as key supervised items, and their outcome. One query."""
+    supervise = ACTIONS_BY_NAME["supervise"].name
+    ever = Q(Exists(Transition.objects.filter(proposal=OuterRef("pk"), action=supervise)))
+    totals = proposals.order_by().aggregate(
+        supervised=Count("pk", filter=ever),
+        still=Count("pk", filter=ever & Q(supervised_at__isnull=False)),
+        answered=Count("pk", filter=ever & REACHED_ANSWER),
+        closed=Count("pk", filter=ever & RATED),
+        satisfied=Count("pk", filter=ever & RATED_SATISFIED),
+    )
+    return Supervision(**totals)
+
+
+# How far back the chain of proposals raised again is followed (A raised again as B, B as C, ...): further than
+# any proposal has been raised in the years the tracker has run.
+CARRY_CHAIN_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class CarriedForward:
+    raised_again: int  # proposals that raise an earlier one again
+    years_running: list[tuple[int, int]]  # (N, proposals raised N years running), N from 2 up
+
+
+def _years_running() -> tuple[dict, Case]:
+    """The annotations of each proposal's session year and of its predecessors' (carried_from, its carried_from…),
+    and the number of years running it is raised: its year back to the earliest predecessor reached by steps of
+    at most one year (a county's proposal raised at the city's session of the same year adds no year)."""
+    years = {f"carry_year_{depth}": ExtractYear("carried_from__" * depth + "session__opening_date")
+             for depth in range(CARRY_CHAIN_DEPTH + 1)}  # fmt: skip
+
+    def step(depth: int) -> Q:
+        return Q(**{f"carry_year_{depth}__gte": F(f"carry_year_{depth - 1}") - 1})
+
+    whens = []
+    for depth in range(CARRY_CHAIN_DEPTH, 0, -1):
+        unbroken = Q()
+        for link in range(1, depth + 1):
+            unbroken &= step(link)
+        whens.append(When(unbroken, then=F("carry_year_0") - F(f"carry_year_{depth}") + 1))
+    return years, Case(*whens, default=Value(1), output_field=IntegerField())
+
+
+def carried_forward(proposals: QuerySet[Proposal]) -> CarriedForward:
+    """The proposals raised again (持续呼吁: carried_from set), and how many are raised N years running, counted by
+    the years of the sessions along the chain. One query."""
+    years, running = _years_running()
+    rows = (
+        proposals.filter(carried_from__isnull=False)
+        .order_by()
+        .annotate(**years)
+        .annotate(years_running=running)
+        .values_list("years_running")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict(rows)
+    return CarriedForward(sum(counts.values()), sorted((n, count) for n, count in counts.items() if n >= 2))

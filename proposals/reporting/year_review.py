@@ -21,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals.models import Organisation, Proposal
+from proposals.reporting import statistics
 from proposals.reporting.statistics import Rate, percent_of_largest
 from proposals.selectors import OFFICIAL_ORDER, Milestone, proposal_filter
+from proposals.workflow import Rating
 
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
 
@@ -52,6 +54,26 @@ class Row:
 
 
 @dataclass(frozen=True)
+class HandlingReview:
+    """What became of the year's submissions at the handling units (issue #15), counted by
+    proposals.reporting.statistics over the same proposals as the later milestones: those submitted in the year."""
+
+    answer_classes: list[statistics.Figure]
+    satisfaction: list[statistics.UnitSatisfaction]
+    timeliness: list[statistics.UnitTimeliness]
+    supervision: statistics.Supervision
+    carried: statistics.CarriedForward
+
+    @property
+    def supervision_rows(self) -> list[tuple[str, int]]:
+        return supervision_rows(self.supervision)
+
+    @property
+    def carried_rows(self) -> list[tuple[str, int]]:
+        return carried_rows(self.carried)
+
+
+@dataclass(frozen=True)
 class YearReview:
     year: int
     organisation: Organisation
@@ -59,6 +81,7 @@ class YearReview:
     topics: list[Row]
     total: Row
     funnel: list[Cell] = field(default_factory=list)  # the totals, each drawn against the largest
+    handling: HandlingReview | None = None
 
     @property
     def unit_level(self) -> str:
@@ -104,7 +127,8 @@ def review_years(proposals: QuerySet[Proposal], today: dt.date | None = None) ->
 def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, year: int) -> YearReview:
     """The review of `year` for `organisation` and everything below it, within `proposals` (the viewer's scope).
 
-    Two queries: the organisations right below, and every figure in one aggregate.
+    Two queries for the milestones (the organisations right below, and every figure in one aggregate), and a
+    fixed few for the handling of the year's submissions (year_handling).
     """
     units = list(organisation.children.order_by(*OFFICIAL_ORDER))
     everything = {"organisation_id": organisation.pk, "include_below": True}
@@ -140,7 +164,20 @@ def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, ye
     funnel = [
         Cell(cell.milestone, cell.count, cell.filters, percent_of_largest(cell.count, top)) for cell in total.cells
     ]
-    return YearReview(year, organisation, table(rows), table(topic_rows), total, funnel)
+    submitted = proposals.filter(proposal_filter(**everything, year=year, milestone=Milestone.SUBMITTED))
+    return YearReview(year, organisation, table(rows), table(topic_rows), total, funnel, year_handling(submitted))
+
+
+def year_handling(submitted: QuerySet[Proposal], *, today: dt.date | None = None) -> HandlingReview:
+    """The handling units' answers to these proposals, their ratings, timeliness, supervision and carrying
+    forward. Seven queries."""
+    return HandlingReview(
+        answer_classes=statistics.answers_by_class(submitted),
+        satisfaction=statistics.satisfaction_by_unit(submitted),
+        timeliness=statistics.overdue_by_unit(submitted, today=today),
+        supervision=statistics.supervised_items(submitted),
+        carried=statistics.carried_forward(submitted),
+    )
 
 
 def _row(spec, counts: dict[str, int], year: int, largest: dict) -> Row:
@@ -177,10 +214,55 @@ def milestone_definitions() -> list[tuple[str, str]]:
         (str(Milestone.SUBMITTED.label), _("Submitted to a session on a day of the year.")),
         (str(Milestone.REGISTERED.label), _("Submitted in the year, and registered (立案) since.")),
         (str(Milestone.ANSWERED.label),
-         _("Submitted in the year, registered, and answered by the handling unit since.")),
+         _("Submitted in the year, registered, and answered since by every handling unit assigned to it.")),
         (str(Milestone.SATISFIED.label),
-         _("Submitted in the year, answered, and rated satisfied or basically satisfied.")),
+         _("Submitted in the year, closed (every signer rated every unit's final answer), and no final answer "
+           "rated unsatisfied.")),
     ]  # fmt: skip
+
+
+def handling_definitions() -> list[tuple[str, str]]:
+    """What the tables of the handling count (the page and the spreadsheet show the same)."""
+    return [
+        (_("Answers by class"), _("The latest answer of each handling unit to the proposals submitted in the year.")),
+        (_("Satisfaction by handling unit"),
+         _("Every signer's rating of each unit's answers, in the first round and in the second (after an "
+           "unsatisfied first rating).")),
+        (_("Overdue answers"),
+         _("Overdue: the unit has yet to answer and its due date has passed. Late: the unit's current answer came "
+           "after its due date.")),
+        (_("Key supervised items"), _("Proposals marked as key supervised items, whether or not the supervision "
+                                      "has ended.")),
+        (_("Raised again"),
+         _("Proposals that raise an earlier one again; N years running counts the years of the sessions along "
+           "the chain, each step at most a year apart.")),
+    ]  # fmt: skip
+
+
+def rating_headings() -> list[str]:
+    """The columns of the satisfaction table: each rating of the first round, then of the second."""
+    return [_("Round %(round)d: %(rating)s") % {"round": round_, "rating": label}
+            for round_ in statistics.ROUNDS for label in Rating.labels]  # fmt: skip
+
+
+def timeliness_headings() -> list[str]:
+    return [_("Proposals handled"), _("Overdue"), _("Answered late")]
+
+
+def supervision_rows(supervision: statistics.Supervision) -> list[tuple[str, int]]:
+    return [
+        (_("Key supervised items"), supervision.supervised),
+        (_("Still supervised"), supervision.still),
+        (_("Answered by every unit"), supervision.answered),
+        (_("Closed"), supervision.closed),
+        (_("Closed, rated satisfied"), supervision.satisfied),
+    ]
+
+
+def carried_rows(carried: statistics.CarriedForward) -> list[tuple[str, int]]:
+    rows = [(_("Raised again"), carried.raised_again)]
+    rows += [(_("Raised %(years)d years running") % {"years": n}, count) for n, count in carried.years_running]
+    return rows
 
 
 def workbook(review: YearReview, *, link: Callable[[Cell], str] | None = None) -> bytes:
@@ -218,12 +300,51 @@ def workbook(review: YearReview, *, link: Callable[[Cell], str] | None = None) -
             ws.column_dimensions[get_column_letter(column)].width = 12
         ws.freeze_panes = "B4"
 
+    def plain_sheet(caption: str, headings: list[str], rows: list[list]) -> None:
+        """A table of the handling: its caption, headings and rows of a label and figures."""
+        ws = book.create_sheet(caption[:31])
+        ws.append([title])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append([caption])
+        ws.append(headings)
+        for cell in ws[3]:
+            cell.font, cell.fill = bold, heading_fill
+        for row in rows:
+            ws.append(row)
+            ws.cell(row=ws.max_row, column=1).data_type = "s"
+        ws.column_dimensions["A"].width = 36
+        for column in range(2, len(headings) + 1):
+            ws.column_dimensions[get_column_letter(column)].width = 14
+        ws.freeze_panes = "B4"
+
     sheet(book.active, unit_caption(review), _("Organisation"), review.units)
     sheet(book.create_sheet(), _("By topic"), _("Topic"), review.topics)
+    handling = review.handling
+    if handling is not None:
+        plain_sheet(
+            _("Answers by class"),
+            [_("Class"), _("Answers")],
+            [[figure.label, figure.count] for figure in handling.answer_classes],
+        )
+        plain_sheet(
+            _("Satisfaction by handling unit"),
+            [_("Handling unit"), *rating_headings()],
+            [[row.unit.name, *row.cells] for row in handling.satisfaction],
+        )
+        plain_sheet(
+            _("Overdue answers"),
+            [_("Handling unit"), *timeliness_headings()],
+            [[row.unit.name, *row.cells] for row in handling.timeliness],
+        )
+        plain_sheet(
+            _("Supervised and raised again"),
+            ["", _("Proposals")],
+            [list(row) for row in [*handling.supervision_rows, *handling.carried_rows]],
+        )
     notes = book.create_sheet(_("Definitions")[:31])
     notes.append([title])
     notes["A1"].font = Font(bold=True, size=14)
-    for name, meaning in milestone_definitions():
+    for name, meaning in [*milestone_definitions(), *handling_definitions()]:
         notes.append([name, meaning])
         notes.cell(row=notes.max_row, column=1).font = bold
         notes.cell(row=notes.max_row, column=2).alignment = Alignment(wrap_text=True)

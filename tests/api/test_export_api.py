@@ -88,7 +88,7 @@ def test_the_xlsx_opens_with_openpyxl_and_holds_the_rows(world, proposals):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     header, *rows = xlsx_rows(response)
-    assert len(header) == 12
+    assert len(header) == 17
     assert {row[0]: row[1] for row in rows} == {jobs.pk: jobs.title, health.pk: health.title}
 
 

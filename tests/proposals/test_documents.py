@@ -7,12 +7,13 @@ import datetime as dt
 import io
 import zipfile
 
+from django.utils import timezone
 from docx import Document
 from lxml import etree
 
 from proposals import selectors, services
-from proposals.documents import proposal_docx
-from proposals.models import Proposal
+from proposals.documents import exports, proposal_docx
+from proposals.models import DocumentExport, Proposal
 from proposals.workflow import State
 from tests.proposals.arrange import add_evidence, assign_all, bring_to, fire
 
@@ -190,3 +191,62 @@ def test_the_file_name_is_the_reference_or_id_and_a_shortened_title_safe_for_zip
 
     submitted = bring_to(world, State.SUBMITTED)
     assert proposal_docx.document_filename(submitted) == f"{submitted.reference_number}-{submitted.title}.docx"
+
+
+# --- The answers, once recorded ------------------------------------------------------------------------
+
+
+def test_a_document_printed_after_the_answers_holds_each_units_answers_and_the_signers_ratings(world):
+    name(world.lead, "李", "志强")
+    name(world.cosigners[0], "刘", "振华")
+    unanswered = loaded(world, bring_to(world, State.REGISTERED))
+    assert "办理答复情况" not in all_text(proposal_docx.proposal_docx_bytes(unanswered))
+    proposal = bring_to(world, State.ANSWERED)
+    fire(world, proposal, "assign_unit", "lead", inputs={"unit": world.other_unit.pk, "unit_role": "assisting"})
+    fire(world, proposal, "record_answer", "lead", inputs={
+        "unit": world.other_unit.pk, "answer_class": "B", "answer_method": "phone",
+        "answer": "已列入明年计划。\n分步实施。",
+    })  # fmt: skip
+    fire(world, proposal, "rate", world.cosigners[0], inputs={"rating": "basically_satisfied"})
+    fire(world, proposal, "rate", "lead", inputs={"rating": "unsatisfied"})  # the lead unit answers again
+    fire(world, proposal, "record_answer", "lead", inputs={"answer_class": "A", "answer": "已全部解决。"})
+
+    text = all_text(proposal_docx.proposal_docx_bytes(loaded(world, proposal)))
+
+    appendix = text[text.index("附：办理答复情况") :]
+    today = timezone.localdate()
+    day = f"{today.year}年{today.month}月{today.day}日"
+    lead_part = appendix[appendix.index(f"{world.unit.name}（主办）") : appendix.index(world.other_unit.name)]
+    class_a = "A类（所提问题已经解决或基本解决）"
+    assert f"第一次答复：{day}，书面答复，{class_a}。\n已纳入2027年工作计划。" in lead_part
+    assert "评价：刘振华：基本满意；李志强：不满意。" in lead_part
+    assert f"重新办理后的答复：{day}，书面答复，{class_a}。\n已全部解决。\n评价：尚未评价。" in lead_part
+    assisting_part = appendix[appendix.index(f"{world.other_unit.name}（协办）") :]
+    class_b = "B类（所提问题正在解决或列入计划逐步解决）"
+    assert f"第一次答复：{day}，电话答复，{class_b}。\n已列入明年计划。\n分步实施。\n评价：尚未评价。" in assisting_part
+
+
+def test_a_proposal_raised_again_carries_the_printed_proposal_with_its_answers(world):
+    proposal = bring_to(world, State.ANSWERED)
+    fire(world, proposal, "rate", "lead", inputs={"rating": "unsatisfied"})
+    fire(world, proposal, "record_answer", "lead", inputs={"answer_class": "C", "answer": "受财力所限，暂不能解决。"})
+    for signer in [*world.cosigners, world.lead]:
+        fire(world, proposal, "rate", signer, inputs={"rating": "unsatisfied"})
+    fire(world, proposal, "carry_forward", "secretary")
+
+    raised = Proposal.objects.get(carried_from=proposal)
+    printed = raised.evidence.get(original_name__endswith=".docx")
+    with printed.file.open("rb") as handle:
+        text = all_text(handle.read())
+    assert proposal.title in text and "受财力所限，暂不能解决。" in text and "C类" in text
+
+
+def test_the_batch_export_prints_the_answers_too(world):
+    proposal = bring_to(world, State.CLOSED)
+    export = DocumentExport.objects.create(requested_by=world.coordinator, session=world.npc_session,
+                                           organisation=world.county)  # fmt: skip
+    buffer = io.BytesIO()
+    assert exports.write_export_zip(export, buffer) == 1
+    archive = zipfile.ZipFile(buffer)
+    text = all_text(archive.read(proposal_docx.document_filename(proposal)))
+    assert "附：办理答复情况" in text and "评价：" in text and "满意" in text

@@ -14,16 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from proposals import services
-from proposals.models import Proposal
+from proposals.models import Answer, AnswerRating, Proposal
 from proposals.workflow import State
-from tests.proposals.arrange import bring_to, fire
+from tests.proposals.arrange import bring_to, fire, rate_all
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MILESTONES = ("drafted", "submitted", "registered", "answered", "satisfied")
@@ -33,21 +32,17 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.d
     return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def imported(world, *, state: str, organisation, topic: str, created: dt.datetime, submitted: dt.date | None = None,
-             rating: str = "", row: int = 1, session=None) -> Proposal:  # fmt: skip
-    """A proposal in a past state, brought in as the spreadsheet import does (through the service)."""
-    session = session or world.npc_session
-    tabled = state not in (State.DRAFT, State.WITHDRAWN)
-    answered = state in (State.ANSWERED, State.CLOSED)
-    item = services.ImportedProposal(
-        row=row, organisation=organisation, session=session, topic=topic, state=state,
-        kind=Proposal.Kind.SUGGESTION if session.body == "npc" else Proposal.Kind.CPPCC_PROPOSAL,
-        title=f"导入的提案 {row}", background="理由", research_findings="调研", recommendations="建议",
-        reference_number=f"建议第{row:04d}号" if tabled else "", submitted_on=submitted if tabled else None,
-        units=(("朔州市教育局", "lead"),) if answered else (), answer="已办理" if answered else "",
-        answered_on=submitted if answered else None, rating=rating, created_at=created, updated_at=created,
-    )  # fmt: skip
-    return services.proposals_import(actor=world.admin, items=[item], source="test.xlsx")[0]
+def earlier(world, state: str, *, organisation, topic: str, created: dt.datetime, submitted: dt.date | None = None,
+            rating: str = "satisfied") -> Proposal:  # fmt: skip
+    """A proposal brought to `state` through the services (closed: answered, then rated `rating` by every signer),
+    then moved to an earlier day and another organisation, as if drafted and tabled there and then."""
+    proposal = bring_to(world, State.ANSWERED if state == State.CLOSED else state, draft=world.draft())
+    if state == State.CLOSED:
+        rate_all(world, proposal, rating)
+    Proposal.objects.filter(pk=proposal.pk).update(
+        organisation=organisation, topic=topic, created_at=created, submitted_on=submitted
+    )
+    return Proposal.objects.get(pk=proposal.pk)
 
 
 @pytest.fixture
@@ -64,30 +59,27 @@ def history(world, year):
     registered = bring_to(world, State.REGISTERED)
     answered = bring_to(world, State.ANSWERED)
     closed = bring_to(world, State.CLOSED)
-    basically = bring_to(world, State.CLOSED)
-    Proposal.objects.filter(pk=basically.pk).update(rating=Proposal.Rating.BASICALLY_SATISFIED, topic="jobs")
+    basically = bring_to(world, State.ANSWERED)
+    rate_all(world, basically, "basically_satisfied")
+    Proposal.objects.filter(pk=basically.pk).update(topic="jobs")
     unsatisfied = bring_to(world, State.ANSWERED)
-    fire(world, unsatisfied, "rate", "lead")
-    Proposal.objects.filter(pk=unsatisfied.pk).update(rating=Proposal.Rating.UNSATISFIED)
+    fire(world, unsatisfied, "rate", "lead", inputs={"rating": "unsatisfied"})  # answered, and handled again
     bring_to(world, State.NOT_REGISTERED)  # leaves a draft of its own too
     world.draft(title="县委自己的草稿", author=world.coordinator, organisation=world.county, topic="jobs")
     world.draft(title="市委的草稿", author=world.city_coordinator, organisation=world.city,
                 session=world.cppcc_session, kind=Proposal.Kind.CPPCC_PROPOSAL, topic="volunteering")  # fmt: skip
-    # Imported, in the other county and at the city committee, across the turn of the year.
-    rows = iter(range(1, 100))
-    imported(world, state=State.CLOSED, organisation=world.other_branch, topic="jobs", row=next(rows),
-             created=at(last, 11, 2), submitted=dt.date(last, 12, 30), rating="satisfied")  # fmt: skip
-    imported(world, state=State.ANSWERED, organisation=world.other_county, topic="child_care", row=next(rows),
-             created=at(last, 12, 31, 23, 30), submitted=dt.date(year, 1, 1))  # fmt: skip
-    imported(world, state=State.REGISTERED, organisation=world.other_branch, topic="child_care", row=next(rows),
-             created=at(year, 1, 1, 0, 30), submitted=dt.date(year, 1, 2))  # fmt: skip
-    imported(world, state=State.CLOSED, organisation=world.city, topic="volunteering", row=next(rows),
-             created=at(last, 3, 1), submitted=dt.date(last, 3, 5), rating="basically_satisfied",
-             session=world.cppcc_session)  # fmt: skip
-    imported(world, state=State.WITHDRAWN, organisation=world.other_branch, topic="marriage", row=next(rows),
-             created=at(last, 6, 1))  # fmt: skip
-    imported(world, state=State.NOT_REGISTERED, organisation=world.branch, topic="marriage", row=next(rows),
-             created=at(last, 12, 1), submitted=dt.date(last, 12, 20))  # fmt: skip
+    # Earlier ones, in the other county and at the city committee, across the turn of the year.
+    earlier(world, State.CLOSED, organisation=world.other_branch, topic="jobs", created=at(last, 11, 2),
+            submitted=dt.date(last, 12, 30))  # fmt: skip
+    earlier(world, State.ANSWERED, organisation=world.other_county, topic="child_care",
+            created=at(last, 12, 31, 23, 30), submitted=dt.date(year, 1, 1))  # fmt: skip
+    earlier(world, State.REGISTERED, organisation=world.other_branch, topic="child_care",
+            created=at(year, 1, 1, 0, 30), submitted=dt.date(year, 1, 2))  # fmt: skip
+    earlier(world, State.CLOSED, organisation=world.city, topic="volunteering", rating="basically_satisfied",
+            created=at(last, 3, 1), submitted=dt.date(last, 3, 5))  # fmt: skip
+    earlier(world, State.WITHDRAWN, organisation=world.other_branch, topic="marriage", created=at(last, 6, 1))
+    earlier(world, State.NOT_REGISTERED, organisation=world.branch, topic="marriage", created=at(last, 12, 1),
+            submitted=dt.date(last, 12, 20))  # fmt: skip
     return {"registered": registered, "answered": answered, "closed": closed}
 
 
@@ -99,9 +91,13 @@ def counted(where: Q, year: int) -> dict[str, int]:
     proposals = Proposal.objects.filter(where)
     in_year = proposals.filter(created_at__gte=at(year, 1, 1, 0), created_at__lt=at(year + 1, 1, 1, 0))
     submitted = proposals.filter(submitted_on__gte=dt.date(year, 1, 1), submitted_on__lte=dt.date(year, 12, 31))
-    registered = submitted.filter(state__in=["registered", "answered", "closed"])
-    answered = submitted.filter(state__in=["answered", "closed"])
-    satisfied = answered.filter(rating__in=["satisfied", "basically_satisfied"])
+    registered = submitted.filter(state__in=["registered", "handling", "answered", "closed"])
+    # Every unit (there is one each here) answered; closed with no final answer rated unsatisfied.
+    answered = submitted.filter(handlings__answers__isnull=False).distinct()
+    unsatisfied_in_the_end = AnswerRating.objects.filter(
+        rating="unsatisfied", answer__round=F("answer__handling__round")
+    ).values("answer__handling__proposal")
+    satisfied = answered.filter(state="closed").exclude(pk__in=unsatisfied_in_the_end)
     return {
         "drafted": in_year.count(),
         "submitted": submitted.count(),
@@ -146,9 +142,9 @@ def test_the_figures_are_those_the_fixture_built(client, world, history, year):
     """A check on the check: the independent counts are not all zero, and the boundaries fall where they should."""
     this = figures(review(client, world.city_coordinator, year=year).total)
     # Drafted: the workflow's 9 (registered, answered, two closed, the unsatisfied one, the one not registered
-    # and the extra draft bring_to leaves, the county's and the city's drafts), and the one imported at 00:30
-    # on 1 January (still 31 December in UTC). Submitted: the workflow's 6 and the two imported on 1 and 2
-    # January. Registered: 5 of the workflow's (not the one not registered) and both imported.
+    # and the extra draft bring_to leaves, the county's and the city's drafts), and the one moved to 00:30 on
+    # 1 January (still 31 December in UTC). Submitted: the workflow's 6 and the two moved to 1 and 2 January.
+    # Registered: 5 of the workflow's (not the one not registered) and both moved.
     assert this == {"drafted": 10, "submitted": 8, "registered": 7, "answered": 5, "satisfied": 2}
     last = figures(review(client, world.city_coordinator, year=year - 1).total)
     # Drafted at 23:30 on 31 December in Beijing: last year. Submitted on 30 December and answered since: it
@@ -180,7 +176,7 @@ def test_a_link_lists_the_very_proposals_counted(client, world, history, year):
     listed = {proposal.pk for proposal in response.context["page"].object_list}
     expected = set(
         Proposal.objects.filter(Q(organisation=world.county) | Q(organisation__parent=world.county))
-        .filter(submitted_on__year=year, state__in=["registered", "answered", "closed"])
+        .filter(submitted_on__year=year, state__in=["registered", "handling", "answered", "closed"])
         .values_list("pk", flat=True)
     )
     assert listed == expected and len(expected) == 5
@@ -274,10 +270,77 @@ def test_the_review_needs_the_same_queries_whatever_the_number_of_proposals(clie
         organisation = [world.branch, world.other_branch, world.county][n % 3]
         author = [world.secretary, world.other_secretary, world.coordinator][n % 3]
         world.draft(author=author, organisation=organisation, topic=list(Proposal.Topic.values)[n % 9])
-    for n in range(40):
-        imported(world, state=State.CLOSED, organisation=world.other_branch, topic=list(Proposal.Topic.values)[n % 9],
-                 row=100 + n, created=at(year, 1, 5), submitted=dt.date(year, 1, 6), rating="satisfied")  # fmt: skip
+    for n in range(4):
+        earlier(world, State.REGISTERED, organisation=world.other_branch, topic=list(Proposal.Topic.values)[n],
+                created=at(year, 1, 5), submitted=dt.date(year, 1, 6))  # fmt: skip
+    for _n in range(4):
+        handled = bring_to(world, State.ANSWERED)
+        fire(world, handled, "supervise", "coordinator")
+        fire(world, handled, "assign_unit", "lead", inputs={"unit": world.other_unit.pk, "unit_role": "assisting"})
+        rate_all(world, handled, "satisfied")
+    fire(world, bring_to(world, State.NOT_REGISTERED), "carry_forward", "secretary")
     assert queries() == few
     # The session, the user and their committee, the years, the organisation chosen, the units, the figures, the
-    # choices shown (twice: Django asks the first for the required attribute), and the header's unread count.
-    assert few[0] <= 10
+    # choices shown (twice: Django asks the first for the required attribute), the header's unread count, and
+    # the seven of the handling (answers by class, satisfaction and timeliness with their units, supervision,
+    # raised again).
+    assert few[0] <= 17
+
+
+# --- The handling of the year's submissions ------------------------------------------------------------
+
+
+def test_the_handling_tables_count_the_years_submissions(client, world, history, year):
+    fire(world, history["registered"], "supervise", "coordinator", note="群众反映强烈")
+    not_registered = Proposal.objects.get(state=State.NOT_REGISTERED, submitted_on__year=year - 1)
+    fire(world, not_registered, "carry_forward", "secretary")
+    bring_to(world, State.SUBMITTED, draft=Proposal.objects.get(carried_from=not_registered))
+    for chosen in (year, year - 1):
+        handling = review(client, world.city_coordinator, year=chosen).handling
+        submitted = Proposal.objects.filter(submitted_on__year=chosen)
+        latest = Answer.objects.filter(handling__proposal__in=submitted).exclude(round=1, handling__answers__round=2)
+        assert {figure.key: figure.count for figure in handling.answer_classes} == {
+            klass: latest.filter(answer_class=klass).count() for klass in ("A", "B", "C", "")
+        }
+        ratings = AnswerRating.objects.filter(answer__handling__proposal__in=submitted)
+        assert [(row.unit, row.cells) for row in handling.satisfaction] == [(world.unit, [
+            ratings.filter(answer__round=round_, rating=rating).count()
+            for round_ in (1, 2) for rating in ("satisfied", "basically_satisfied", "unsatisfied")
+        ])]  # fmt: skip
+        assert [(row.unit, row.handlings) for row in handling.timeliness] == [
+            (world.unit, submitted.filter(handlings__unit=world.unit).count())
+        ]
+    this = review(client, world.city_coordinator, year=year).handling
+    # This year: the answered, the two closed, the one answered again, the one moved to 1 January; last year's
+    # two closed ones are last year's.
+    assert [figure.count for figure in this.answer_classes] == [5, 0, 0, 0]
+    assert (this.supervision.supervised, this.supervision.still) == (1, 1)
+    # Raised again at the next session and submitted today, a year after the session it was not registered at.
+    assert (this.carried.raised_again, this.carried.years_running) == (1, [(2, 1)])
+    last = review(client, world.city_coordinator, year=year - 1).handling
+    assert [figure.count for figure in last.answer_classes] == [2, 0, 0, 0]
+    assert (last.supervision.supervised, last.carried.raised_again) == (0, 0)
+
+
+def test_the_page_and_the_spreadsheet_show_the_handling_tables(client, world, history, year):
+    result = review(client, world.city_coordinator, year=year)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("year-review"), {"year": year}).content.decode()
+    for table in ("answer-classes", "satisfaction-by-unit", "overdue-by-unit", "supervised-and-raised-again"):
+        assert f'id="{table}"' in page
+    assert world.unit.name in page.split('id="satisfaction-by-unit"')[1].split("</table>")[0]
+    book = load_workbook(io.BytesIO(client.get(reverse("year-review-xlsx"), {"year": year}).content))
+    classes, satisfaction, timeliness, supervision = book.worksheets[2:6]
+    assert [row[1] for row in classes.iter_rows(min_row=4, values_only=True)] == [
+        figure.count for figure in result.handling.answer_classes
+    ]
+    assert [list(row) for row in satisfaction.iter_rows(min_row=4, values_only=True)] == [
+        [row.unit.name, *row.cells] for row in result.handling.satisfaction
+    ]
+    assert [list(row) for row in timeliness.iter_rows(min_row=4, values_only=True)] == [
+        [row.unit.name, *row.cells] for row in result.handling.timeliness
+    ]
+    assert [list(row) for row in supervision.iter_rows(min_row=4, values_only=True)] == [
+        [label, count] for label, count in [*result.handling.supervision_rows, *result.handling.carried_rows]
+    ]
+    assert "Answers by class" in [row[0] for row in book.worksheets[-1].iter_rows(values_only=True)]

@@ -10,11 +10,14 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 from docx import Document
 
 from proposals import selectors
 from proposals.documents import exports, proposal_docx
 from proposals.models import DocumentExport, Proposal
+from proposals.reporting import spreadsheets
 from proposals.tasks import build_document_export
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to
@@ -110,13 +113,16 @@ def test_a_coordinator_exports_the_sessions_proposals_of_the_subtree_as_a_zip_wi
     for name in names[:-1]:
         Document(io.BytesIO(archive.read(name)))  # each one opens
     rows = index_rows(archive)
-    assert rows[0][1:] == ["案由", "类别", "状态", "团组织", "领衔代表", "案号", "文件名"]  # the requester's language
+    with translation.override("zh-hans"):
+        handling = [capfirst(str(column.header)) for column in spreadsheets.HANDLING_COLUMNS]
+    # In the requester's language.
+    assert rows[0][1:] == ["案由", "类别", "状态", "团组织", "领衔代表", "案号", *handling, "文件名"]
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5"]
     by_title = {row[1]: row for row in rows[1:]}
     assert set(by_title) == {p.title for p in [*branch, county]} | {submitted.title}
     row = by_title[submitted.title]
     assert row[4] == world.branch.name and row[5] == "lead" and row[6] == submitted.reference_number
-    assert row[7] == proposal_docx.document_filename(submitted)
+    assert row[-1] == proposal_docx.document_filename(submitted)
 
 
 def test_the_index_is_in_the_requesters_language(client, world, django_capture_on_commit_callbacks):

@@ -6,24 +6,30 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from proposals.models import Organisation, Proposal, Session
+from proposals.models import Answer, AnswerRating, Organisation, Proposal, Session
 from proposals.workflow import State
-from tests.proposals.arrange import bring_to, fire
+from tests.proposals.arrange import bring_to, fire, rate_all
 
 
 @pytest.fixture
 def outcomes(world):
-    """Proposals at every outcome, in the county (through its branch), one in the other county, one at the city."""
-    proposals = [bring_to(world, state) for state in (State.REGISTERED, State.ANSWERED, State.CLOSED)]
+    """Proposals at every outcome, in the county (through its branch), one in the other county, one at the city.
+    The handling goes through the services: one closed with a basically satisfied rating among satisfied ones,
+    one sent back by an unsatisfied rating and closed after a second answer some still rate unsatisfied."""
+    proposals = [bring_to(world, state) for state in (State.REGISTERED, State.ANSWERED)]
+    basically = bring_to(world, State.ANSWERED)
+    rate_all(world, basically, "basically_satisfied", lead_rating="satisfied")
+    proposals.append(basically)
     proposals.append(bring_to(world, State.NOT_REGISTERED))
     unsatisfied = bring_to(world, State.ANSWERED)
-    fire(world, unsatisfied, "rate", "lead")  # arrange rates "satisfied"; make one basically and one unsatisfied
-    Proposal.objects.filter(pk=unsatisfied.pk).update(rating=Proposal.Rating.UNSATISFIED)
-    Proposal.objects.filter(pk=proposals[2].pk).update(rating=Proposal.Rating.BASICALLY_SATISFIED)
+    fire(world, unsatisfied, "rate", "lead", inputs={"rating": "unsatisfied"})  # the unit answers again
+    fire(world, unsatisfied, "record_answer", "lead", inputs={"answer_class": "B"})
+    rate_all(world, unsatisfied, "satisfied", lead_rating="unsatisfied")
+    proposals.append(unsatisfied)
     proposals.append(world.draft(title="县委自己的草稿", author=world.coordinator, organisation=world.county,
                                  topic=Proposal.Topic.JOBS))  # fmt: skip
     proposals.append(world.draft(title="市委的草稿", author=world.city_coordinator, organisation=world.city,
@@ -69,9 +75,15 @@ def test_rates_show_numerator_and_denominator_as_counted_independently(client, w
     everything = Proposal.objects.all()
     registered = everything.filter(state__in=["registered", "answered", "closed"]).count()
     decided = registered + everything.filter(state="not_registered").count()
-    answered = everything.filter(state__in=["answered", "closed"]).count()
-    rated = everything.exclude(rating="").count()
-    satisfied = everything.filter(rating__in=["satisfied", "basically_satisfied"]).count()
+    # Answered: every unit has answered (the one sent back answered twice); rated: closed; satisfied: closed with
+    # no unsatisfied rating of a final answer.
+    answered = everything.filter(handlings__answers__isnull=False).distinct().count()
+    rated = everything.filter(state="closed")
+    unsatisfied_in_the_end = AnswerRating.objects.filter(
+        rating="unsatisfied", answer__round=F("answer__handling__round")
+    ).values("answer__handling__proposal")
+    satisfied = rated.exclude(pk__in=unsatisfied_in_the_end).count()
+    rated = rated.count()
     assert (rates["registration"].numerator, rates["registration"].denominator) == (registered, decided) == (4, 5)
     assert (rates["answer"].numerator, rates["answer"].denominator) == (answered, registered) == (3, 4)
     assert (rates["satisfaction"].numerator, rates["satisfaction"].denominator) == (satisfied, rated) == (1, 2)
@@ -143,9 +155,104 @@ def test_the_statistics_need_the_same_queries_whatever_the_number_of_proposals(
         author = [world.secretary, world.other_secretary][n % 2]
         world.draft(author=author, organisation=organisation, topic=list(Proposal.Topic.values)[n % 9],
                     research_due=now + dt.timedelta(days=n % 20))  # fmt: skip
+    # Handled, rated, supervised and raised again: every table of the handling has rows to read.
+    for n in range(count // 10 + 1):
+        handled = bring_to(world, State.ANSWERED)
+        fire(world, handled, "supervise", "coordinator")
+        rate_all(world, handled, "satisfied", lead_rating=["satisfied", "basically_satisfied"][n % 2])
+    fire(world, bring_to(world, State.NOT_REGISTERED), "carry_forward", "secretary")
     for user in (world.city_coordinator, world.admin):
         client.force_login(user)
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(21):
             assert client.get(reverse("statistics")).status_code == 200
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(22):
             assert client.get(reverse("statistics"), {"session": world.npc_session.pk}).status_code == 200
+
+
+# --- The handling units' answers ------------------------------------------------------------------------
+
+
+def handling(client, user, **params):
+    return stats(client, user, **params).context["handling"]
+
+
+def test_answers_are_counted_by_the_class_of_each_units_latest_answer(client, world, outcomes):
+    answered = outcomes[1]
+    fire(world, answered, "assign_unit", "lead", inputs={"unit": world.other_unit.pk, "unit_role": "assisting"})
+    fire(world, answered, "record_answer", "lead", inputs={"unit": world.other_unit.pk, "answer_class": "C"})
+    # An answer the migration made from the free-text answer has no class.
+    Answer.objects.filter(handling__proposal=outcomes[2]).update(answer_class="")
+    by_class = {figure.key: figure.count for figure in handling(client, world.city_coordinator).answer_classes}
+    # The answered one's (A), the answered one's second unit (C), the one sent back: its second answer (B), not
+    # its first (A); the migrated one.
+    assert by_class == {"A": 1, "B": 1, "C": 1, "": 1}
+    latest = Answer.objects.exclude(round=1, handling__answers__round=2)
+    assert by_class == {klass: latest.filter(answer_class=klass).count() for klass in ("A", "B", "C", "")}
+
+
+def test_satisfaction_is_counted_per_unit_and_round(client, world, outcomes):
+    rows = handling(client, world.city_coordinator).satisfaction
+    assert [row.unit for row in rows] == [world.unit]
+    # Round 1: the basically satisfied one (three co-signers basically, the lead satisfied) and the lead's
+    # unsatisfied rating that sent the other back; round 2: three satisfied, the lead unsatisfied.
+    assert rows[0].cells == [1, 3, 1, 3, 0, 1]
+    ratings = AnswerRating.objects.filter(answer__handling__unit=world.unit)
+    assert rows[0].cells == [
+        ratings.filter(answer__round=round_, rating=rating).count()
+        for round_ in (1, 2)
+        for rating in ("satisfied", "basically_satisfied", "unsatisfied")
+    ]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("statistics")).content.decode()
+    table = page.split('id="satisfaction-by-unit"')[1].split("</table>")[0]
+    assert world.unit.name in table and "Round 2: Unsatisfied" in table
+
+
+def test_overdue_and_late_answers_are_counted_per_unit(client, world):
+    today = timezone.localdate()
+    late = bring_to(world, State.REGISTERED)
+    Proposal.objects.filter(pk=late.pk).update(submitted_on=today - dt.timedelta(days=200))
+    long_ago = (today - dt.timedelta(days=150)).isoformat()  # due three months later: two months ago
+    fire(world, late, "assign_unit", "lead", inputs={"assigned_on": long_ago})
+    fire(world, late, "assign_unit", "lead",
+         inputs={"unit": world.other_unit.pk, "unit_role": "assisting", "assigned_on": long_ago})  # fmt: skip
+    fire(world, late, "record_answer", "lead",
+         inputs={"unit": world.other_unit.pk, "answered_on": (today - dt.timedelta(days=10)).isoformat()})  # fmt: skip
+    bring_to(world, State.ANSWERED)  # answered on time
+    rows = {row.unit: row.cells for row in handling(client, world.city_coordinator).timeliness}
+    # Handled, overdue (open, due before today), answered after the due date.
+    assert rows == {world.unit: [2, 1, 0], world.other_unit: [1, 0, 1]}
+
+
+def test_supervised_items_are_counted_with_their_outcome(client, world):
+    still = bring_to(world, State.REGISTERED)
+    fire(world, still, "supervise", "coordinator", note="群众反映强烈")
+    ended = bring_to(world, State.ANSWERED)
+    fire(world, ended, "supervise", "coordinator", note="群众反映强烈")
+    rate_all(world, ended, "satisfied")
+    fire(world, ended, "end_supervision", "coordinator", note="已办结")
+    bring_to(world, State.CLOSED)  # never supervised
+    supervision = handling(client, world.city_coordinator).supervision
+    assert (supervision.supervised, supervision.still, supervision.answered, supervision.closed,
+            supervision.satisfied) == (2, 1, 1, 1, 1)  # fmt: skip
+
+
+def test_proposals_raised_again_are_counted_with_the_years_running(client, world):
+    first = bring_to(world, State.NOT_REGISTERED)
+    fire(world, first, "carry_forward", "secretary")
+    second = bring_to(world, State.NOT_REGISTERED, draft=Proposal.objects.get(carried_from=first))
+    later = world.later_session()
+    third_session = Session.objects.create(
+        body=later.body, level=later.level, region=later.region, name="朔州市第五届人民代表大会第六次会议",
+        opening_date=later.opening_date + dt.timedelta(days=365),
+        closing_date=later.closing_date + dt.timedelta(days=365),
+        submission_deadline=later.submission_deadline + dt.timedelta(days=365),
+    )  # fmt: skip
+    fire(world, second, "carry_forward", "secretary", inputs={"session": third_session.pk})
+    assert Proposal.objects.get(carried_from=second).session == third_session
+    carried = handling(client, world.city_coordinator).carried
+    # The second raises the first again (two sessions' years), the third the second (three).
+    assert (carried.raised_again, carried.years_running) == (2, [(2, 1), (3, 1)])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("statistics")).content.decode()
+    assert "Raised 3 years running" in page
