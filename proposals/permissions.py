@@ -148,6 +148,14 @@ def move_deadline(proposal: Proposal, roles: frozenset[Role], stage: str) -> Cap
     return ALLOWED
 
 
+def keep_handling_units(user: User) -> Capability:
+    """Coordinators and operators keep the directory of handling units (add, correct, deactivate); anyone signed
+    in reads it."""
+    if user.is_authenticated and (user.is_operator or user.role == User.Role.COORDINATOR):
+        return ALLOWED
+    return Capability(PERMISSION_DENIED, _("Only coordinators and operators keep the directory of handling units."))
+
+
 def take_part(roles: frozenset[Role]) -> Capability:
     """Whether the person may ask for the workflow's actions at all: someone with no part in the proposal may not;
     for anyone else the table decides (workflow.refusal)."""

@@ -13,6 +13,7 @@ from proposals.services.deadlines import (
     deadline_set,
 )
 from proposals.services.evidence import EVIDENCE_TYPES, evidence_add, evidence_remove, evidence_replace
+from proposals.services.handling_units import handling_unit_save
 from proposals.services.notices import notice_mark_read, notices_mark_all_read
 from proposals.services.people import calendar_token_regenerate, user_password_changed, user_update_preferences
 from proposals.services.text import proposal_create, proposal_update_text
@@ -32,6 +33,7 @@ __all__ = [
     "evidence_add",
     "evidence_remove",
     "evidence_replace",
+    "handling_unit_save",
     "notice_mark_read",
     "notices_mark_all_read",
     "proposal_create",
