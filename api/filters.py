@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from proposals import selectors
-from proposals.models import Proposal
+from proposals.models import HandlingUnit, Proposal
 from proposals.validators import MOMENT_MESSAGE, storable_moment
 from proposals.workflow import State
 
@@ -96,6 +96,10 @@ class ProposalFilter(django_filters.FilterSet):
         field_name="current_due_at", lookup_expr="gte", help_text=_("The current stage is due at or after it.")
     )
     overdue = StrictBooleanFilter(method="filter_overdue", help_text=_("The current stage's due date passed."))
+    supervised = StrictBooleanFilter(
+        field_name="supervised_at", lookup_expr="isnull", exclude=True,
+        help_text=_("Key supervised items (重点督办), or with false the others."),
+    )  # fmt: skip
     search = django_filters.CharFilter(
         method="filter_search", max_length=100, help_text=_("Words or characters in the title or the text.")
     )
@@ -120,6 +124,22 @@ class ProposalFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(selectors.text_search(value)) if value else queryset
+
+
+class HandlingUnitFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=HandlingUnit.Level.choices)
+    active = StrictBooleanFilter(field_name="is_active", help_text=_("Units still offered, or with false the others."))
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text=_("Characters of the name or the short name.")
+    )
+
+    class Meta:
+        model = HandlingUnit
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(selectors.unit_name_search(value)) if value else queryset
 
 
 class ProposalFilterBackend(DjangoFilterBackend):

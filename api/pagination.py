@@ -57,3 +57,8 @@ class ProposalCursorPagination(CursorPagination):
         if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
             raise ValidationError({self.cursor_query_param: [_("This cursor is not valid.")]})
         return cursor
+
+
+class HandlingUnitPagination(ProposalCursorPagination):
+    # The directory by name, which is unique: a picker lists it as people look a unit up.
+    ordering = ("name",)

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +23,8 @@ from proposals.models import (
     Comment,
     Deadline,
     Evidence,
+    Handling,
+    HandlingUnit,
     NoticeKind,
     NoticeMode,
     Organisation,
@@ -35,7 +38,19 @@ from proposals.models import (
 )
 from proposals.notice_items import NoticeItem
 from proposals.validators import storable_moment, validate_single_line
-from proposals.workflow import ACTIONS, INPUTS_BY_NAME, ActionInput, ActionOption, InputKind, State
+from proposals.workflow import (
+    ACTIONS,
+    INPUTS_BY_NAME,
+    ActionInput,
+    ActionOption,
+    AnswerClass,
+    AnswerMethod,
+    HandlingStatus,
+    InputKind,
+    Rating,
+    State,
+    UnitRole,
+)
 
 # --- Input --------------------------------------------------------------------------------------------
 
@@ -87,6 +102,13 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """true or false; left out of a form, left out (DRF's own reads a form without the field as false, which would
+    give every action posted as a form an input it does not take)."""
+
+    default_empty_html = serializers.empty
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -154,6 +176,11 @@ def _input_field(action_input: ActionInput) -> serializers.Field:
             return serializers.DateField(required=False, help_text=help_text)
         case InputKind.CHOICE:
             return serializers.ChoiceField(choices=action_input.choices.choices, required=False, help_text=help_text)
+        case InputKind.FLAG:
+            return OptionalBooleanField(required=False, help_text=help_text)
+        case InputKind.UNIT | InputKind.SESSION:
+            # Only the form: whether a row has this id, and whether the action may take it, is the service's.
+            return StrictIntegerField(min_value=1, required=False, help_text=help_text)
 
 
 class TransitionRequestSerializer(StrictInputSerializer):
@@ -172,10 +199,32 @@ class CommentCreateSerializer(StrictInputSerializer):
 
 class EvidenceUploadSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text=_(
-        "PDF, OFD, Word, Excel, PowerPoint, WPS, JPEG, PNG, HEIC, M4A, MP3, WAV, AMR, zip, text or CSV."
+        "PDF, OFD, Word, Excel, PowerPoint, WPS, JPEG, PNG, HEIC, M4A, MP3, WAV, AMR, zip, text or CSV; an answer "
+        "letter: PDF, OFD, Word, WPS or a scan (JPEG, PNG, HEIC)."
     ))  # fmt: skip
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, validators=[validate_single_line]
+    )
+    # A form's field is text: "3" is read as 3 here, unlike in a JSON body.
+    unit = serializers.IntegerField(min_value=1, required=False, help_text=_(
+        "An answer letter (答复函): the id of the handling unit whose latest answer it is. After submission the "
+        "only evidence a proposal takes, once that unit's answer is recorded."
+    ))  # fmt: skip
+
+
+class HandlingUnitInputSerializer(StrictInputSerializer):
+    """A unit of the directory as coordinators and operators write it; proposals.services.handling_unit_save
+    checks it (a name, not taken; a valid email)."""
+
+    name = _text(100)
+    short_name = _text(30, required=False)
+    level = serializers.ChoiceField(choices=HandlingUnit.Level.choices, required=False)
+    contact_person = _text(50, required=False)
+    contact_phone = _text(30, required=False)
+    contact_email = _text(254, required=False)
+    address = _text(200, required=False, help_text=_("The address for mail."))
+    is_active = OptionalBooleanField(
+        required=False, help_text=_("false: kept for the proposals it handled, offered for no new assignment.")
     )
 
 
@@ -354,13 +403,112 @@ class ActionOptionSerializer(serializers.Serializer):
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
-    # Declared so that the schema admits "" (not rated yet): a read-only model field loses allow_blank.
-    rating = serializers.ChoiceField(choices=Proposal.Rating.choices, allow_blank=True, read_only=True)
-
     class Meta:
         model = Proposal
-        fields = ("reference_number", "submitted_on", "decision_note", "handling_units", "answer", "answered_on",
-                  "rating")  # fmt: skip
+        fields = ("reference_number", "submitted_on", "decision_note")
+
+
+class HandlingUnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HandlingUnit
+        fields = ("id", "name", "short_name", "level")
+
+
+class HandlingUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HandlingUnit
+        fields = ("id", "name", "short_name", "level", "contact_person", "contact_phone", "contact_email", "address",
+                  "is_active")  # fmt: skip
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice that may be unset, shown as null: answers recorded before answers had a class or a method."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+def _download_url(evidence: Evidence, request) -> str:
+    return reverse("api:proposal-evidence-download", args=[evidence.proposal_id, evidence.pk], request=request)
+
+
+class EvidenceLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    download = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download(self, evidence: Evidence) -> str:
+        return _download_url(evidence, self.context.get("request"))
+
+
+class AnswerSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    answered_on = serializers.DateField()
+    method = BlankAsNullChoiceField(choices=AnswerMethod.choices)
+    text = serializers.CharField()
+    answer_class = BlankAsNullChoiceField(choices=AnswerClass.choices)
+    letters = EvidenceLinkSerializer(many=True, source="letters.all", help_text=_("The answer letters (答复函)."))
+
+
+class AnswerRatingSerializer(serializers.Serializer):
+    who = PersonSerializer(source="rater", allow_null=True, help_text=_("null: rated before each signer rated."))
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    round = serializers.IntegerField(source="answer.round")
+    comment = serializers.CharField()
+    rated_at = serializers.DateTimeField()
+
+
+class HandlingSerializer(serializers.Serializer):
+    """One unit's handling of the proposal: its part, the current round's due date, its answers and ratings."""
+
+    unit = HandlingUnitRefSerializer()
+    role = serializers.ChoiceField(choices=UnitRole.choices)
+    assigned_on = serializers.DateField()
+    due_on = serializers.DateField(help_text=_("When the current round's answer is due."))
+    round = serializers.IntegerField(help_text=_("2 once an unsatisfied rating sent the unit back."))
+    status = serializers.ChoiceField(choices=HandlingStatus.choices)
+    extended_on = serializers.SerializerMethodField(help_text=_("The day of its one extension, if it had it."))
+    extension_reason = serializers.CharField()
+    answer_class = serializers.SerializerMethodField(help_text=_("The latest answer's class."))
+    answered_on = serializers.SerializerMethodField(help_text=_("The latest answer's day."))
+    answers = AnswerSerializer(many=True, source="answers_list")
+    ratings = serializers.SerializerMethodField(help_text=_("Each signer's rating of each round's answer."))
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_extended_on(self, handling: Handling):
+        return timezone.localdate(handling.extended_at) if handling.extended_at else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=AnswerClass.choices, allow_null=True))
+    def get_answer_class(self, handling: Handling) -> str | None:
+        answers = handling.answers_list()
+        return (answers[-1].answer_class or None) if answers else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_answered_on(self, handling: Handling):
+        answers = handling.answers_list()
+        return answers[-1].answered_on if answers else None
+
+    @extend_schema_field(AnswerRatingSerializer(many=True))
+    def get_ratings(self, handling: Handling) -> list[dict]:
+        ratings = [rating for answer in handling.answers_list() for rating in answer.ratings.all()]
+        return AnswerRatingSerializer(ratings, many=True).data
+
+
+class ProposalLinkSerializer(serializers.Serializer):
+    """Another proposal this one is linked to: the one it raises again, or one raising it again (持续呼吁)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    session = NamedSerializer()
+
+
+class SupervisionSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(source="supervised_at")
+    reason = serializers.CharField(source="supervision_reason")
 
 
 class CapabilitySerializer(serializers.Serializer):
@@ -381,6 +529,13 @@ class ProposalDetailSerializer(ProposalListSerializer):
     assignments = AssignmentSerializer(many=True, source="assignments_list")
     deadlines = DeadlineSerializer(many=True, source="deadlines.all")
     outcome = OutcomeSerializer(source="*")
+    urgent = serializers.BooleanField(help_text=_("The units answer within the session's shorter period."))
+    supervision = serializers.SerializerMethodField(help_text=_("null unless a key supervised item (重点督办)."))
+    carried_from = ProposalLinkSerializer(allow_null=True, help_text=_("The earlier proposal this one raises again."))
+    raised_again = ProposalLinkSerializer(many=True, source="raised_again.all",
+                                          help_text=_("The later proposals that raise this one again."))  # fmt: skip
+    handling_units = HandlingSerializer(many=True, source="handlings_list",
+                                        help_text=_("The units handling it, lead units first."))  # fmt: skip
     allowed_actions = serializers.SerializerMethodField(
         help_text=_("The actions the caller could take in this state: allowed now, or not yet with the reason.")
     )
@@ -393,7 +548,8 @@ class ProposalDetailSerializer(ProposalListSerializer):
     class Meta(ProposalListSerializer.Meta):
         fields = (
             *ProposalListSerializer.Meta.fields, "background", "research_findings", "recommendations", "author",
-            "assignments", "deadlines", "outcome", "allowed_actions", "capabilities", "links", "created_at",
+            "assignments", "deadlines", "outcome", "urgent", "supervision", "carried_from", "raised_again",
+            "handling_units", "allowed_actions", "capabilities", "links", "created_at",
         )  # fmt: skip
 
     def to_representation(self, proposal: Proposal) -> dict:
@@ -406,6 +562,10 @@ class ProposalDetailSerializer(ProposalListSerializer):
         if proposal.pk not in answers:
             answers[proposal.pk] = permissions.capabilities(self.context["request"].user, proposal)
         return answers[proposal.pk]
+
+    @extend_schema_field(SupervisionSerializer(allow_null=True))
+    def get_supervision(self, proposal: Proposal):
+        return SupervisionSerializer(proposal).data if proposal.supervised_at else None
 
     @extend_schema_field(ActionOptionSerializer(many=True))
     def get_allowed_actions(self, proposal: Proposal):
@@ -474,21 +634,24 @@ class RevisionDiffSerializer(serializers.Serializer):
     fields = FieldDiffSerializer(many=True)
 
 
+class AnswerRefSerializer(serializers.Serializer):
+    unit = HandlingUnitRefSerializer(source="handling.unit")
+    round = serializers.IntegerField()
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     uploaded_by = PersonSerializer()
     download = serializers.SerializerMethodField()
+    answer = AnswerRefSerializer(allow_null=True, help_text=_("For an answer letter: the answer it belongs to."))
 
     class Meta:
         model = Evidence
         fields = ("id", "original_name", "content_type", "size", "sha256", "description", "uploaded_by",
-                  "uploaded_at", "download")  # fmt: skip
+                  "uploaded_at", "download", "answer")  # fmt: skip
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download(self, evidence: Evidence) -> str:
-        return reverse(
-            "api:proposal-evidence-download", args=[evidence.proposal_id, evidence.pk],
-            request=self.context.get("request"),
-        )  # fmt: skip
+        return _download_url(evidence, self.context.get("request"))
 
 
 class TransitionSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ router.include_root_view = False
 router.register("proposals", views.ProposalViewSet, basename="proposal")
 router.register("sessions", views.SessionViewSet, basename="session")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("handling-units", views.HandlingUnitViewSet, basename="handling-unit")
 
 # The schema and its docs are public: they hold no data, and a client's author reads them before having a token.
 public = {"permission_classes": [AllowAny], "authentication_classes": []}

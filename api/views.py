@@ -33,15 +33,16 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.authentication import TokenAuthentication
-from api.filters import ProposalFilter, ProposalFilterBackend, StableOrderingFilter
+from api.filters import HandlingUnitFilter, ProposalFilter, ProposalFilterBackend, StableOrderingFilter
+from api.pagination import HandlingUnitPagination
 from api.parsers import EvidenceMultiPartParser
 from api.preconditions import etag_of, expected_version, version_checked
 from api.throttling import ScopedRateThrottle
 from proposals import selectors, services
 from proposals.diffs import text_diffs
 from proposals.documents import proposal_docx
-from proposals.models import Notice, Proposal
-from proposals.workflow import INPUTS_BY_NAME
+from proposals.models import HandlingUnit, Notice, Proposal
+from proposals.workflow import INPUTS_BY_NAME, AnswerClass, AnswerMethod, ExtensionMonths, Rating, UnitRole
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
 
@@ -219,7 +220,8 @@ class ProposalViewSet(
         parameters=[IF_MATCH],
         description=(
             "Takes the action through the workflow. A refused action answers 409 with the failed guard's `code` "
-            "(e.g. `lead_not_endorsed`). `allowed_actions` on the proposal says what you may do now."
+            "(e.g. `lead_not_endorsed`). `allowed_actions` on the proposal says what you may do now, and which "
+            "inputs each action takes; a unit is named by its id in /api/v1/handling-units/."
         ),
         examples=[
             OpenApiExample("Endorse", value={"action": "endorse", "note": "同意，建议尽快定稿。"}, request_only=True),
@@ -227,10 +229,22 @@ class ProposalViewSet(
                            value={"action": "request_changes", "note": "请补充返乡青年创业贷款的具体数据。"}),
             OpenApiExample("Record submission", request_only=True,
                            value={"action": "submit", "reference_number": "第0123号", "submitted_on": "2027-01-08"}),
-            OpenApiExample("Record the answer", request_only=True, value={
-                "action": "record_answer", "handling_units": "市人力资源和社会保障局",
-                "answer": "已将青年创业担保贷款纳入2027年工作计划。", "answered_on": "2027-05-20"}),
-            OpenApiExample("Rate the answer", value={"action": "rate", "rating": "satisfied"}, request_only=True),
+            OpenApiExample("Assign a handling unit", request_only=True,
+                           value={"action": "assign_unit", "unit": 3, "unit_role": UnitRole.LEAD.value,
+                                  "assigned_on": "2027-02-10"}),
+            OpenApiExample("Record a unit's answer", request_only=True, value={
+                "action": "record_answer", "unit": 3, "answer": "已将青年创业担保贷款纳入2027年工作计划。",
+                "answer_class": AnswerClass.B.value, "answer_method": AnswerMethod.WRITING.value,
+                "answered_on": "2027-05-20"}),
+            OpenApiExample("Rate a unit's answer", request_only=True,
+                           value={"action": "rate", "unit": 3, "rating": Rating.UNSATISFIED.value,
+                                  "note": "答复未提出具体措施。"}),
+            OpenApiExample("Give a unit more time", request_only=True,
+                           value={"action": "extend_answer", "unit": 3, "extend_by": ExtensionMonths.TWO.value,
+                                  "note": "需会同财政部门测算资金。"}),
+            OpenApiExample("Mark as a key supervised item", request_only=True,
+                           value={"action": "supervise", "note": "事关全市青年就业，列为重点督办。"}),
+            OpenApiExample("Raise it again", request_only=True, value={"action": "carry_forward", "session": 2}),
         ],
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="transitions", url_name="transitions")
@@ -298,7 +312,9 @@ class ProposalViewSet(
     @extend_schema(
         methods=["post"], summary="Upload evidence", request={"multipart/form-data": s.EvidenceUploadSerializer},
         responses={201: s.EvidenceSerializer},
-        description="At most EVIDENCE_MAX_BYTES (10 MB by default); the content must match the file type.",
+        description="At most EVIDENCE_MAX_BYTES (10 MB by default); the content must match the file type. Research "
+        "evidence until submission; after it, with `unit`, a handling unit's answer letter (capability "
+        "`add_answer_letter`).",
     )  # fmt: skip
     @action(
         detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
@@ -311,8 +327,9 @@ class ProposalViewSet(
                 "request": request}).data)  # fmt: skip
         data = self._input(s.EvidenceUploadSerializer)  # the parser refused a file over the limit
         evidence = services.evidence_add(
-            proposal_id=proposal.pk, actor=request.user, upload=data["file"], description=data.get("description", "")
-        )
+            proposal_id=proposal.pk, actor=request.user, upload=data["file"], description=data.get("description", ""),
+            unit_id=data.get("unit"),
+        )  # fmt: skip
         return Response(s.EvidenceSerializer(evidence, context={"request": request}).data, status=201)
 
     @extend_schema(
@@ -403,6 +420,50 @@ class OrganisationViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.organisations_visible_to(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Handling units", description="The directory of handling units (承办单位)."),
+    retrieve=extend_schema(summary="One handling unit"),
+    create=extend_schema(
+        summary="Add a handling unit", request=s.HandlingUnitInputSerializer, responses={201: s.HandlingUnitSerializer},
+        description="Coordinators and operators keep the directory.",
+        examples=[OpenApiExample("Add", request_only=True, value={
+            "name": "朔州市人力资源和社会保障局", "short_name": "市人社局", "level": HandlingUnit.Level.CITY.value,
+            "contact_person": "王主任", "contact_email": "rsj@example.org"})],
+    ),
+    partial_update=extend_schema(
+        summary="Change a handling unit", request=s.HandlingUnitInputSerializer,
+        responses={200: s.HandlingUnitSerializer},
+        description="Coordinators and operators. A unit is never deleted: `is_active: false` offers it no more.",
+        examples=[OpenApiExample("Deactivate", request_only=True, value={"is_active": False})],
+    ),
+)  # fmt: skip
+class HandlingUnitViewSet(
+    LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):  # fmt: skip
+    serializer_class = s.HandlingUnitSerializer
+    filterset_class = HandlingUnitFilter
+    pagination_class = HandlingUnitPagination
+    lookup_value_regex = ID
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.handling_units()
+
+    def create(self, request, *args, **kwargs):
+        unit = services.handling_unit_save(actor=request.user, **self._input())
+        return Response(s.HandlingUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        unit = services.handling_unit_save(actor=request.user, unit_id=self.get_object().pk, **self._input(partial=True))
+        return Response(s.HandlingUnitSerializer(unit).data)
+
+    def _input(self, partial: bool = False) -> dict:
+        serializer = s.HandlingUnitInputSerializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
 
 class MeView(LanguageMixin, APIView):

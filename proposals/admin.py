@@ -133,7 +133,7 @@ class HandlingUnitAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in UNIT_FIELDS if name in form.cleaned_data}
-        saved = handling_unit_save(actor=request.user, unit=HandlingUnit(pk=obj.pk) if change else None, **fields)
+        saved = handling_unit_save(actor=request.user, unit_id=obj.pk if change else None, **fields)
         obj.pk = saved.pk
 
 

@@ -152,7 +152,7 @@ def keep_unit_directory(user: User) -> Capability:
     """The directory of handling units is kept by coordinators and operators."""
     if user.is_authenticated and (user.is_operator or user.role == User.Role.COORDINATOR):
         return ALLOWED
-    return Capability(PERMISSION_DENIED, _("Only coordinators keep the directory of handling units."))
+    return Capability(PERMISSION_DENIED, _("Only coordinators and operators keep the directory of handling units."))
 
 
 def take_part(roles: frozenset[Role]) -> Capability:

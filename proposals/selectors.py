@@ -561,9 +561,12 @@ def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]
     proposals = with_lead_delegate(with_current_due_at(proposals_visible_to(user)))
     if not detail:
         return proposals.select_related("session", "organisation").only(*API_LIST_FIELDS)
-    return proposals.select_related("session", "organisation__parent__parent", "author").prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")), "deadlines"
-    )
+    return proposals.select_related(
+        "session", "organisation__parent__parent", "author", "carried_from__session"
+    ).prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")), "deadlines",
+        *HANDLING_PREFETCH, Prefetch("raised_again", queryset=Proposal.objects.select_related("session")),
+    )  # fmt: skip
 
 
 def comments_of(proposal: Proposal) -> QuerySet[Comment]:
@@ -575,7 +578,17 @@ def revisions_of(proposal: Proposal) -> QuerySet[Revision]:
 
 
 def evidence_of(proposal: Proposal) -> QuerySet[Evidence]:
-    return proposal.evidence.select_related("uploaded_by").order_by("uploaded_at", "pk")
+    return proposal.evidence.select_related("uploaded_by", "answer__handling__unit").order_by("uploaded_at", "pk")
+
+
+def handling_units() -> QuerySet[HandlingUnit]:
+    """The directory of handling units, which anyone signed in reads: by name."""
+    return HandlingUnit.objects.order_by("name")
+
+
+def unit_name_search(text: str) -> Q:
+    """Units whose name or short name holds the text."""
+    return Q(name__icontains=text) | Q(short_name__icontains=text)
 
 
 def history_of(proposal: Proposal) -> QuerySet[Transition]:

@@ -410,6 +410,12 @@ SPECTACULAR_SETTINGS = {
         "CommentKind": "proposals.models.Comment.Kind",
         "ReminderKind": "proposals.models.Reminder.Kind",
         "NoticeMode": "proposals.models.NoticeMode",
+        "UnitRole": "proposals.workflow.UnitRole",
+        "AnswerMethod": "proposals.workflow.AnswerMethod",
+        "AnswerClass": "proposals.workflow.AnswerClass",
+        "HandlingStatus": "proposals.workflow.HandlingStatus",
+        "ExtensionMonths": "proposals.workflow.ExtensionMonths",
+        "HandlingUnitLevel": "proposals.models.HandlingUnit.Level",
     },
 }
 

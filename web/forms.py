@@ -305,7 +305,8 @@ class HandlingUnitForm(ServiceForm):
             del self.fields["is_active"]  # a new unit is active
 
     def apply(self, user: User) -> HandlingUnit | None:
-        return self.run_service(lambda: services.handling_unit_save(actor=user, unit=self.unit, **self.cleaned_data))
+        unit_id = self.unit.pk if self.unit else None
+        return self.run_service(lambda: services.handling_unit_save(actor=user, unit_id=unit_id, **self.cleaned_data))
 
 
 class OfficeDateTimeField(forms.DateTimeField):

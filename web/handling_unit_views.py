@@ -63,7 +63,7 @@ def handling_unit_deactivate(request, pk: int):
     _keeper(request)
     unit = get_object_or_404(HandlingUnit, pk=pk)
     try:
-        services.handling_unit_save(actor=request.user, unit=unit, is_active=False)
+        services.handling_unit_save(actor=request.user, unit_id=unit.pk, is_active=False)
     except ValidationError as error:  # a unit whose details no longer pass: to be corrected on its page first
         messages.error(request, " ".join(error.messages))
         return redirect("handling-unit-edit", pk=pk)

@@ -12,7 +12,7 @@ code under test. The rules they follow:
 The scene: ``proposal`` of the branch, in consultation, with the lead delegate and three co-signers assigned
 and one piece of evidence; ``other``, a draft of the other county's branch, that only its own people see.
 
-The matrix has 33 endpoint rows × 10 roles = 330 cells (``test_matrix_size`` keeps the count honest), and
+The matrix has 37 endpoint rows × 10 roles = 370 cells (``test_matrix_size`` keeps the count honest), and
 ``test_every_endpoint_and_method_is_in_the_matrix`` fails when an endpoint is added without a row.
 """
 
@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, resolve
 
 from api import urls as api_urls
-from proposals.models import Notice, Organisation, Proposal, Reminder
+from proposals.models import HandlingUnit, Notice, Organisation, Proposal, Reminder
 from proposals.workflow import State
 from tests.api.conftest import client_for
 from tests.conftest import World
@@ -46,7 +46,7 @@ ROLES = (
 
 # Each row: (method, path template, expected status for each of ROLES, in order).
 # {p}: the proposal; {e}: its evidence; {s}: the NPC session; {branch}, {city}: organisations; {n}: a notice of
-# the secretary's; {d}: the delegate of a co-signer of the proposal.
+# the secretary's; {d}: the delegate of a co-signer of the proposal; {u}: a handling unit of the directory.
 #                                                      admin city cnty othC sec  othS lead cos  outD anon
 MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "proposals-list": ("GET", "/api/v1/proposals/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
@@ -122,6 +122,15 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "proposals-export-xlsx": (
         "GET", "/api/v1/proposals/export.xlsx", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ),
+    # The directory of handling units: anyone signed in reads it; coordinators and operators keep it.
+    "handling-units-list": ("GET", "/api/v1/handling-units/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    "handling-unit-detail": ("GET", "/api/v1/handling-units/{u}/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    "handling-units-create": (
+        "POST", "/api/v1/handling-units/", (201, 201, 201, 201, 403, 403, 403, 403, 403, 401),
+    ),
+    "handling-unit-edit": (
+        "PATCH", "/api/v1/handling-units/{u}/", (200, 200, 200, 200, 403, 403, 403, 403, 403, 401),
+    ),
     # No one may read the other county's draft through the wrong door either: a stranger's id is not found.
     "other-proposal-detail": (
         "GET", "/api/v1/proposals/{q}/", (200, 200, 404, 200, 404, 200, 404, 404, 404, 401),
@@ -154,7 +163,7 @@ class Scene:
         w = self.world
         return template.format(
             p=self.proposal.pk, q=self.other.pk, e=self.evidence_id, s=w.npc_session.pk, branch=w.branch.pk,
-            city=w.city.pk, n=self.notice_id, d=self.delegate_id,
+            city=w.city.pk, n=self.notice_id, d=self.delegate_id, u=w.unit.pk,
         )  # fmt: skip
 
 
@@ -193,6 +202,10 @@ def _request(scene: Scene, name: str, client):
         return client.post(path, {"file": upload, "description": "访谈"}, format="multipart")
     if name == "evidence-remove":
         return client.post(path, {"reason": "问卷含受访者个人信息"})
+    if name == "handling-units-create":
+        return client.post(path, {"name": "朔州市民政局", "short_name": "市民政局", "level": "city"})
+    if name == "handling-unit-edit":
+        return client.patch(path, {"contact_person": "李科长", "contact_email": "rsj@example.org"})
     if name == "me-edit":
         return client.patch(path, {"language": "en"})
     if name in {"me-calendar-regenerate", "me-notification-read", "me-notifications-read-all", "proposal-unassign"}:
@@ -208,6 +221,7 @@ def _footprint(proposal: Proposal) -> tuple:
         row.version, row.state, row.revision_number, row.recommendations, row.updated_at,
         row.revisions.count(), row.comments.count(), row.evidence.count(), row.transitions.count(),
         row.assignments.filter(endorsed_revision__isnull=False).count(), Proposal.objects.count(),
+        list(HandlingUnit.objects.order_by("pk").values()),
     )  # fmt: skip
 
 
@@ -238,8 +252,8 @@ def test_cell(scene, name, role):
 def test_matrix_size():
     assert len(ROLES) == 10
     assert all(len(expected) == len(ROLES) for _method, _path, expected in MATRIX.values())
-    assert len(MATRIX) == 33
-    assert len(CELLS) == 330
+    assert len(MATRIX) == 37
+    assert len(CELLS) == 370
 
 
 def _api_routes(patterns=api_urls.urlpatterns):
@@ -263,7 +277,7 @@ def _api_routes(patterns=api_urls.urlpatterns):
 
 
 def test_every_endpoint_and_method_is_in_the_matrix():
-    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8}
+    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8, "u": 9}
     covered = {(resolve(template.format(**ids).split("?")[0]).url_name, method)
                for method, template, _expected in MATRIX.values()}  # fmt: skip
     missing = set(_api_routes()) - covered

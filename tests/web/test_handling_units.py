@@ -22,7 +22,7 @@ def page_of(response) -> str:
 @pytest.mark.parametrize("keeper", ["coordinator", "admin"])
 def test_a_keeper_lists_and_filters_the_directory(client, world, keeper):
     services.handling_unit_save(actor=world.admin, name="怀仁市民政局", level="county", contact_person="王科长")
-    services.handling_unit_save(actor=world.admin, unit=world.other_unit, is_active=False)
+    services.handling_unit_save(actor=world.admin, unit_id=world.other_unit.pk, is_active=False)
     client.force_login(getattr(world, keeper))
     page = page_of(client.get(reverse("handling-units")))
     assert world.unit.name in page and world.other_unit.name in page and "怀仁市民政局" in page
