@@ -440,9 +440,8 @@ class OrganisationViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )  # fmt: skip
 class HandlingUnitViewSet(
-    LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
+    LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.HandlingUnitSerializer
     filterset_class = HandlingUnitFilter
     pagination_class = HandlingUnitPagination
@@ -457,7 +456,9 @@ class HandlingUnitViewSet(
         return Response(s.HandlingUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        unit = services.handling_unit_save(actor=request.user, unit_id=self.get_object().pk, **self._input(partial=True))
+        unit = services.handling_unit_save(
+            actor=request.user, unit_id=self.get_object().pk, **self._input(partial=True)
+        )
         return Response(s.HandlingUnitSerializer(unit).data)
 
     def _input(self, partial: bool = False) -> dict:

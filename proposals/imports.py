@@ -32,7 +32,7 @@ from proposals import services
 from proposals.models import Delegate, HandlingUnit, Organisation, Proposal, Session, User
 from proposals.selectors import organisations_in_scope
 from proposals.validators import clean_text
-from proposals.workflow import PRE_SUBMISSION, AnswerClass, State, UnitRole, reached
+from proposals.workflow import PRE_SUBMISSION, AnswerClass, Rating, State, UnitRole, reached
 
 KIND_WORDS = {"议案": Proposal.Kind.MOTION, "建议": Proposal.Kind.SUGGESTION, "提案": Proposal.Kind.CPPCC_PROPOSAL}
 STATE_WORDS = {"办理中": State.HANDLING}
@@ -207,12 +207,12 @@ class Checker:
         self.kinds = _choices(Proposal.Kind.choices, KIND_WORDS)
         self.topics = _choices(Proposal.Topic.choices)
         self.states = _choices(State.choices, STATE_WORDS)
-        self.ratings = _choices(Proposal.Rating.choices)
+        self.ratings = _choices(Rating.choices)
         self.classes = _choices(AnswerClass.choices, CLASS_WORDS)
         self.labels = {
             key: [str(label) for label in choices.labels]
             for key, choices in (("kind", Proposal.Kind), ("topic", Proposal.Topic), ("state", State),
-                                 ("rating", Proposal.Rating))
+                                 ("rating", Rating))
         }  # fmt: skip
         self.labels["answer_class"] = list(AnswerClass.values)
         self.errors: list[RowError] = []

@@ -385,8 +385,6 @@ class Proposal(models.Model):
         YOUTH_FRIENDLY_CITY = "youth_friendly_city", _("Youth-friendly city")
         OTHER = "other", _("Other")
 
-    Rating = workflow.Rating  # declared with the input of "rate", which records it
-
     # The text (revisioned: every saved change is a Revision).
     title = models.CharField(
         _("title"), max_length=settings.PROPOSAL_TITLE_MAX_CHARS, validators=[validate_single_line]
@@ -520,7 +518,9 @@ class Proposal(models.Model):
         """The units whose current answer waits for this person's rating (a signer's)."""
         if self.signer_assignment(user) is None:
             return []
-        return [h for h in self.handlings_list() if h.status == workflow.HandlingStatus.ANSWERED and not h.rated_by(user)]
+        return [
+            h for h in self.handlings_list() if h.status == workflow.HandlingStatus.ANSWERED and not h.rated_by(user)
+        ]
 
     def unresolved_handlings(self) -> list[Handling]:
         """The units whose handling left the problem open: an answer of class C, or a second round rated
@@ -693,7 +693,9 @@ class HandlingUnit(models.Model):
         verbose_name_plural = _("handling units")
         ordering = ["level", "name"]
         constraints = [
-            models.CheckConstraint(name="handling_unit_level_valid", condition=Q(level__in=["province", "city", "county"])),
+            models.CheckConstraint(
+                name="handling_unit_level_valid", condition=Q(level__in=["province", "city", "county"])
+            ),
             models.CheckConstraint(name="handling_unit_name_not_blank", condition=~Q(name="")),
         ]
 
@@ -712,8 +714,12 @@ class Handling(models.Model):
     Role = workflow.UnitRole
     Status = workflow.HandlingStatus
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="handlings")
-    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="handlings")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="handlings"
+    )
+    unit = models.ForeignKey(
+        HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="handlings"
+    )
     role = models.CharField(_("part"), max_length=10, choices=Role.choices)
     assigned_on = models.DateField(_("assigned on"))
     assigned_by = models.ForeignKey(
@@ -1056,11 +1062,13 @@ class Reminder(OutboxRow):
         constraints = [
             *OutboxRow.Meta.constraints,
             models.UniqueConstraint(
-                fields=["proposal", "stage", "due_at", "offset_days", "recipient"], condition=Q(handling__isnull=True),
+                fields=["proposal", "stage", "due_at", "offset_days", "recipient"],
+                condition=Q(handling__isnull=True),
                 name="reminder_once",
             ),
             models.UniqueConstraint(
-                fields=["handling", "due_at", "offset_days", "recipient"], condition=Q(handling__isnull=False),
+                fields=["handling", "due_at", "offset_days", "recipient"],
+                condition=Q(handling__isnull=False),
                 name="reminder_once_per_unit",
             ),
             models.CheckConstraint(

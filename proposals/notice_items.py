@@ -91,7 +91,9 @@ class NoticeItem:
             case NoticeKind.HANDLING:
                 headline = self._handling_headline(transition.action, details, values)
                 if transition.to_state != transition.from_state:
-                    headline += " " + _("The proposal is now: %(state)s.") % {"state": transition.get_to_state_display()}
+                    headline += " " + _("The proposal is now: %(state)s.") % {
+                        "state": transition.get_to_state_display()
+                    }
                 return headline
         values |= {"from": transition.get_from_state_display(), "to": transition.get_to_state_display()}
         return _("%(actor)s moved “%(title)s” from “%(from)s” to “%(to)s”.") % values

@@ -204,8 +204,10 @@ class Capabilities:
         }
 
 
-CAPABILITY_NAMES = ("edit_text", "add_evidence", "add_answer_letter", "change_evidence", "assign_delegate",
-                    "request_delegates", "comment", *(f"move_deadline_{stage}" for stage in PROPOSAL_STAGES))  # fmt: skip
+CAPABILITY_NAMES = (
+    "edit_text", "add_evidence", "add_answer_letter", "change_evidence", "assign_delegate", "request_delegates",
+    "comment", *(f"move_deadline_{stage}" for stage in PROPOSAL_STAGES),
+)  # fmt: skip
 
 
 def capabilities(user: User, proposal: Proposal, now: datetime | None = None) -> Capabilities:

@@ -56,6 +56,7 @@ from proposals.workflow import (
     ActionOption,
     GuardContext,
     HandlingStatus,
+    Rating,
     Role,
     State,
     UnitRole,
@@ -382,7 +383,7 @@ RATED = Q(state=State.CLOSED)
 # Closed, and no signer rated a unit's final answer unsatisfied.
 RATED_SATISFIED = RATED & ~Q(
     Exists(AnswerRating.objects.filter(FINAL_ROUND, answer__handling__proposal=OuterRef("pk"),
-                                       rating=Proposal.Rating.UNSATISFIED))
+                                       rating=Rating.UNSATISFIED))
 )  # fmt: skip
 
 

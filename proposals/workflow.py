@@ -233,12 +233,6 @@ def handling_state(proposal: Proposal) -> State:
     return State.CLOSED
 
 
-def _answer_awaited(proposal: Proposal, ctx: GuardContext) -> str | None:
-    if any(handling.status == HandlingStatus.OPEN for handling in proposal.handlings_list()):
-        return None
-    return str(_("No handling unit is waiting for its answer to be recorded."))
-
-
 def _actor_signed(proposal: Proposal, ctx: GuardContext) -> str | None:
     if proposal.signer_assignment(ctx.actor) is not None:
         return None
@@ -302,7 +296,6 @@ NOT_YET_COSIGNED = Guard("already_cosigned", _not_yet_cosigned, _("Not co-signed
 LATE_SUBMISSION_NOT_YET_ALLOWED = Guard(
     "late_submission_already_allowed", _late_submission_not_yet_allowed, _("No late submission is allowed yet")
 )
-ANSWER_AWAITED = Guard("no_answer_awaited", _answer_awaited, _("A handling unit's answer is awaited"))
 ACTOR_SIGNED = Guard("not_a_signer", _actor_signed, _("You signed the proposal"))
 ANSWER_AWAITS_RATING = Guard("no_answer_to_rate", _answer_awaits_rating, _("An answer awaits your rating"))
 EXTENSION_AVAILABLE = Guard(
@@ -320,7 +313,7 @@ MAY_BE_RAISED_AGAIN = Guard(
 
 
 class Rating(models.TextChoices):
-    """How the proposers rate the answer they received: what "rate" records (Proposal.Rating)."""
+    """How the proposers rate the answer they received: what "rate" records (AnswerRating.rating)."""
 
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
@@ -502,8 +495,9 @@ ACTIONS: tuple[Action, ...] = (
            note_required=True, done=_("Recorded: not registered.")),
     Action("assign_unit", _("Assign a handling unit"), frozenset({State.REGISTERED, *HANDLING_STATES}),
            State.HANDLING, RECORDERS, inputs=ASSIGN_UNIT_INPUTS, done=_("The handling unit is assigned.")),
+    # In handling a unit's answer is always awaited (handling_state); which unit's is the input's check.
     Action("record_answer", _("Record a unit's answer"), frozenset({State.HANDLING}), None, RECORDERS,
-           guards=(ANSWER_AWAITED,), inputs=ANSWER_INPUTS,
+           inputs=ANSWER_INPUTS,
            reaches=((State.HANDLING, State.HANDLING), (State.HANDLING, State.ANSWERED)),
            done=_("The answer is recorded.")),
     Action("rate", _("Rate an answer"), HANDLING_STATES, None, DELEGATES, guards=(ACTOR_SIGNED, ANSWER_AWAITS_RATING),

@@ -94,8 +94,18 @@ act "$DELEGATE" '{"action": "endorse", "note": "同意。"}'
 act "$SECRETARY" '{"action": "finalise"}'
 act "$DELEGATE" "{\"action\": \"submit\", \"reference_number\": \"第$(date +%H%M%S)号\"}"
 act "$DELEGATE" '{"action": "register", "note": "已立案，交市卫健委办理。"}'
-act "$DELEGATE" '{"action": "record_answer", "handling_units": "市卫生健康委员会", "answer": "已在三个直播产业园设立青年心理服务站。"}'
-act "$DELEGATE" '{"action": "rate", "rating": "satisfied"}'
+
+echo "# The session's office hands it to a unit of the directory; the unit answers; every signer rates the answer"
+UNIT=$(curl -sf -G "$BASE/handling-units/" -H "Authorization: Token $DELEGATE" --data-urlencode 'search=市卫健委' \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["id"])')
+act "$DELEGATE" "{\"action\": \"assign_unit\", \"unit\": $UNIT, \"unit_role\": \"lead\"}"
+act "$DELEGATE" "{\"action\": \"record_answer\", \"unit\": $UNIT, \"answer_class\": \"A\", \"answer_method\": \"writing\",
+                 \"answer\": \"已在三个直播产业园设立青年心理服务站。\"}"
+curl -sf "$BASE/proposals/$PROPOSAL/" -H "Authorization: Token $DELEGATE" | python3 -c 'import json, sys
+for h in json.load(sys.stdin)["handling_units"]:
+    print("  ", h["unit"]["name"], h["role"], "due", h["due_on"],
+          "answered", h["answered_on"], "class", h["answer_class"])'
+act "$DELEGATE" "{\"action\": \"rate\", \"unit\": $UNIT, \"rating\": \"satisfied\"}"
 
 echo "# The transition log"
 curl -sf "$BASE/proposals/$PROPOSAL/history/" -H "Authorization: Token $DELEGATE" | python3 -c 'import json, sys

@@ -121,10 +121,10 @@ class World:
         first = self.npc_session
         session, _created = Session.objects.get_or_create(
             name="朔州市第五届人民代表大会第五次会议",
-            defaults=dict(body=Body.NPC, level="city", region="朔州市",
-                          opening_date=first.opening_date + dt.timedelta(days=365),
-                          closing_date=first.closing_date + dt.timedelta(days=365),
-                          submission_deadline=first.submission_deadline + dt.timedelta(days=365)),
+            defaults={"body": Body.NPC, "level": "city", "region": "朔州市",
+                      "opening_date": first.opening_date + dt.timedelta(days=365),
+                      "closing_date": first.closing_date + dt.timedelta(days=365),
+                      "submission_deadline": first.submission_deadline + dt.timedelta(days=365)},
         )  # fmt: skip
         return session
 

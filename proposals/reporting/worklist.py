@@ -63,7 +63,7 @@ def waiting_for(user: User, now: dt.datetime | None = None) -> list[WorkList]:
         return [_delegate_requests(user), _overdue_answers(proposals, now), _overdue(proposals, now),
                 _late_submissions(proposals, now)]  # fmt: skip
     if user.role == User.Role.DELEGATE:
-        return [_awaiting_endorsement(user), _awaiting_cosignature(user), _answers_to_rate(user)]
+        return [_awaiting_endorsement(user), _awaiting_cosignature(user), _answers_to_rate(user, proposals)]
     if user.role == User.Role.SECRETARY:
         return [_changes_requested(proposals), _unanswered_comments(proposals), _due_soon(proposals, now)]
     return []
@@ -153,12 +153,12 @@ def _awaiting_cosignature(user: User) -> WorkList:
     return WorkList("cosignature", _("Awaiting your co-signature"), items)
 
 
-def _answers_to_rate(user: User) -> WorkList:
+def _answers_to_rate(user: User, proposals: QuerySet[Proposal]) -> WorkList:
     """The units' answers that wait for this signer's rating, oldest answer first."""
     signed = Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user, declined_at__isnull=True)
     answered = Handling.objects.filter(proposal=OuterRef("pk"), status=HandlingStatus.ANSWERED)
     proposals = proposals_with_workflow_data(
-        Proposal.objects.filter(Exists(signed), Exists(answered), state__in=HANDLING_STATES)
+        proposals.filter(Exists(signed), Exists(answered), state__in=HANDLING_STATES)
     )
     waiting = [(proposal, handling) for proposal in proposals for handling in proposal.handlings_to_rate(user)]
     waiting.sort(key=lambda pair: (pair[1].current_answer().recorded_at, pair[1].pk))

@@ -110,12 +110,19 @@ EVIDENCE_TYPES: dict[str, FileType] = {
 
 
 # What an answer letter (答复函) may be: a document or a scan of one.
-ANSWER_LETTER_TYPES = {ext: EVIDENCE_TYPES[ext] for ext in
-                       (".pdf", ".ofd", ".docx", ".doc", ".wps", ".jpg", ".jpeg", ".png", ".heic", ".heif")}  # fmt: skip
+ANSWER_LETTER_TYPES = {
+    ext: EVIDENCE_TYPES[ext]
+    for ext in (".pdf", ".ofd", ".docx", ".doc", ".wps", ".jpg", ".jpeg", ".png", ".heic", ".heif")
+}
 
 
 def evidence_add(
-    *, proposal_id: int, actor: User, upload: UploadedFile, description: str = "", unit_id: int | None = None,
+    *,
+    proposal_id: int,
+    actor: User,
+    upload: UploadedFile,
+    description: str = "",
+    unit_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Evidence:
     """Attach research evidence, or with `unit_id` that unit's answer letter to its latest answer (after

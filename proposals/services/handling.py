@@ -78,9 +78,7 @@ def effect_assign_unit(proposal, actor, note, inputs, now):
 def effect_record_answer(proposal, actor, note, inputs, now):
     handling = _handling_of(proposal, inputs["unit"])
     if handling.status != HandlingStatus.OPEN:
-        raise ValidationError(
-            {"unit": [_("The answer of “%(unit)s” is recorded already.") % {"unit": handling.unit}]}
-        )
+        raise ValidationError({"unit": [_("The answer of “%(unit)s” is recorded already.") % {"unit": handling.unit}]})
     answered_on = inputs["answered_on"]
     if answered_on < handling.assigned_on:
         raise ValidationError({"answered_on": [_("The answer cannot come before the unit was assigned.")]})
@@ -128,9 +126,7 @@ def effect_extend_answer(proposal, actor, note, inputs, now):
             {"unit": [_("“%(unit)s” has answered; there is no due date to extend.") % {"unit": handling.unit}]}
         )
     if handling.extended_at is not None:
-        raise ValidationError(
-            {"unit": [_("“%(unit)s” has had its one extension already.") % {"unit": handling.unit}]}
-        )
+        raise ValidationError({"unit": [_("“%(unit)s” has had its one extension already.") % {"unit": handling.unit}]})
     before = handling.due_on
     handling.due_on = before + relativedelta(months=int(inputs["extend_by"]))
     handling.extended_at, handling.extended_by, handling.extension_reason = now, actor, note

@@ -32,13 +32,13 @@ def handling_unit_save(*, actor: User, unit_id: int | None = None, **changes: An
     cleaned = {name: _clean(name, value, errors) for name, value in changes.items() if name in UNIT_FIELDS}
     if unit_id is None and "name" not in cleaned:
         errors.setdefault("name", []).append(_("This field is required."))
+    name = cleaned.get("name")
+    if name and "name" not in errors and HandlingUnit.objects.filter(name=name).exclude(pk=unit_id).exists():
+        errors["name"] = [_taken(name)]
     raise_if_errors(errors)
     try:
         with transaction.atomic():
             unit = HandlingUnit() if unit_id is None else HandlingUnit.objects.select_for_update().get(pk=unit_id)
-            name = cleaned.get("name")
-            if name is not None and HandlingUnit.objects.filter(name=name).exclude(pk=unit.pk).exists():
-                raise ValidationError({"name": [_taken(name)]})
             for field, value in cleaned.items():
                 setattr(unit, field, value)
             if unit_id is None:

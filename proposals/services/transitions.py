@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from proposals import notifications, permissions, reminders
 from proposals.models import Comment, Deadline, HandlingUnit, Proposal, Session, Transition, User, state_change_allowed
 from proposals.selectors import guard_context
+from proposals.services import handling
 from proposals.services.checks import check_version, lock_proposal, raise_if_errors, touch
 from proposals.services.deadlines import ANSWER_PERIOD
-from proposals.validators import clean_text
-from proposals.services import handling
 from proposals.services.handling import Outcome
+from proposals.validators import clean_text
 from proposals.workflow import Action, ActionInput, InputKind, get_action, handling_state, refusal
 
 

@@ -109,13 +109,18 @@ MALFORMED_DATES = ["0000-01-01", "10000-01-01", "2026-02-30", "NaN", "1e308", 10
 @pytest.mark.parametrize("date", MALFORMED_DATES, ids=repr)
 @pytest.mark.parametrize(("state", "action", "inputs", "name", "actor"), [
     (State.READY, "submit", {"reference_number": "朔人大建〔2027〕1号"}, "submitted_on", "lead"),
-    (State.REGISTERED, "record_answer", {"handling_units": "市人社局", "answer": "已答复。"}, "answered_on", "lead"),
+    (State.REGISTERED, "assign_unit", {"unit_role": "lead"}, "assigned_on", "lead"),
+    (State.HANDLING, "record_answer", {"answer": "已答复。", "answer_class": "A", "answer_method": "writing"},
+     "answered_on", "secretary"),
 ])  # fmt: skip
 def test_a_malformed_date_of_an_action_is_400(world, state, action, inputs, name, actor, date):
     proposal = bring_to(world, state)
     client = client_for(getattr(world, actor))
     client.raise_request_exception = False
+    if action != "submit":
+        inputs = inputs | {"unit": world.unit.pk}
     response = client.post(transitions_url(proposal), {"action": action, **inputs, name: date}, format="json")
     assert_problem(response, 400, "validation_error")
+    assert set(json.loads(response.content)["errors"]) == {name}
     proposal.refresh_from_db()
     assert proposal.state == state

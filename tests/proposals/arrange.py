@@ -26,8 +26,12 @@ def inputs_for(world: World, action: str) -> dict:
     return {
         "submit": {"reference_number": f"第{next(_reference_numbers):04d}号"},
         "assign_unit": {"unit": unit, "unit_role": "lead"},
-        "record_answer": {"unit": unit, "answer": "已纳入2027年工作计划。", "answer_class": "A",
-                          "answer_method": "writing"},
+        "record_answer": {
+            "unit": unit,
+            "answer": "已纳入2027年工作计划。",
+            "answer_class": "A",
+            "answer_method": "writing",
+        },
         "rate": {"unit": unit, "rating": "satisfied"},
         "extend_answer": {"unit": unit, "extend_by": "2"},
     }.get(action, {})

@@ -56,7 +56,11 @@ def test_an_input_name_means_one_declaration_whichever_actions_take_it():
         for action_input in action.inputs:
             assert INPUTS_BY_NAME[action_input.name] is action_input
     assert {a.name for a in ACTIONS if INPUTS_BY_NAME["unit"] in a.inputs} == {
-        "assign_unit", "record_answer", "rate", "extend_answer"}
+        "assign_unit",
+        "record_answer",
+        "rate",
+        "extend_answer",
+    }
 
 
 def test_the_api_request_body_takes_every_declared_input_with_its_help_text():

@@ -74,7 +74,7 @@ def registered(world):
 
 
 def test_a_unit_answers_within_the_sessions_three_months_of_its_assignment(world, registered):
-    assign(world, registered, world.unit, assigned_on=dt.date.today().isoformat())
+    assign(world, registered, world.unit, assigned_on=timezone.localdate().isoformat())
     unit = handling(registered, world.unit)
     assert unit.due_on == unit.assigned_on + relativedelta(months=3)
     assert (unit.role, unit.round, unit.status) == ("lead", 1, HandlingStatus.OPEN)
@@ -140,8 +140,10 @@ def test_an_answer_is_recorded_once_for_a_unit_of_the_proposal_and_not_before_it
     assert "unit" in bad_input(world, registered, "record_answer", "secretary", unit=world.unit.pk, answer="再答",
                                answer_class="A", answer_method="phone")  # fmt: skip
     early = (handling(registered, world.other_unit).assigned_on - dt.timedelta(days=1)).isoformat()
-    assert "answered_on" in bad_input(world, registered, "record_answer", "secretary", unit=world.other_unit.pk,
-                                      answer="答复", answer_class="A", answer_method="phone", answered_on=early)  # fmt: skip
+    assert "answered_on" in bad_input(
+        world, registered, "record_answer", "secretary", unit=world.other_unit.pk, answer="答复", answer_class="A",
+        answer_method="phone", answered_on=early,
+    )  # fmt: skip
     errors = bad_input(world, registered, "record_answer", "secretary", unit=world.other_unit.pk, answer="答复",
                        answer_class="D", answer_method="fax")  # fmt: skip
     assert {"answer_class", "answer_method"} <= set(errors)
@@ -289,7 +291,11 @@ def test_a_proposal_answered_with_class_c_is_raised_again_at_a_later_session_wit
     draft = Proposal.objects.get(carried_from=proposal)
     assert transition.details["draft"] == draft.pk and transition.to_state == State.CLOSED
     assert (draft.state, draft.session, draft.title, draft.recommendations) == (
-        State.DRAFT, later, proposal.title, proposal.recommendations)
+        State.DRAFT,
+        later,
+        proposal.title,
+        proposal.recommendations,
+    )
     names = sorted(draft.evidence.values_list("original_name", flat=True))
     assert names == sorted([f"{proposal.reference_number}.docx", "答复函.pdf"])
     assert list(proposal.raised_again.all()) == [draft]

@@ -39,11 +39,17 @@ def old_world(apps):
     session = Session.objects.create(
         body="npc", level="city", region="朔州市", name="朔州市第五届人民代表大会第三次会议",
         opening_date=dt.date(2026, 1, 10), closing_date=dt.date(2026, 1, 14),
-        submission_deadline=timezone.make_aware(dt.datetime(2026, 1, 5, 18)),
+        submission_deadline=dt.datetime(2026, 1, 5, 18, tzinfo=timezone.get_current_timezone()),
     )  # fmt: skip
     made = {}
     for key, state, units, answer, rating in [
-        ("closed", "closed", "市医疗保障局、市民政局， 市卫生健康委员会", "已将青少年心理健康纳入2026年工作计划。", "unsatisfied"),
+        (
+            "closed",
+            "closed",
+            "市医疗保障局、市民政局， 市卫生健康委员会",
+            "已将青少年心理健康纳入2026年工作计划。",
+            "unsatisfied",
+        ),
         ("answered", "answered", "市人力资源和社会保障局", "正在研究青年就业见习补贴标准。", ""),
         ("registered", "registered", "", "", ""),
     ]:
@@ -53,11 +59,16 @@ def old_world(apps):
             handling_units=units, answer=answer, answered_on=dt.date(2026, 4, 20) if answer else None, rating=rating,
         )  # fmt: skip
         Assignment.objects.create(proposal=proposal, delegate=lead, role="lead", assigned_at=now, assigned_by=secretary)
-        Deadline.objects.create(proposal=proposal, stage="answer",
-                                due_at=timezone.make_aware(dt.datetime(2026, 4, 8, 18)))  # fmt: skip
+        Deadline.objects.create(
+            proposal=proposal,
+            stage="answer",
+            due_at=dt.datetime(2026, 4, 8, 18, tzinfo=timezone.get_current_timezone()),
+        )
         if answer:
-            Transition.objects.create(proposal=proposal, action="record_answer", from_state="registered",
-                                      to_state="answered", actor=secretary, revision_number=1, created_at=now)  # fmt: skip
+            Transition.objects.create(
+                proposal=proposal, action="record_answer", from_state="registered", to_state="answered",
+                actor=secretary, revision_number=1, created_at=now,
+            )  # fmt: skip
         if rating:
             Transition.objects.create(proposal=proposal, action="rate", from_state="answered", to_state="closed",
                                       actor=lead_user, revision_number=1, created_at=now)  # fmt: skip
@@ -94,6 +105,10 @@ def test_free_text_units_and_the_answer_become_records_nothing_lost_and_back(tra
     old = migrate(BEFORE).get_model("proposals", "Proposal")
     closed = old.objects.get(pk=made["closed"])
     assert (closed.handling_units, closed.answer, closed.answered_on, closed.rating) == (
-        "市医疗保障局、市民政局、市卫生健康委员会", "已将青少年心理健康纳入2026年工作计划。", dt.date(2026, 4, 20), "unsatisfied")
+        "市医疗保障局、市民政局、市卫生健康委员会",
+        "已将青少年心理健康纳入2026年工作计划。",
+        dt.date(2026, 4, 20),
+        "unsatisfied",
+    )
     assert old.objects.get(pk=made["answered"]).rating == ""
     migrate(latest())
