@@ -134,6 +134,11 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, allow_blank=True, trim_whitespace=False, **kwargs)
 
 
+def _line(max_length: int, **kwargs) -> serializers.CharField:
+    """A single line (a name, an address): the schema's pattern says so."""
+    return _text(max_length, validators=[validate_single_line], **kwargs)
+
+
 class ProposalCreateSerializer(StrictInputSerializer):
     # The caller's sessions (selectors.sessions_visible_to, which the web's draft form offers too), set below.
     session = StrictPrimaryKeyRelatedField(queryset=Session.objects.none())
@@ -216,13 +221,13 @@ class HandlingUnitInputSerializer(StrictInputSerializer):
     """A unit of the directory as coordinators and operators write it; proposals.services.handling_unit_save
     checks it (a name, not taken; a valid email)."""
 
-    name = _text(100)
-    short_name = _text(30, required=False)
+    name = _line(100)
+    short_name = _line(30, required=False)
     level = serializers.ChoiceField(choices=HandlingUnit.Level.choices, required=False)
-    contact_person = _text(50, required=False)
-    contact_phone = _text(30, required=False)
-    contact_email = _text(254, required=False)
-    address = _text(200, required=False, help_text=_("The address for mail."))
+    contact_person = _line(50, required=False)
+    contact_phone = _line(30, required=False)
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    address = _line(200, required=False, help_text=_("The address for mail."))
     is_active = OptionalBooleanField(
         required=False, help_text=_("false: kept for the proposals it handled, offered for no new assignment.")
     )

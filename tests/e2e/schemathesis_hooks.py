@@ -85,13 +85,18 @@ DOMAIN_FIELDS = {
     # within the session and in order (research before consultation).
     "POST /api/v1/proposals/": {"session", "kind", "research_due", "consultation_due"},
     # Each action takes its own inputs: some require a note or inputs, none takes another action's inputs, the
-    # dates cannot be in the future, a reference number is unique. `allowed_actions[].inputs` of a proposal says
-    # which; the request schema is the union of all actions' fields.
+    # dates cannot be in the future (nor before what they follow), a reference number is unique, a unit must be
+    # one of the directory's, active, and on the proposal (or not yet, to assign it), a session later.
+    # `allowed_actions[].inputs` of a proposal says which; the request schema is the union of all actions' fields.
     "POST /api/v1/proposals/{id}/transitions/": {
-        "note", "reference_number", "submitted_on", "handling_units", "answer", "answered_on", "rating",
+        "note", "reference_number", "submitted_on", "urgent", "unit", "unit_role", "assigned_on", "answer",
+        "answer_class", "answer_method", "answered_on", "rating", "extend_by", "session",
     },
-    # The file's name must have an accepted extension and its first bytes must match it.
-    "POST /api/v1/proposals/{id}/evidence/": {"file"},
+    # A unit's name is unique in the directory.
+    "POST /api/v1/handling-units/": {"name"},
+    "PATCH /api/v1/handling-units/{id}/": {"name"},
+    # An answer letter names a unit of the proposal whose answer is recorded.
+    "POST /api/v1/proposals/{id}/evidence/": {"file", "unit"},
 }  # fmt: skip
 
 
