@@ -1193,3 +1193,187 @@ class DocumentExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} / {self.organisation} ({self.get_status_display()})"
+
+
+# --- Young people's needs (青年诉求, #16) -----------------------------------------------------------------
+
+
+class Need(models.Model):
+    """A need young people raised (青年诉求), recorded by a secretary or submitted on the public page, triaged by
+    the organisation's secretaries and coordinators, and carried into proposals. Its contact details are seen
+    by those people only, and removed NEED_CONTACT_RETENTION_DAYS after the reply (proposals.services.needs)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting triage")
+        ACCEPTED = "accepted", _("Accepted")
+        MERGED = "merged", _("Merged into another")
+        DECLINED = "declined", _("Declined")
+
+    class Channel(models.TextChoices):
+        SURVEY = "survey", _("Survey")
+        HOTLINE = "hotline", _("Hotline (12355)")
+        FORUM = "forum", _("Forum or discussion")
+        LETTER = "letter", _("Letter")
+        VISIT = "visit", _("Visit")
+        ONLINE = "online", _("The public page")
+        MEETING = "meeting", _("Face-to-face meeting")
+
+    class AgeGroup(models.TextChoices):
+        # Age groups only, never birth dates: minors among them.
+        UNDER_14 = "under_14", _("Under 14")
+        AGE_14_17 = "14_17", _("14 to 17")
+        AGE_18_24 = "18_24", _("18 to 24")
+        AGE_25_35 = "25_35", _("25 to 35")
+        MIXED = "mixed", _("Several ages")
+
+    class Group(models.TextChoices):
+        STUDENTS = "students", _("Students")
+        YOUNG_WORKERS = "young_workers", _("Young workers")
+        DELIVERY_RIDERS = "delivery_riders", _("Delivery riders and new forms of work")
+        RURAL_YOUTH = "rural_youth", _("Rural youth")
+        ENTREPRENEURS = "entrepreneurs", _("Young entrepreneurs")
+        JOB_SEEKERS = "job_seekers", _("Graduates seeking work")
+        OTHER = "other", _("Other")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="needs"
+    )
+    summary = models.CharField(_("the need"), max_length=200, validators=[validate_single_line])
+    details = models.TextField(_("details"), blank=True)
+    # The county or district where it was raised: what the coverage figures count by.
+    county = models.ForeignKey(
+        Organisation, verbose_name=_("county or district"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", limit_choices_to={"level": "county"},
+    )  # fmt: skip
+    topic = models.CharField(_("topic"), max_length=20, choices=Proposal.Topic.choices)
+    age_group = models.CharField(_("age group"), max_length=10, choices=AgeGroup.choices, blank=True)
+    group = models.CharField(_("young people concerned"), max_length=20, choices=Group.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    people_count = models.PositiveIntegerField(
+        _("people who raised it"), default=1, validators=[MinValueValidator(1), MaxValueValidator(1_000_000)]
+    )
+    # Contact of the person who raised it, only with their consent; removed after the reply.
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True, validators=[validate_single_line])
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True, validators=[validate_single_line])
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_consent = models.BooleanField(_("consents to be contacted"), default=False)
+    wants_reply = models.BooleanField(_("asks for a reply"), default=False)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    contact_removed_at = models.DateTimeField(_("contact removed"), null=True, blank=True, editable=False)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              editable=False)  # fmt: skip
+    theme = models.CharField(_("theme"), max_length=100, blank=True, editable=False, validators=[validate_single_line])
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="merged",
+    )  # fmt: skip
+    decline_reason = models.TextField(_("reason declined"), blank=True, editable=False)
+    proposals = models.ManyToManyField(Proposal, verbose_name=_("proposals"), blank=True, related_name="needs")
+
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Empty: submitted on the public page."),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("received"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="need_status_valid", condition=Q(status__in=["pending", "accepted", "merged", "declined"])
+            ),
+            models.CheckConstraint(name="need_summary_not_blank", condition=~Q(summary="")),
+            models.CheckConstraint(name="need_people_positive", condition=Q(people_count__gte=1)),
+            models.CheckConstraint(
+                name="need_merged_has_target",
+                condition=Q(status="merged", merged_into__isnull=False) | (~Q(status="merged") & Q(merged_into=None)),
+            ),
+            models.CheckConstraint(name="need_not_merged_into_itself", condition=~Q(merged_into=F("pk"))),
+            # No contact without consent.
+            models.CheckConstraint(
+                name="need_contact_consented",
+                condition=Q(contact_consent=True) | Q(contact_name="", contact_phone="", contact_email=""),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-created_at"], name="need_triage"),
+            # What the retention job reads: contact details still held.
+            models.Index(fields=["contact_consent"], condition=Q(contact_consent=True), name="need_with_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_name or self.contact_phone or self.contact_email)
+
+
+class NeedEvent(models.Model):
+    """The log of a need: received, accepted, merged, declined, forwarded, linked, replied to, contact removed.
+    Append-only, as the proposals' transition log."""
+
+    class Action(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        MERGED = "merged", _("Merged")
+        DECLINED = "declined", _("Declined")
+        FORWARDED = "forwarded", _("Forwarded to the committee above")
+        LINKED = "linked", _("Linked to a proposal")
+        UNLINKED = "unlinked", _("Unlinked from a proposal")
+        REPLY_QUEUED = "reply_queued", _("Reply queued")
+        CONTACT_REMOVED = "contact_removed", _("Contact details removed")
+
+    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Empty: the public page or a scheduled job."),
+    )  # fmt: skip
+    note = models.TextField(_("note"), blank=True)
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("need's log entry")
+        verbose_name_plural = _("needs' log")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.need}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise StateChangeForbidden("The needs' log is append-only.")
+        super().save(*args, **kwargs)
+
+
+class NeedReply(OutboxRow):
+    """The short mail that tells a person who raised a need what the proposal it fed asked for and what a unit
+    answered: one row per (need, answer), recorded when the answer is, sent by the outbox (proposals.outbox).
+    The address is kept here until sent, so that removing the need's contact later does not lose the mail."""
+
+    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="replies")
+    answer = models.ForeignKey(Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="+")
+    address = models.EmailField(_("address"), blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reply to a need")
+        verbose_name_plural = _("replies to needs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *OutboxRow.Meta.constraints,
+            models.UniqueConstraint(fields=["need", "answer"], name="need_reply_once"),
+        ]
+        indexes = [*OutboxRow.Meta.indexes]
+
+    def __str__(self) -> str:
+        return f"{self.need} → {self.answer}"

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from proposals.models import Deadline, Proposal, User
+from proposals.models import Deadline, Organisation, Proposal, User
 from proposals.selectors import guard_context
 from proposals.workflow import (
     ACTIONS_BY_NAME,
@@ -227,3 +227,19 @@ def capabilities(user: User, proposal: Proposal, now: datetime | None = None) ->
         move_deadline={stage.value: move_deadline(proposal, roles, stage) for stage in PROPOSAL_STAGES},
         actions=action_options(proposal, ctx),
     )
+
+
+def triage_needs(user: User, organisation: Organisation) -> Capability:
+    """Young people's needs of an organisation, their contact details among them, are seen and triaged by its
+    secretaries and the coordinators above it (their subtree), and by operators: never by delegates."""
+    if user.is_authenticated and (user.is_operator or _steers(user, organisation)):
+        return ALLOWED
+    return Capability(PERMISSION_DENIED, _("Only the organisation's secretaries and coordinators see its needs."))
+
+
+def _steers(user: User, organisation: Organisation) -> bool:
+    if user.role == User.Role.SECRETARY:
+        return user.organisation_id == organisation.pk
+    if user.role == User.Role.COORDINATOR and user.organisation_id:
+        return organisation.is_within(Organisation(pk=user.organisation_id))
+    return False

@@ -41,6 +41,7 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Need,
     Notice,
     Organisation,
     Proposal,
@@ -771,3 +772,30 @@ def document_exports_of(user: User) -> QuerySet[DocumentExport]:
     if not user.is_authenticated:
         return DocumentExport.objects.none()
     return DocumentExport.objects.filter(requested_by=user).select_related("session", "organisation")
+
+
+# --- Young people's needs (#16) -------------------------------------------------------------------------
+
+# What anyone who sees a proposal may read of the needs it carries: never who raised them.
+NEED_PUBLIC_FIELDS = ("id", "summary", "details", "topic", "people_count", "channel", "theme", "county__name")
+
+
+def needs_visible_to(user: User) -> QuerySet[Need]:
+    """The needs a person sees, contact details and all: those of the organisations they steer (secretaries:
+    their own; coordinators: their subtree; operators: all). Delegates see none (permissions.triage_needs)."""
+    return Need.objects.filter(organisation__in=organisations_in_scope(user)).select_related("organisation", "county")
+
+
+def needs_carried_by(proposal: Proposal) -> QuerySet[Need]:
+    """The accepted needs a proposal carries, with how many people raised them: no contact details, so that the
+    proposal's every reader may see them."""
+    return proposal.needs.filter(status=Need.Status.ACCEPTED).select_related("county").only(*NEED_PUBLIC_FIELDS)
+
+
+def need_outcomes(need: Need) -> QuerySet[Proposal]:
+    """The proposals a need led to, with their sessions and the units' answers: what came of it."""
+    return (
+        need.proposals.select_related("session")
+        .prefetch_related(*HANDLING_PREFETCH)
+        .order_by("-session__opening_date", "pk")
+    )

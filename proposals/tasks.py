@@ -8,6 +8,7 @@ from celery import shared_task
 
 from proposals import notifications, outbox, reminders
 from proposals.documents import exports
+from proposals.services import needs
 
 
 @shared_task(ignore_result=True)
@@ -40,6 +41,11 @@ def send_notice_batch(notice_ids: list[int]) -> None:
 def build_document_export(export_id: int) -> None:
     """The .zip of a batch export; the page polls its progress. A lost worker's run is taken up again."""
     exports.document_export_run(export_id)
+
+
+@shared_task(ignore_result=True)
+def remove_expired_need_contacts() -> None:
+    needs.need_contacts_remove_expired()
 
 
 @shared_task

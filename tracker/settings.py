@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import rest_framework
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -273,12 +274,21 @@ if REMINDER_CLAIM_LEASE_SECONDS <= REMINDER_MAIL_TIMEOUTS * EMAIL_TIMEOUT:
     )
 if REMINDER_RETRY_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay below CELERY_VISIBILITY_TIMEOUT.")
+# Young people's needs (#16): the contact details of who raised one are removed this many days after the
+# reply to them was sent (or after the need was declined), by a daily job.
+NEED_CONTACT_RETENTION_DAYS = env_int("NEED_CONTACT_RETENTION_DAYS", 90, minimum=1)
+
 CELERY_BEAT_SCHEDULE = {
     # A sweep still queued when the next one is due is dropped: behind a slow worker, sweeps would pile up.
     "outbox-sweep": {
         "task": "proposals.tasks.sweep_outbox",
         "schedule": REMINDER_SWEEP_SECONDS,
         "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+    # Daily, at night: the needs' contact details past NEED_CONTACT_RETENTION_DAYS.
+    "need-contacts-removal": {
+        "task": "proposals.tasks.remove_expired_need_contacts",
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 

@@ -14,6 +14,16 @@ from proposals.services.deadlines import (
 )
 from proposals.services.evidence import EVIDENCE_TYPES, evidence_add, evidence_remove, evidence_replace
 from proposals.services.handling_units import handling_unit_save
+from proposals.services.needs import (
+    need_accept,
+    need_contacts_remove_expired,
+    need_decline,
+    need_forward,
+    need_link,
+    need_merge,
+    need_record,
+    need_submit,
+)
 from proposals.services.notices import notice_mark_read, notices_mark_all_read
 from proposals.services.people import calendar_token_regenerate, user_password_changed, user_update_preferences
 from proposals.services.text import proposal_create, proposal_update_text
@@ -34,6 +44,14 @@ __all__ = [
     "evidence_remove",
     "evidence_replace",
     "handling_unit_save",
+    "need_accept",
+    "need_contacts_remove_expired",
+    "need_decline",
+    "need_forward",
+    "need_link",
+    "need_merge",
+    "need_record",
+    "need_submit",
     "notice_mark_read",
     "notices_mark_all_read",
     "proposal_create",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals.models import Answer, AnswerRating, Handling, Proposal, Session, SessionLevel, User
+from proposals.services.needs import need_replies_record
 from proposals.workflow import HandlingStatus, Rating
 
 
@@ -82,10 +83,11 @@ def effect_record_answer(proposal, actor, note, inputs, now):
     answered_on = inputs["answered_on"]
     if answered_on < handling.assigned_on:
         raise ValidationError({"answered_on": [_("The answer cannot come before the unit was assigned.")]})
-    Answer.objects.create(
+    answer = Answer.objects.create(
         handling=handling, round=handling.round, answered_on=answered_on, method=inputs["answer_method"],
         text=inputs["answer"], answer_class=inputs["answer_class"], recorded_by=actor, recorded_at=now,
     )  # fmt: skip
+    need_replies_record(answer, now)  # the people whose needs it carries hear the answer
     handling.status = HandlingStatus.ANSWERED
     handling.save(update_fields=["status"])
     _refreshed(proposal)
