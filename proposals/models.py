@@ -1377,3 +1377,46 @@ class NeedReply(OutboxRow):
 
     def __str__(self) -> str:
         return f"{self.need} → {self.answer}"
+
+
+# --- Face-to-face meetings (共青团与人大代表、政协委员面对面, #16) ------------------------------------------
+
+
+class Meeting(models.Model):
+    """A face-to-face meeting of a League organisation with deputies and members: who came, what was on the
+    agenda, the minutes, and the needs it discussed and the proposals it produced or advanced."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organised by"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    theme = models.CharField(_("theme"), max_length=200, validators=[validate_single_line])
+    starts_at = models.DateTimeField(_("date and time"), validators=[validate_moment])
+    place = models.CharField(_("place"), max_length=200, validators=[validate_single_line])
+    delegates = models.ManyToManyField(
+        Delegate, verbose_name=_("deputies and members attending"), blank=True, related_name="meetings"
+    )
+    other_attendees = models.TextField(_("others attending"), blank=True)
+    young_people = models.PositiveIntegerField(_("young people attending"), default=0)
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    minutes_recorded_at = models.DateTimeField(_("minutes recorded"), null=True, blank=True, editable=False)
+    needs = models.ManyToManyField(Need, verbose_name=_("needs discussed"), blank=True, related_name="meetings")
+    proposals = models.ManyToManyField(
+        Proposal, verbose_name=_("proposals produced or advanced"), blank=True, related_name="meetings"
+    )
+    created_by = models.ForeignKey(User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("face-to-face meeting")
+        verbose_name_plural = _("face-to-face meetings")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="meeting_theme_not_blank", condition=~Q(theme="")),
+            models.CheckConstraint(name="meeting_place_not_blank", condition=~Q(place="")),
+        ]
+        indexes = [models.Index(fields=["organisation", "starts_at"], name="meeting_by_organiser")]
+
+    def __str__(self) -> str:
+        return f"{timezone.localdate(self.starts_at)} {self.theme}"

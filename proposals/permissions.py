@@ -243,3 +243,11 @@ def _steers(user: User, organisation: Organisation) -> bool:
     if user.role == User.Role.COORDINATOR and user.organisation_id:
         return organisation.is_within(Organisation(pk=user.organisation_id))
     return False
+
+
+def organise_meetings(user: User, organisation: Organisation) -> Capability:
+    """An organisation's face-to-face meetings are recorded and kept by its secretaries, the coordinators above
+    it, and operators; the delegates attending read them."""
+    if user.is_authenticated and (user.is_operator or _steers(user, organisation)):
+        return ALLOWED
+    return Capability(PERMISSION_DENIED, _("Only the organisation's secretaries and coordinators keep its meetings."))

@@ -41,6 +41,7 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Meeting,
     Need,
     Notice,
     Organisation,
@@ -799,3 +800,20 @@ def need_outcomes(need: Need) -> QuerySet[Proposal]:
         .prefetch_related(*HANDLING_PREFETCH)
         .order_by("-session__opening_date", "pk")
     )
+
+
+# --- Face-to-face meetings (#16) ------------------------------------------------------------------------
+
+
+def meetings_visible_to(user: User) -> QuerySet[Meeting]:
+    """The meetings a person sees: those their organisations held (as the needs: secretaries their own,
+    coordinators their subtree, operators all), and for a delegate those they attended."""
+    meetings = Meeting.objects.select_related("organisation")
+    if user.is_authenticated and user.role == User.Role.DELEGATE and not user.is_operator:
+        return meetings.filter(delegates__user=user)
+    return meetings.filter(organisation__in=organisations_in_scope(user))
+
+
+def meetings_of(proposal: Proposal) -> QuerySet[Meeting]:
+    """The meetings that discussed a proposal, for its timeline: what anyone who sees the proposal may read."""
+    return proposal.meetings.select_related("organisation").order_by("starts_at", "pk")
