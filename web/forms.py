@@ -22,6 +22,8 @@ from proposals.models import (
     Delegate,
     DocumentExport,
     HandlingUnit,
+    Meeting,
+    Need,
     Organisation,
     Proposal,
     Revision,
@@ -30,6 +32,7 @@ from proposals.models import (
 )
 from proposals.selectors import Milestone, organisations_in_scope
 from proposals.services.handling_units import UNIT_FIELDS
+from proposals.services.meetings import LINKS
 from proposals.validators import LATEST_MOMENT, PICKED_MOMENT_MESSAGE, storable_moment, validate_single_line
 from proposals.workflow import State, TextConflict
 
@@ -539,3 +542,66 @@ def _reset_mail_allowed(email: str) -> bool:
         return False
     counts.set(key, asked + 1, 3600)
     return True
+
+
+class MeetingForm(ServiceForm):
+    """A face-to-face meeting, recorded or changed through services.meeting_save; the choices are what the
+    person sees (the service checks them again)."""
+
+    def __init__(self, *args, user: User, meeting=None, **kwargs):
+        if meeting is not None:
+            kwargs.setdefault("initial", {
+                **{name: getattr(meeting, name) for name in ("theme", "starts_at", "place", "other_attendees",
+                                                             "young_people", "agenda")},
+                **{name: list(getattr(meeting, name).values_list("pk", flat=True)) for name in LINKS},
+            })  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.user, self.meeting = user, meeting
+        if meeting is None:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label=_("Organised by"), queryset=selectors.in_tree_order(organisations_in_scope(user)),
+                initial=user.organisation_id,
+            )  # fmt: skip
+        self.fields.update(forms.fields_for_model(Meeting, fields=("theme", "place")))
+        self.fields["starts_at"] = OfficeDateTimeField(label=_("Date and time (Beijing time)"))
+        self.fields["young_people"] = forms.IntegerField(label=_("Young people attending"), min_value=0, initial=0)
+        self.fields["delegates"] = forms.ModelMultipleChoiceField(
+            label=_("Deputies and members attending"), required=False, widget=forms.CheckboxSelectMultiple,
+            queryset=selectors.delegates_visible_to(user).select_related("user"),
+        )  # fmt: skip
+        self.fields["delegates"].label_from_instance = delegate_label
+        self.fields["other_attendees"] = forms.CharField(
+            label=_("Others attending"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+        self.fields["agenda"] = forms.CharField(
+            label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        )
+        self.fields["needs"] = forms.ModelMultipleChoiceField(
+            label=_("Needs discussed"), required=False, widget=forms.CheckboxSelectMultiple,
+            queryset=selectors.needs_visible_to(user).exclude(status=Need.Status.MERGED),
+        )  # fmt: skip
+        self.fields["proposals"] = forms.ModelMultipleChoiceField(
+            label=_("Proposals produced or advanced"), required=False, widget=forms.CheckboxSelectMultiple,
+            queryset=selectors.proposals_visible_to(user).order_by("-id"),
+        )  # fmt: skip
+
+    def apply(self) -> Meeting | None:
+        data = dict(self.cleaned_data)
+        for name in LINKS:
+            data[name] = [item.pk for item in data[name]]
+        if self.meeting is None:
+            organisation = data.pop("organisation")
+            return self.run_service(lambda: services.meeting_save(actor=self.user, organisation_id=organisation.pk,
+                                                                  **data))  # fmt: skip
+        return self.run_service(lambda: services.meeting_save(actor=self.user, meeting_id=self.meeting.pk, **data))
+
+
+class MinutesForm(ServiceForm):
+    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 8}))
+
+    def apply(self, user: User, meeting) -> Meeting | None:
+        return self.run_service(
+            lambda: services.meeting_minutes_record(
+                actor=user, meeting_id=meeting.pk, minutes=self.cleaned_data["minutes"]
+            )
+        )
