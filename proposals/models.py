@@ -1400,6 +1400,8 @@ class Meeting(models.Model):
     agenda = models.TextField(_("agenda"), blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
     minutes_recorded_at = models.DateTimeField(_("minutes recorded"), null=True, blank=True, editable=False)
+    # Counts the moves of its time or place: the SEQUENCE of its calendar event, which calendars move by.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     needs = models.ManyToManyField(Need, verbose_name=_("needs discussed"), blank=True, related_name="meetings")
     proposals = models.ManyToManyField(
         Proposal, verbose_name=_("proposals produced or advanced"), blank=True, related_name="meetings"

@@ -817,3 +817,8 @@ def meetings_visible_to(user: User) -> QuerySet[Meeting]:
 def meetings_of(proposal: Proposal) -> QuerySet[Meeting]:
     """The meetings that discussed a proposal, for its timeline: what anyone who sees the proposal may read."""
     return proposal.meetings.select_related("organisation").order_by("starts_at", "pk")
+
+
+def meetings_attended_by(user: User, *, since: datetime) -> QuerySet[Meeting]:
+    """The meetings a delegate attends from `since` on, for their calendar feed."""
+    return Meeting.objects.filter(delegates__user=user, starts_at__gte=since).select_related("organisation")

@@ -9,8 +9,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from proposals.reporting import needs_review, statistics, year_review
-from proposals.selectors import needs_visible_to, proposals_visible_to
+from proposals.reporting import needs_and_meetings, statistics, year_review
+from proposals.selectors import meetings_visible_to, needs_visible_to, proposals_visible_to
 from web.forms import YearReviewForm
 from web.templatetags.proposal_links import list_url
 
@@ -43,8 +43,11 @@ def year_review_page(request):
         "handling_definitions": year_review.handling_definitions(),
         "rating_headings": year_review.rating_headings(),
         "timeliness_headings": year_review.timeliness_headings(),
-        "needs": needs_review.needs_review(
+        "needs": needs_and_meetings.needs_review(
             needs_visible_to(request.user), organisation=review.organisation, year=review.year
+        ) if review else None,
+        "coverage": needs_and_meetings.meetings_coverage(
+            meetings_visible_to(request.user), organisation=review.organisation, year=review.year
         ) if review else None,
     }  # fmt: skip
     return render(request, "web/year_review.html", context, status=200 if review else 400)

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from proposals import reminders, selectors
-from proposals.models import Handling, Proposal, Reminder, Stage, User
+from proposals.models import Handling, Meeting, Proposal, Reminder, Stage, User
 
 # An event is the due moment and a short while after it: calendars show it at the deadline's time.
 EVENT_LENGTH = dt.timedelta(minutes=30)
@@ -37,6 +37,9 @@ ALARM_BEFORE = dt.timedelta(days=1)
 # How often a subscribed calendar should fetch the feed again (clients may wait longer).
 REFRESH_INTERVAL = dt.timedelta(hours=1)
 PRODID = "-//Youth proposal tracker//Deadlines//ZH"
+# A meeting's event lasts this long (a meeting has a start only), and the feed keeps meetings this far back.
+MEETING_LENGTH = dt.timedelta(hours=2)
+MEETINGS_SINCE = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -162,5 +165,26 @@ def calendar_for(user: User, now: dt.datetime | None = None) -> bytes:
         calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
         for item in feed_items(user, now):
             calendar.add_component(_event(item, user, now))
+        for meeting in selectors.meetings_attended_by(user, since=now - MEETINGS_SINCE):
+            calendar.add_component(meeting_event(meeting, now))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def meeting_event(meeting: Meeting, now: dt.datetime) -> icalendar.Event:
+    """A face-to-face meeting the person attends: in their feed, and the invitation's attachment."""
+    link = settings.SITE_URL + reverse("meeting", args=[meeting.pk])
+    start = timezone.localtime(meeting.starts_at).replace(microsecond=0)
+    summary = _("Face-to-face meeting: %(theme)s") % {"theme": meeting.theme}
+    lines = [meeting.organisation.name, meeting.agenda, link]
+    event = icalendar.Event.new(
+        uid=f"meeting-{meeting.pk}@{_uid_domain()}", sequence=meeting.sequence,
+        stamp=now.astimezone(dt.UTC).replace(microsecond=0), start=start, end=start + MEETING_LENGTH,
+        summary=summary, url=link, location=meeting.place, description="\n".join(line for line in lines if line),
+        status="CONFIRMED",
+    )  # fmt: skip
+    alarm = icalendar.Alarm.new(description=summary)
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -ALARM_BEFORE)
+    event.add_component(alarm)
+    return event

@@ -43,6 +43,10 @@ def meeting_save(
                 raise ValidationError({"meeting": [_("There is no meeting with this id.")]})
         permissions.organise_meetings(actor, meeting.organisation).enforce()
         cleaned, links = _cleaned(actor, fields, creating=meeting_id is None)
+        if meeting.pk and any(
+            getattr(meeting, name) != cleaned[name] for name in ("starts_at", "place") if name in cleaned
+        ):
+            meeting.sequence += 1
         for name, value in cleaned.items():
             setattr(meeting, name, value)
         meeting.updated_at = timezone.now()

@@ -3,11 +3,13 @@ proposals within the person's scope, the minutes, and who sees them."""
 
 import datetime as dt
 
+import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from proposals import selectors, services
+from proposals.documents.calendar_feed import calendar_for
 from proposals.models import Meeting
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,15 @@ def test_who_sees_meetings(world):
     assert seen == {"secretary": {mine.pk}, "other_secretary": {theirs.pk}, "coordinator": {mine.pk},
                     "city_coordinator": {mine.pk, theirs.pk}, "lead": {mine.pk}, "outsider_delegate": set(),
                     "admin": {mine.pk, theirs.pk}}  # fmt: skip
+
+
+def test_the_delegates_calendar_feed_holds_the_meeting_and_moves_it(world):
+    held = meeting(world, starts_at=timezone.now() + dt.timedelta(days=5))
+    events = [e for e in icalendar.Calendar.from_ical(calendar_for(world.lead)).walk("VEVENT")
+              if str(e["UID"]).startswith("meeting-")]  # fmt: skip
+    assert [(str(e["LOCATION"]), e["SEQUENCE"]) for e in events] == [("朔城区青年之家", 0)]
+    services.meeting_save(actor=world.secretary, meeting_id=held.pk, place="应县青年之家")
+    (event,) = [e for e in icalendar.Calendar.from_ical(calendar_for(world.lead)).walk("VEVENT")
+                if str(e["UID"]).startswith("meeting-")]  # fmt: skip
+    assert (str(event["LOCATION"]), event["SEQUENCE"]) == ("应县青年之家", 1)
+    assert "meeting-" not in calendar_for(world.outsider_delegate).decode()

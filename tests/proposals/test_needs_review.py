@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from proposals import selectors, services
 from proposals.models import Need, NeedReply
-from proposals.reporting.needs_review import needs_review
+from proposals.reporting.needs_and_meetings import meetings_coverage, needs_review
 from proposals.workflow import State
 from tests.proposals.arrange import bring_to, fire
 
@@ -78,3 +78,21 @@ def test_the_year_review_page_shows_them(client, world, needs):
     page = client.get(reverse("year-review"), {"year": timezone.localdate().year, "organisation": world.city.pk})
     html = page.content.decode()
     assert page.status_code == 200 and 'id="needs-by-county"' in html and "青年就业见习" in html
+
+
+def test_meetings_coverage_names_the_counties_without_a_meeting(client, world):
+    now = timezone.now()
+    for place, organisation, delegates in (("青年之家", world.branch, [world.lead, world.cosigners[0]]),
+                                           ("团县委", world.county, [world.lead])):  # fmt: skip
+        services.meeting_save(actor=world.city_coordinator, organisation_id=organisation.pk, theme="面对面",
+                              place=place, starts_at=now - dt.timedelta(days=1), young_people=20,
+                              delegates=[d.delegate.pk for d in delegates])  # fmt: skip
+    year = timezone.localdate().year
+    coverage = meetings_coverage(selectors.meetings_visible_to(world.city_coordinator), organisation=world.city,
+                                 year=year)  # fmt: skip
+    rows = {row.label: (row.meetings, row.delegates, row.young_people) for row in coverage.counties}
+    assert rows == {world.county.name: (2, 2, 40), world.other_county.name: (0, 0, 0)}
+    assert coverage.without_meeting == [world.other_county.name]
+    client.force_login(world.city_coordinator)
+    page = client.get(reverse("year-review"), {"year": year, "organisation": world.city.pk}).content.decode()
+    assert 'id="meetings-coverage"' in page and world.other_county.name in page.split('id="no-meeting"')[1]

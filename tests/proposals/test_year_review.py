@@ -283,8 +283,9 @@ def test_the_review_needs_the_same_queries_whatever_the_number_of_proposals(clie
     # The session, the user and their committee, the years, the organisation chosen, the units, the figures, the
     # choices shown (twice: Django asks the first for the required attribute), the header's unread count, and
     # the seven of the handling (answers by class, satisfaction and timeliness with their units, supervision,
-    # raised again), and the four of the young people's needs (by county, the counties, by theme, by channel).
-    assert few[0] <= 21
+    # raised again), the four of the young people's needs (by county, the counties, by theme, by channel) and the
+    # three of the meetings (per county, their young people, the counties).
+    assert few[0] <= 24
 
 
 # --- The handling of the year's submissions ------------------------------------------------------------

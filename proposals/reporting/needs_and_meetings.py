@@ -1,5 +1,7 @@
-"""Young people's needs in the year review (#16 item 9): per county or district and per theme, how many needs
-were received (and by which channels), accepted, carried into proposals, answered, and replied to.
+"""Young people's needs and the face-to-face meetings in the year review (#16 item 9): per county or district
+and per theme, how many needs were received (and by which channels), accepted, carried into proposals,
+answered, and replied to; per county, the meetings held, the deputies and members met, and the counties that
+held none (全覆盖).
 
 A need belongs to the county it names, or else to the county of the organisation that holds it; the city
 committee's own needs without a county belong to none. A need counts in the year it was received. Merged
@@ -14,7 +16,8 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Answer, Need, NeedReply, Organisation
+from proposals.models import Answer, Meeting, Need, NeedReply, Organisation
+from proposals.reporting.statistics import percent_of_largest
 from proposals.selectors import OFFICIAL_ORDER, year_bounds
 
 FIGURES = ("received", "people", "accepted", "carried", "answered", "replied")
@@ -97,3 +100,52 @@ def needs_review(needs: QuerySet[Need], *, organisation: Organisation, year: int
     channels = [(str(label), channel_counts.get(value, 0)) for value, label in Need.Channel.choices]
     total = NeedsRow(str(_("Total")), **{name: sum(getattr(row, name) for row in county_rows) for name in FIGURES})
     return NeedsReview(county_rows, theme_rows, channels, total)
+
+
+# --- Face-to-face meetings: coverage (全覆盖) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    label: str
+    meetings: int
+    delegates: int  # distinct deputies and members met
+    young_people: int
+    percent: float  # of the largest number of meetings, for the bar
+
+
+@dataclass(frozen=True)
+class Coverage:
+    counties: list[CoverageRow]
+
+    @property
+    def without_meeting(self) -> list[str]:
+        return [row.label for row in self.counties if not row.meetings]
+
+
+def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation, year: int) -> Coverage:
+    """Per county or district of `organisation`, the face-to-face meetings held in `year` (by the county's
+    committee or a branch under it), the deputies and members met, and the young people who came. Three
+    queries."""
+    start, end = year_bounds(year)
+    county = Case(
+        When(organisation__level=Organisation.Level.COUNTY, then=F("organisation_id")),
+        When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
+    )
+    held = meetings.filter(organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=end)
+    figures = {
+        row["area"]: row
+        for row in held.annotate(area=county).order_by().values("area").annotate(
+            meetings=Count("pk", distinct=True), delegates=Count("delegates", distinct=True),
+        )
+    }  # fmt: skip
+    # Summed apart: joined with the delegates, each meeting's young people would count once per delegate.
+    people = dict(held.annotate(area=county).order_by().values_list("area").annotate(Sum("young_people")))
+    counties = Organisation.objects.filter(organisation.subtree_filter(), level=Organisation.Level.COUNTY)
+    largest = max((row["meetings"] for row in figures.values()), default=0)
+    rows = [
+        CoverageRow(c.name, figures.get(c.pk, {}).get("meetings", 0), figures.get(c.pk, {}).get("delegates", 0),
+                    people.get(c.pk) or 0, percent_of_largest(figures.get(c.pk, {}).get("meetings", 0), largest))
+        for c in counties.order_by(*OFFICIAL_ORDER)
+    ]  # fmt: skip
+    return Coverage(rows)
