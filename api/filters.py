@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from proposals import selectors
-from proposals.models import HandlingUnit, Proposal
+from proposals.models import HandlingUnit, Need, Organisation, Proposal
 from proposals.validators import MOMENT_MESSAGE, storable_moment
 from proposals.workflow import State
 
@@ -140,6 +140,37 @@ class HandlingUnitFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(selectors.unit_name_search(value)) if value else queryset
+
+
+def _counties(request):
+    return Organisation.objects.filter(level=Organisation.Level.COUNTY)
+
+
+class NeedFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=Need.Status.choices, distinct=False, help_text=_("One or more statuses.")
+    )
+    channel = django_filters.ChoiceFilter(choices=Need.Channel.choices)
+    topic = django_filters.ChoiceFilter(choices=Proposal.Topic.choices)
+    county = IdChoiceFilter(queryset=_counties, help_text=_("The county or district where it was raised."))
+    organisation = IdChoiceFilter(
+        queryset=_organisations, method="filter_organisation",
+        help_text=_("An organisation and every organisation below it."),
+    )  # fmt: skip
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text=_("Words or characters of the need's summary.")
+    )
+
+    class Meta:
+        model = Need
+        fields: list[str] = []
+
+    def filter_organisation(self, queryset, name, organisation):
+        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(summary__icontains=value) if value else queryset
 
 
 class ProposalFilterBackend(DjangoFilterBackend):

@@ -15,6 +15,11 @@ def etag_of(proposal: Proposal) -> str:
     return f'"{proposal.pk}-{proposal.version}"'
 
 
+def need_etag(need) -> str:
+    """A need's ETag: it changes with every step of its log (services.needs stamps updated_at)."""
+    return f'"need-{need.pk}-{int(need.updated_at.timestamp() * 1_000_000)}"'
+
+
 def expected_version(request, proposal: Proposal, *, required: bool) -> int | None:
     """The version the caller last read, from If-Match; None when they sent none (or "*")."""
     header = request.headers.get("If-Match")

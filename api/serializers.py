@@ -25,6 +25,8 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Need,
+    NeedEvent,
     NoticeKind,
     NoticeMode,
     Organisation,
@@ -529,6 +531,15 @@ class CapabilitiesSerializer(serializers.Serializer):
         return {name: CapabilitySerializer() for name in permissions.CAPABILITY_NAMES}
 
 
+class NeedPublicSerializer(serializers.Serializer):
+    """A need as a proposal's every reader sees it: never who raised it."""
+
+    id = serializers.IntegerField()
+    summary = serializers.CharField()
+    people_count = serializers.IntegerField()
+    theme = serializers.CharField()
+
+
 class ProposalDetailSerializer(ProposalListSerializer):
     author = PersonSerializer()
     assignments = AssignmentSerializer(many=True, source="assignments_list")
@@ -549,12 +560,19 @@ class ProposalDetailSerializer(ProposalListSerializer):
                     "delegate, comment, move each stage's due date; each allowed, or not with the reason.")
     )  # fmt: skip
     links = serializers.SerializerMethodField()
+    needs = NeedPublicSerializer(
+        many=True,
+        source="needs_carried",
+        help_text=_(
+            "The young people's needs it carries (accepted ones), with how many people raised them; never who."
+        ),
+    )
 
     class Meta(ProposalListSerializer.Meta):
         fields = (
             *ProposalListSerializer.Meta.fields, "background", "research_findings", "recommendations", "author",
             "assignments", "deadlines", "outcome", "urgent", "supervision", "carried_from", "raised_again",
-            "handling_units", "allowed_actions", "capabilities", "links", "created_at",
+            "handling_units", "allowed_actions", "capabilities", "links", "needs", "created_at",
         )  # fmt: skip
 
     def to_representation(self, proposal: Proposal) -> dict:
@@ -782,3 +800,130 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Stable, for programs: a workflow guard's code, validation_error, ..."))
     action = serializers.CharField(required=False)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+# --- Young people's needs (#16) -----------------------------------------------------------------------
+
+TRIAGE_INPUTS = {"accept": ("theme",), "merge": ("into",), "decline": ("reason",), "forward": ("note",),
+                 "link": ("proposal",), "unlink": ("proposal",)}  # fmt: skip
+
+
+class NeedCreateSerializer(StrictInputSerializer):
+    """A need a secretary or coordinator heard, recorded for an organisation they steer. The form only; what is
+    valid (a county, the consent to keep a contact, an address for a reply) is services.need_record's."""
+
+    organisation = StrictIntegerField(min_value=1, help_text=_("The organisation whose need it is."))
+    summary = serializers.CharField(max_length=200, validators=[validate_single_line])
+    details = _text(4000, required=False)
+    county = StrictIntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text=_("The county or district where it was raised (an organisation's id)."),
+    )
+    topic = serializers.ChoiceField(choices=Proposal.Topic.choices)
+    age_group = serializers.ChoiceField(choices=Need.AgeGroup.choices, required=False, allow_blank=True)
+    group = serializers.ChoiceField(choices=Need.Group.choices, required=False, allow_blank=True)
+    channel = serializers.ChoiceField(choices=Need.Channel.choices)
+    people_count = StrictIntegerField(min_value=1, max_value=1_000_000, required=False)
+    contact_name = _line(50, required=False)
+    contact_phone = _line(30, required=False)
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    contact_consent = OptionalBooleanField(required=False, help_text=_("Required for any contact detail."))
+    wants_reply = OptionalBooleanField(required=False, help_text=_("A mail when a proposal it fed is answered."))
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False,
+                                       help_text=_("The language of the reply."))  # fmt: skip
+
+
+class NeedTriageSerializer(StrictInputSerializer):
+    action = serializers.ChoiceField(choices=list(TRIAGE_INPUTS))
+    theme = serializers.CharField(max_length=100, required=False, validators=[validate_single_line],
+                                  help_text=_("accept: the theme it is carried under."))  # fmt: skip
+    into = StrictIntegerField(min_value=1, required=False, help_text=_("merge: the need it duplicates."))
+    reason = serializers.CharField(max_length=2000, required=False, help_text=_("decline: why."))
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                 help_text=_("forward: a word to the committee above."))  # fmt: skip
+    proposal = StrictIntegerField(min_value=1, required=False, help_text=_("link, unlink: the proposal."))
+
+    def validate(self, data):
+        # One body serves every action: a field the chosen action does not take is refused, not ignored.
+        taken = TRIAGE_INPUTS[data["action"]]
+        other = sorted(name for name in data if name != "action" and name not in taken)
+        if other:
+            message = _("The action “%(action)s” does not take this field.") % {"action": data["action"]}
+            raise serializers.ValidationError({name: [message] for name in other})
+        return data
+
+
+class NeedListSerializer(serializers.ModelSerializer):
+    """A need as the organisation's secretaries and coordinators see it, contact details and all: nobody else
+    sees a need at all (selectors.needs_visible_to)."""
+
+    url = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display")
+    organisation = NamedSerializer()
+    county = NamedSerializer(allow_null=True)
+    age_group = BlankAsNullChoiceField(choices=Need.AgeGroup.choices)
+    group = BlankAsNullChoiceField(choices=Need.Group.choices)
+
+    class Meta:
+        model = Need
+        fields = ("id", "url", "summary", "organisation", "county", "topic", "age_group", "group", "channel",
+                  "people_count", "status", "status_label", "theme", "contact_name", "contact_phone",
+                  "contact_email", "contact_consent", "wants_reply", "created_at", "updated_at")  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, need: Need) -> str:
+        return reverse("api:need-detail", args=[need.pk], request=self.context.get("request"))
+
+
+class NeedEventSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer(allow_null=True, help_text=_("null: the public page or a scheduled job."))
+    proposal = serializers.IntegerField(source="proposal_id", allow_null=True)
+
+    class Meta:
+        model = NeedEvent
+        fields = ("action", "actor", "note", "proposal", "created_at")
+
+
+class NeedAnswerSerializer(serializers.Serializer):
+    """A unit's handling of a proposal the need led to: the unit, and the latest answer's class and day."""
+
+    unit = HandlingUnitRefSerializer()
+    answer_class = serializers.SerializerMethodField()
+    answered_on = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=AnswerClass.choices, allow_null=True))
+    def get_answer_class(self, handling: Handling) -> str | None:
+        answers = handling.answers_list()
+        return (answers[-1].answer_class or None) if answers else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_answered_on(self, handling: Handling):
+        answers = handling.answers_list()
+        return answers[-1].answered_on if answers else None
+
+
+class NeedOutcomeSerializer(serializers.Serializer):
+    """A proposal the need led to: its session, its state and each unit's answer."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    session = NamedSerializer()
+    answers = NeedAnswerSerializer(many=True, source="handlings_list")
+
+
+class NeedDetailSerializer(NeedListSerializer):
+    recorded_by = PersonSerializer(allow_null=True, help_text=_("null: submitted on the public page."))
+    merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
+    events = NeedEventSerializer(many=True, source="events.all", help_text=_("The need's log, oldest first."))
+    proposals = serializers.SerializerMethodField(help_text=_("The proposals it led to, and what came of them."))
+
+    class Meta(NeedListSerializer.Meta):
+        fields = (*NeedListSerializer.Meta.fields, "details", "language", "merged_into", "decline_reason",
+                  "recorded_by", "contact_removed_at", "events", "proposals")  # fmt: skip
+
+    @extend_schema_field(NeedOutcomeSerializer(many=True))
+    def get_proposals(self, need: Need) -> list[dict]:
+        return NeedOutcomeSerializer(selectors.need_outcomes(need), many=True).data

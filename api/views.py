@@ -33,15 +33,15 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.authentication import TokenAuthentication
-from api.filters import HandlingUnitFilter, ProposalFilter, ProposalFilterBackend, StableOrderingFilter
+from api.filters import HandlingUnitFilter, NeedFilter, ProposalFilter, ProposalFilterBackend, StableOrderingFilter
 from api.pagination import HandlingUnitPagination
 from api.parsers import EvidenceMultiPartParser
-from api.preconditions import etag_of, expected_version, version_checked
+from api.preconditions import etag_of, expected_version, need_etag, version_checked
 from api.throttling import ScopedRateThrottle
 from proposals import selectors, services
 from proposals.diffs import text_diffs
 from proposals.documents import proposal_docx
-from proposals.models import HandlingUnit, Notice, Proposal
+from proposals.models import HandlingUnit, Need, Notice, Proposal
 from proposals.workflow import INPUTS_BY_NAME, AnswerClass, AnswerMethod, ExtensionMonths, Rating, UnitRole
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
@@ -397,6 +397,118 @@ class ProposalViewSet(
         assignment = get_object_or_404(proposal.assignments.all(), delegate_id=delegate_id)
         services.delegate_unassign(proposal_id=proposal.pk, actor=request.user, assignment_id=assignment.pk)
         return self._detail(proposal.pk)
+
+
+# --- Young people's needs (#16) ---------------------------------------------------------------------------
+
+
+def _triage(actor, need_id: int, data: dict) -> Need:
+    """The service of a triage action, with the one field it takes (the serializer refused any other)."""
+    match data["action"]:
+        case "accept":
+            return services.need_accept(actor=actor, need_id=need_id, theme=data.get("theme"))
+        case "merge":
+            return services.need_merge(actor=actor, need_id=need_id, into_id=data.get("into"))
+        case "decline":
+            return services.need_decline(actor=actor, need_id=need_id, reason=data.get("reason"))
+        case "forward":
+            return services.need_forward(actor=actor, need_id=need_id, note=data.get("note", ""))
+        case "link" | "unlink":
+            linked = data["action"] == "link"
+            return services.need_link(actor=actor, need_id=need_id, proposal_id=data.get("proposal"), linked=linked)
+    raise AssertionError(data["action"])
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List young people's needs", responses=s.NeedListSerializer(many=True),
+        description="The needs (青年诉求) of the organisations you steer: a secretary's own organisation's, a "
+        "coordinator's subtree's, everything for operators; with the contact details of who raised them. "
+        "Delegates see none.",
+    ),
+    retrieve=extend_schema(
+        summary="One need", responses={200: s.NeedDetailSerializer},
+        description="With its log and the proposals it led to: their sessions and each unit's answer. The ETag "
+        "header changes with every step of the need's log.",
+    ),
+    create=extend_schema(
+        summary="Record a need", request=s.NeedCreateSerializer, responses={201: s.NeedDetailSerializer},
+        description="A need heard from a survey, the hotline, a forum, a letter or a visit, recorded for an "
+        "organisation you steer; it waits for triage. Contact details only with the person's consent; a reply "
+        "needs an email address.",
+        examples=[OpenApiExample("Record", request_only=True, value={
+            "organisation": 5, "summary": "希望开展青年就业见习岗位对接", "topic": Proposal.Topic.JOBS.value,
+            "channel": Need.Channel.SURVEY.value, "age_group": Need.AgeGroup.AGE_18_24.value,
+            "group": Need.Group.JOB_SEEKERS.value, "people_count": 126, "county": 2,
+            "details": "问卷中有126名应届毕业生反映缺少见习岗位。", "contact_name": "王同学",
+            "contact_email": "wang@example.org", "contact_consent": True, "wants_reply": True,
+            "language": "zh-hans"})],
+    ),
+)  # fmt: skip
+class NeedViewSet(
+    LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    filterset_class = NeedFilter
+    filter_backends = [ProposalFilterBackend, StableOrderingFilter]
+    ordering_fields = ("id", "created_at", "updated_at", "people_count")
+    ordering = ("-id",)
+    lookup_value_regex = ID
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.needs_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return s.NeedListSerializer if self.action == "list" else s.NeedDetailSerializer
+
+    def _detail(self, pk: int, status_code: int = status.HTTP_200_OK, *, scoped: bool = True) -> Response:
+        queryset = self.get_queryset() if scoped else Need.objects.select_related("organisation", "county")
+        need = get_object_or_404(queryset.select_related("recorded_by").prefetch_related("events__actor"), pk=pk)
+        data = s.NeedDetailSerializer(need, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": need_etag(need)})
+
+    def _input(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        data = dict(self._input(s.NeedCreateSerializer))
+        need = services.need_record(actor=request.user, organisation_id=data.pop("organisation"), **data)
+        response = self._detail(need.pk, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    @extend_schema(
+        summary="Triage a need", request=s.NeedTriageSerializer,
+        responses={200: OpenApiResponse(s.NeedDetailSerializer,
+                                        description="The need after the action (merge: the need merged into).")},
+        description=(
+            "One action a time, each with its own field: `accept` under a `theme`; `merge` `into` another need "
+            "(its count adds this one's people); `decline` with a `reason`; `forward` to the committee above, "
+            "with an optional `note`; `link` an accepted need to a `proposal` you see, or `unlink` it. A merged "
+            "or declined need takes no further action (400, with the field at fault in `errors`)."
+        ),
+        examples=[
+            OpenApiExample("Accept", request_only=True, value={"action": "accept", "theme": "青年就业见习"}),
+            OpenApiExample("Merge a duplicate", request_only=True, value={"action": "merge", "into": 12}),
+            OpenApiExample("Decline", request_only=True,
+                           value={"action": "decline", "reason": "属于个人劳动争议，已转交劳动监察部门。"}),
+            OpenApiExample("Forward", request_only=True, value={"action": "forward", "note": "涉及全市政策。"}),
+            OpenApiExample("Link to a proposal", request_only=True, value={"action": "link", "proposal": 7}),
+            OpenApiExample("Unlink", request_only=True, value={"action": "unlink", "proposal": 7}),
+        ],
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="triage", url_name="triage", filter_backends=[])
+    def triage(self, request, pk=None):
+        need = get_object_or_404(self.get_queryset(), pk=pk)
+        data = self._input(s.NeedTriageSerializer)
+        need = _triage(request.user, need.pk, data)
+        # A secretary who forwarded a need up reads it once more as it left: the committee above's from now on.
+        return self._detail(need.pk, scoped=data["action"] != "forward")
 
 
 # --- Sessions, organisations, me ----------------------------------------------------------------------

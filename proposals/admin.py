@@ -22,6 +22,9 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Need,
+    NeedEvent,
+    NeedReply,
     Notice,
     Organisation,
     Proposal,
@@ -334,4 +337,44 @@ class NoticeAdmin(OutboxAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "kind", "digest"]
     search_fields = ["proposal__title", "recipient__username", "recipient__last_name", "last_error"]
     list_select_related = ["proposal", "transition", "recipient"]
+    date_hierarchy = "created_at"
+
+
+class NeedEventInline(ReadOnlyInline):
+    model = NeedEvent
+    fields = ["created_at", "action", "actor", "proposal", "note"]
+    readonly_fields = fields
+
+
+@admin.register(Need)
+class NeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Young people's needs with their contact details: operators see them here, as the organisation's secretaries
+    and coordinators do in the product. Triage goes through the services (the web pages, the API)."""
+
+    list_display = ["created_at", "summary", "organisation", "county", "channel", "status", "people_count",
+                    "has_contact"]  # fmt: skip
+    list_filter = ["status", "channel", "topic", "group"]
+    search_fields = ["summary", "details", "theme", "organisation__name"]
+    list_select_related = ["organisation", "county"]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["organisation", "summary", "details", "county", "topic", "age_group", "group", "channel",
+                           "people_count", "status", "theme", "merged_into", "decline_reason", "proposals",
+                           "recorded_by", "created_at", "updated_at"]}),
+        (_("Contact details"), {"fields": ["contact_name", "contact_phone", "contact_email", "contact_consent",
+                                   "wants_reply", "language", "contact_removed_at"]}),
+    ]  # fmt: skip
+    inlines = [NeedEventInline]
+
+    @admin.display(boolean=True, description=_("contact details"))
+    def has_contact(self, obj: Need) -> bool:
+        return obj.has_contact
+
+
+@admin.register(NeedReply)
+class NeedReplyAdmin(OutboxAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "need", "address", "language", "status", "attempts", "send_after", "sent_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["need__summary", "address", "last_error"]
+    list_select_related = ["need", "answer__handling__unit"]
     date_hierarchy = "created_at"

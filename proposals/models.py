@@ -992,6 +992,9 @@ class OutboxRow(models.Model):
     """
 
     Status = Delivery
+    # The column whose rows one mail may list together (a recipient's reminders, a digest's notices): a batch
+    # or a claim never splits them (proposals.outbox).
+    outbox_mail_key = "recipient_id"
 
     send_after = models.DateTimeField(_("send after"))
     status = models.CharField(_("status"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
@@ -1358,6 +1361,8 @@ class NeedReply(OutboxRow):
     """The short mail that tells a person who raised a need what the proposal it fed asked for and what a unit
     answered: one row per (need, answer), recorded when the answer is, sent by the outbox (proposals.outbox).
     The address is kept here until sent, so that removing the need's contact later does not lose the mail."""
+
+    outbox_mail_key = "id"  # one mail for each row
 
     need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="replies")
     answer = models.ForeignKey(Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="+")

@@ -1,4 +1,5 @@
-"""The delivery machinery of every outbox (reminders, transition notices): claim, lease, send, retry, mark sent.
+"""The delivery machinery of every outbox (reminders, transition notices, replies to needs): claim, lease, send,
+retry, mark sent.
 
 A row is recorded before anything is sent. A worker claims due pending rows (a conditional update of rows
 locked with SKIP LOCKED, so two workers never take the same row), renews its lease while it sends, and marks
@@ -80,7 +81,8 @@ def due_batches(model: Outbox, now: dt.datetime) -> list[list[int]]:
     )
     batches: list[list[int]] = [[]]
     previous = None
-    for pk, recipient in pending.order_by("recipient_id", "send_after", "id").values_list("pk", "recipient_id"):
+    mail = model.outbox_mail_key
+    for pk, recipient in pending.order_by(mail, "send_after", "id").values_list("pk", mail):
         if recipient != previous and len(batches[-1]) >= settings.REMINDER_BATCH_SIZE:
             batches.append([])
         batches[-1].append(pk)
@@ -101,7 +103,8 @@ def claim(model: Outbox, now: dt.datetime, *, ids: Iterable[int] | None = None, 
         rows = model.objects.select_for_update(skip_locked=True).filter(status=Delivery.PENDING, send_after__lte=now)
         if ids is not None:
             rows = rows.filter(pk__in=list(ids))
-        picked = list(rows.order_by("recipient_id", "send_after", "id").values_list("pk", "recipient_id")[: limit + 1])
+        mail = model.outbox_mail_key
+        picked = list(rows.order_by(mail, "send_after", "id").values_list("pk", mail)[: limit + 1])
         if len(picked) > limit:
             last = picked[-1][1]
             kept = [row for row in picked[:limit] if row[1] != last]

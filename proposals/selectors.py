@@ -560,7 +560,8 @@ API_LIST_FIELDS = ("id", "title", "kind", "topic", "state", "revision_number", "
 
 def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]:
     """The API's proposals: the user's scope, with what the list (or the detail) shows, in a fixed number of
-    queries whatever the page size: the list in one, the detail with its assignments and deadlines in three."""
+    queries whatever the page size: the list in one, the detail with its assignments, deadlines, handlings and
+    the needs it carries (`needs_carried`, without contact details) in a few more."""
     proposals = with_lead_delegate(with_current_due_at(proposals_visible_to(user)))
     if not detail:
         return proposals.select_related("session", "organisation").only(*API_LIST_FIELDS)
@@ -569,6 +570,7 @@ def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]
     ).prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("delegate__user")), "deadlines",
         *HANDLING_PREFETCH, Prefetch("raised_again", queryset=Proposal.objects.select_related("session")),
+        Prefetch("needs", queryset=_needs_carried(), to_attr="needs_carried"),
     )  # fmt: skip
 
 
@@ -787,10 +789,14 @@ def needs_visible_to(user: User) -> QuerySet[Need]:
     return Need.objects.filter(organisation__in=organisations_in_scope(user)).select_related("organisation", "county")
 
 
+def _needs_carried() -> QuerySet[Need]:
+    return Need.objects.filter(status=Need.Status.ACCEPTED).select_related("county").only(*NEED_PUBLIC_FIELDS)
+
+
 def needs_carried_by(proposal: Proposal) -> QuerySet[Need]:
     """The accepted needs a proposal carries, with how many people raised them: no contact details, so that the
     proposal's every reader may see them."""
-    return proposal.needs.filter(status=Need.Status.ACCEPTED).select_related("county").only(*NEED_PUBLIC_FIELDS)
+    return _needs_carried().filter(proposals=proposal)
 
 
 def need_outcomes(need: Need) -> QuerySet[Proposal]:

@@ -21,6 +21,7 @@ class Task:
 
 
 SEND_NOTICES = Task("proposals.tasks.send_notice_batch", "notices")
+SEND_NEED_REPLIES = Task("proposals.tasks.send_need_reply_batch", "replies to needs")
 BUILD_DOCUMENT_EXPORT = Task("proposals.tasks.build_document_export", "document export")
 
 

@@ -6,7 +6,7 @@ what is left to do there.
 
 from celery import shared_task
 
-from proposals import notifications, outbox, reminders
+from proposals import need_replies, notifications, outbox, reminders
 from proposals.documents import exports
 from proposals.services import needs
 
@@ -19,6 +19,8 @@ def sweep_outbox() -> None:
         send_reminder_batch.delay(batch)
     for batch in batches.notices:
         send_notice_batch.delay(batch)
+    for batch in batches.need_replies:
+        send_need_reply_batch.delay(batch)
 
 
 def _again(task, come_back: outbox.ComeBack | None) -> None:
@@ -35,6 +37,11 @@ def send_reminder_batch(reminder_ids: list[int]) -> None:
 @shared_task(ignore_result=True)
 def send_notice_batch(notice_ids: list[int]) -> None:
     _again(send_notice_batch, notifications.send_batch(notice_ids))
+
+
+@shared_task(ignore_result=True)
+def send_need_reply_batch(reply_ids: list[int]) -> None:
+    _again(send_need_reply_batch, need_replies.send_batch(reply_ids))
 
 
 @shared_task(ignore_result=True)

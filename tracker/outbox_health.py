@@ -7,11 +7,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from proposals import outbox
-from proposals.models import Notice, Reminder
+from proposals.models import NeedReply, Notice, Reminder
 
 
 @never_cache
 @require_GET
 @staff_member_required
 def outbox_health(request):
-    return JsonResponse({"reminders": outbox.health(Reminder), "notices": outbox.health(Notice)})
+    return JsonResponse({"reminders": outbox.health(Reminder), "notices": outbox.health(Notice),
+                         "need_replies": outbox.health(NeedReply)})  # fmt: skip

@@ -426,6 +426,12 @@ SPECTACULAR_SETTINGS = {
         "HandlingStatus": "proposals.workflow.HandlingStatus",
         "ExtensionMonths": "proposals.workflow.ExtensionMonths",
         "HandlingUnitLevel": "proposals.models.HandlingUnit.Level",
+        "NeedStatus": "proposals.models.Need.Status",
+        "NeedChannel": "proposals.models.Need.Channel",
+        "NeedAgeGroup": "proposals.models.Need.AgeGroup",
+        "NeedGroup": "proposals.models.Need.Group",
+        "NeedEventAction": "proposals.models.NeedEvent.Action",
+        "NeedTriageAction": ["accept", "merge", "decline", "forward", "link", "unlink"],
     },
 }
 

@@ -1,4 +1,4 @@
-"""Sending the reminder outbox, and beat's sweep of both outboxes.
+"""Sending the reminder outbox, and beat's sweep of every outbox.
 
 Sending uses the machinery every outbox shares (proposals/outbox.py: claim with SKIP LOCKED, lease, SMTP reconnect,
 retries for REMINDER_RETRY_FOR_HOURS, mark sent; its docstring says where a duplicate remains possible): one mail
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from proposals import notifications, outbox
+from proposals import need_replies, notifications, outbox
 from proposals.models import Handling, Proposal, Reminder
 from proposals.outbox import SendResult
 from proposals.reminders.mails import build_mail
@@ -174,21 +174,24 @@ def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
 
 @dataclass(frozen=True)
 class SweepBatches:
-    """What a sweep hands to the senders: batches of reminder ids and of notice ids."""
+    """What a sweep hands to the senders: batches of reminder ids, of notice ids and of need reply ids."""
 
     reminders: list[list[int]]
     notices: list[list[int]]
+    need_replies: list[list[int]]
 
 
 def sweep_outboxes() -> SweepBatches:
-    """Beat's job: plan what is due into the reminder outbox, then batch the reminders and notices that are ready
-    to send. One sweep at a time; one that finds another running hands out nothing."""
+    """Beat's job: plan what is due into the reminder outbox, then batch the reminders, notices and replies to
+    needs that are ready to send. One sweep at a time; one that finds another running hands out nothing."""
     with outbox.sweep_lock("sweep", settings.REMINDER_SWEEP_SECONDS) as held:
         if not held:
             logger.info("Outbox sweep skipped: another sweep is running")
-            return SweepBatches([], [])
+            return SweepBatches([], [], [])
         planned, batches = sweep()
         notice_batches = notifications.sweep()
-    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder batches and %d notice batches to send",
-                len(planned.planned), planned.cancelled, len(batches), len(notice_batches))  # fmt: skip
-    return SweepBatches(batches, notice_batches)
+        reply_batches = need_replies.sweep()
+    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder, %d notice and %d need reply batches to send",
+                len(planned.planned), planned.cancelled, len(batches), len(notice_batches),
+                len(reply_batches))  # fmt: skip
+    return SweepBatches(batches, notice_batches, reply_batches)

@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals import permissions
+from proposals import need_replies, permissions
 from proposals.models import Answer, Need, NeedEvent, NeedReply, Organisation, Proposal, User
 from proposals.selectors import proposals_visible_to
 from proposals.services.checks import raise_if_errors
@@ -252,16 +252,17 @@ def need_replies_record(answer: Answer, now: dt.datetime) -> int:
         Q(pk__in=carried) | Q(merged_into__in=carried), wants_reply=True, contact_consent=True,
         contact_removed_at__isnull=True,
     ).exclude(contact_email="")  # fmt: skip
-    recorded = 0
+    recorded = []
     for need in needs:
-        _reply, created = NeedReply.objects.get_or_create(
+        reply, created = NeedReply.objects.get_or_create(
             need=need, answer=answer,
             defaults={"address": need.contact_email, "language": need.language, "send_after": now},
         )  # fmt: skip
         if created:
-            recorded += 1
+            recorded.append(reply.pk)
             NeedEvent.objects.create(need=need, action=NeedEvent.Action.REPLY_QUEUED, proposal_id=proposal_id)
-    return recorded
+    need_replies.queue_delivery(recorded)
+    return len(recorded)
 
 
 CONTACT_FIELDS = {"contact_name": "", "contact_phone": "", "contact_email": "", "contact_consent": False,

@@ -12,7 +12,7 @@ code under test. The rules they follow:
 The scene: ``proposal`` of the branch, in consultation, with the lead delegate and three co-signers assigned
 and one piece of evidence; ``other``, a draft of the other county's branch, that only its own people see.
 
-The matrix has 37 endpoint rows × 10 roles = 370 cells (``test_matrix_size`` keeps the count honest), and
+The matrix has 41 endpoint rows × 10 roles = 410 cells (``test_matrix_size`` keeps the count honest), and
 ``test_every_endpoint_and_method_is_in_the_matrix`` fails when an endpoint is added without a row.
 """
 
@@ -25,7 +25,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, resolve
 
 from api import urls as api_urls
-from proposals.models import HandlingUnit, Notice, Organisation, Proposal, Reminder
+from proposals import services
+from proposals.models import HandlingUnit, Need, Notice, Organisation, Proposal, Reminder
 from proposals.workflow import State
 from tests.api.conftest import client_for
 from tests.conftest import World
@@ -46,7 +47,8 @@ ROLES = (
 
 # Each row: (method, path template, expected status for each of ROLES, in order).
 # {p}: the proposal; {e}: its evidence; {s}: the NPC session; {branch}, {city}: organisations; {n}: a notice of
-# the secretary's; {d}: the delegate of a co-signer of the proposal; {u}: a handling unit of the directory.
+# the secretary's; {d}: the delegate of a co-signer of the proposal; {u}: a handling unit of the directory;
+# {need}: a need of the branch, with contact details.
 #                                                      admin city cnty othC sec  othS lead cos  outD anon
 MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "proposals-list": ("GET", "/api/v1/proposals/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
@@ -135,9 +137,18 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "other-proposal-detail": (
         "GET", "/api/v1/proposals/{q}/", (200, 200, 404, 200, 404, 200, 404, 404, 404, 401),
     ),
+    # Young people's needs: the organisation's secretaries and the coordinators above it (and operators); the
+    # list answers everyone with the rows of their scope, which is none for delegates (test_need_list_rows).
+    "needs-list": ("GET", "/api/v1/needs/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    "needs-create": ("POST", "/api/v1/needs/", (201, 201, 201, 403, 201, 403, 403, 403, 403, 401)),
+    "need-detail": ("GET", "/api/v1/needs/{need}/", (200, 200, 200, 404, 200, 404, 404, 404, 404, 401)),
+    "need-triage": ("POST", "/api/v1/needs/{need}/triage/", (200, 200, 200, 404, 200, 404, 404, 404, 404, 401)),
 }  # fmt: skip
 
 CELLS = [(name, role) for name in MATRIX for role in ROLES]
+
+NEED = {"summary": "希望开展青年就业见习岗位对接", "topic": "jobs", "channel": "survey", "people_count": 12,
+        "contact_name": "王同学", "contact_email": "wang@example.org", "contact_consent": True}  # fmt: skip
 
 # Routes that are not about the tracker's data: logging in and out, and the public schema and docs.
 NOT_IN_MATRIX = {"token", "logout", "logout-all", "schema", "docs", "redoc"}
@@ -151,6 +162,7 @@ class Scene:
     evidence_id: int
     notice_id: int
     delegate_id: int
+    need_id: int
 
     def user(self, role: str):
         if role == "anonymous":
@@ -163,7 +175,7 @@ class Scene:
         w = self.world
         return template.format(
             p=self.proposal.pk, q=self.other.pk, e=self.evidence_id, s=w.npc_session.pk, branch=w.branch.pk,
-            city=w.city.pk, n=self.notice_id, d=self.delegate_id, u=w.unit.pk,
+            city=w.city.pk, n=self.notice_id, d=self.delegate_id, u=w.unit.pk, need=self.need_id,
         )  # fmt: skip
 
 
@@ -174,7 +186,9 @@ def scene(world) -> Scene:
         author=world.other_secretary, organisation=world.other_branch, title="关于发展县域职业教育的建议"
     )
     notice = Notice.objects.filter(recipient=world.secretary).latest("pk")
-    return Scene(world, proposal, other, proposal.evidence.get().pk, notice.pk, world.cosigners[2].delegate.pk)
+    need = services.need_record(actor=world.secretary, organisation_id=world.branch.pk, **NEED)
+    return Scene(world, proposal, other, proposal.evidence.get().pk, notice.pk, world.cosigners[2].delegate.pk,
+                 need.pk)  # fmt: skip
 
 
 def _etag(proposal: Proposal) -> str:
@@ -206,6 +220,10 @@ def _request(scene: Scene, name: str, client):
         return client.post(path, {"name": "朔州市民政局", "short_name": "市民政局", "level": "city"})
     if name == "handling-unit-edit":
         return client.patch(path, {"contact_person": "李科长", "contact_email": "rsj@example.org"})
+    if name == "needs-create":
+        return client.post(path, {"organisation": scene.world.branch.pk, **NEED})
+    if name == "need-triage":
+        return client.post(path, {"action": "accept", "theme": "青年就业见习"})
     if name == "me-edit":
         return client.patch(path, {"language": "en"})
     if name in {"me-calendar-regenerate", "me-notification-read", "me-notifications-read-all", "proposal-unassign"}:
@@ -221,7 +239,7 @@ def _footprint(proposal: Proposal) -> tuple:
         row.version, row.state, row.revision_number, row.recommendations, row.updated_at,
         row.revisions.count(), row.comments.count(), row.evidence.count(), row.transitions.count(),
         row.assignments.filter(endorsed_revision__isnull=False).count(), Proposal.objects.count(),
-        list(HandlingUnit.objects.order_by("pk").values()),
+        list(HandlingUnit.objects.order_by("pk").values()), list(Need.objects.order_by("pk").values()),
     )  # fmt: skip
 
 
@@ -252,8 +270,8 @@ def test_cell(scene, name, role):
 def test_matrix_size():
     assert len(ROLES) == 10
     assert all(len(expected) == len(ROLES) for _method, _path, expected in MATRIX.values())
-    assert len(MATRIX) == 37
-    assert len(CELLS) == 370
+    assert len(MATRIX) == 41
+    assert len(CELLS) == 410
 
 
 def _api_routes(patterns=api_urls.urlpatterns):
@@ -277,7 +295,7 @@ def _api_routes(patterns=api_urls.urlpatterns):
 
 
 def test_every_endpoint_and_method_is_in_the_matrix():
-    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8, "u": 9}
+    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8, "u": 9, "need": 10}
     covered = {(resolve(template.format(**ids).split("?")[0]).url_name, method)
                for method, template, _expected in MATRIX.values()}  # fmt: skip
     missing = set(_api_routes()) - covered
@@ -355,3 +373,12 @@ def test_evidence_is_found_only_under_its_own_proposal(scene, role):
     """An evidence id of one proposal, asked for under another the caller sees, does not exist there."""
     response = client_for(scene.user(role)).get(f"/api/v1/proposals/{scene.other.pk}/evidence/{scene.evidence_id}/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", list(PROPOSAL_ROWS))
+def test_need_list_rows(scene, role):
+    response = client_for(scene.user(role)).get("/api/v1/needs/", {"page_size": 100})
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    steers = role in {"admin", "city_coordinator", "coordinator", "secretary"}
+    assert ids == ({scene.need_id} if steers else set())

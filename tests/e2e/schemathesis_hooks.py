@@ -97,6 +97,13 @@ DOMAIN_FIELDS = {
     "PATCH /api/v1/handling-units/{id}/": {"name"},
     # An answer letter names a unit of the proposal whose answer is recorded.
     "POST /api/v1/proposals/{id}/evidence/": {"file", "unit"},
+    # A need is recorded for an organisation that exists, in a county or district of the tree; contact details
+    # only with consent, and a reply only with an email address (proposals.services.needs).
+    "POST /api/v1/needs/": {"organisation", "county", "contact_consent", "contact_email"},
+    # Each triage action takes its own field (none takes another's), which must name a need or proposal the caller
+    # sees; a merged or declined need takes no action, a need is accepted before it is linked, and the city
+    # committee has no committee above to forward to: `need` in the errors.
+    "POST /api/v1/needs/{id}/triage/": {"need", "theme", "into", "reason", "note", "proposal"},
 }  # fmt: skip
 
 
