@@ -10,17 +10,12 @@ since (an operator's removal, say) is cancelled, not sent.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from collections.abc import Iterable
-
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from proposals import outbox, task_queue
 from proposals.models import NeedReply
-from proposals.outbox import SendResult
 from proposals.validators import one_line
 
 
@@ -55,14 +50,6 @@ def build_mail(reply: NeedReply) -> EmailMultiAlternatives:
     return message
 
 
-def claim(now: dt.datetime, *, ids: Iterable[int] | None = None) -> tuple[uuid.UUID, list[NeedReply]]:
-    token, claimed = outbox.claim(NeedReply, now, ids=ids)
-    claimed = claimed.select_related(
-        "need__organisation", "answer__handling__unit", "answer__handling__proposal__session"
-    )
-    return token, list(claimed.order_by("id"))
-
-
 def _still_wanted(reply: NeedReply) -> bool:
     """The need still holds the contact, the consent and the wish for a reply (read at the claim, after the
     lock: a removal since the row was recorded is seen)."""
@@ -70,41 +57,14 @@ def _still_wanted(reply: NeedReply) -> bool:
     return bool(reply.address) and need.contact_removed_at is None and need.contact_consent and need.wants_reply
 
 
-def send_claimed(token: uuid.UUID, replies: list[NeedReply], now: dt.datetime) -> SendResult:
-    """Send the claimed replies over one SMTP connection (reopened when the server closes it), one mail each,
-    each marked sent as soon as the server accepted it; those no longer wanted are cancelled."""
-    result = SendResult()
-    lease = outbox.Lease(NeedReply, [reply.pk for reply in replies], token)
-    with outbox.Mailer() as mailer:
-        for reply in replies:
-            if reply.pk not in lease.hold([reply.pk]):
-                continue
-            if not _still_wanted(reply):
-                outbox.finish(NeedReply, [reply.pk], token, status=NeedReply.Status.CANCELLED, claim_token=None)
-                result.cancelled.append(reply.pk)
-                continue
-            if not outbox.deliver(mailer, build_mail(reply), NeedReply, [reply], token, result, now, lease):
-                break
-    return result
-
-
-def send_due(now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:
-    """Recover dead workers' claims, then claim and send due replies batch by batch until none is left."""
-    return outbox.drain(NeedReply, now or timezone.now(), claim=lambda now: claim(now, ids=ids), send=send_claimed)
-
-
-def send_batch(ids: list[int]) -> outbox.ComeBack | None:
-    """A send task's batch: send what is due of it, and say when to come back for the rest."""
-    send_due(ids=ids)
-    return outbox.come_back(NeedReply, ids, timezone.now())
-
-
-def retry_failed(ids: Iterable[int]) -> int:
-    return outbox.retry_failed(NeedReply, ids)
-
-
-def sweep(now: dt.datetime | None = None) -> list[list[int]]:
-    """The periodic job's part for replies: recover dead workers' claims, batch what is ready to send."""
-    now = now or timezone.now()
-    outbox.recover_stale_claims(NeedReply, now)
-    return outbox.due_batches(NeedReply, now)
+OUTBOX = outbox.OneMailPerRow(
+    NeedReply, related=("need__organisation", "answer__handling__unit", "answer__handling__proposal__session"),
+    build_mail=build_mail, still_wanted=_still_wanted,
+)  # fmt: skip
+claim, send_claimed, send_due, send_batch, sweep = (
+    OUTBOX.claim,
+    OUTBOX.send_claimed,
+    OUTBOX.send_due,
+    OUTBOX.send_batch,
+    OUTBOX.sweep,
+)

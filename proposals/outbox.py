@@ -26,7 +26,7 @@ import random
 import smtplib
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -361,6 +361,53 @@ def come_back(model: Outbox, ids: list[int], now: dt.datetime) -> ComeBack | Non
         return None
     countdown = min(max(1.0, (rows[0][1] - now).total_seconds()), settings.REMINDER_RETRY_MAX_SECONDS)
     return ComeBack([pk for pk, _at in rows], countdown)
+
+
+@dataclass(frozen=True)
+class OneMailPerRow:
+    """An outbox whose every row is one mail of its own (the replies to needs, the meetings' invitations and
+    reminders): claimed, each row's mail built and sent over one connection, marked sent at once; a row no
+    longer wanted when it is claimed (read after the lock) is cancelled, not sent."""
+
+    model: Outbox
+    related: tuple[str, ...]  # what build_mail and still_wanted read, loaded with the claim
+    build_mail: Callable[[OutboxRow], EmailMessage]
+    still_wanted: Callable[[OutboxRow], bool]
+
+    def claim(self, now: dt.datetime, *, ids: Iterable[int] | None = None) -> tuple[uuid.UUID, list[OutboxRow]]:
+        token, claimed = claim(self.model, now, ids=ids)
+        return token, list(claimed.select_related(*self.related).order_by("id"))
+
+    def send_claimed(self, token: uuid.UUID, rows: list[OutboxRow], now: dt.datetime) -> SendResult:
+        result = SendResult()
+        lease = Lease(self.model, [row.pk for row in rows], token)
+        with Mailer() as mailer:
+            for row in rows:
+                if row.pk not in lease.hold([row.pk]):
+                    continue
+                if not self.still_wanted(row):
+                    finish(self.model, [row.pk], token, status=Delivery.CANCELLED, claim_token=None)
+                    result.cancelled.append(row.pk)
+                    continue
+                if not deliver(mailer, self.build_mail(row), self.model, [row], token, result, now, lease):
+                    break
+        return result
+
+    def send_due(self, now: dt.datetime | None = None, *, ids: Iterable[int] | None = None) -> SendResult:
+        """Recover dead workers' claims, then claim and send due rows batch by batch until none is left."""
+        return drain(self.model, now or timezone.now(), claim=lambda now: self.claim(now, ids=ids),
+                     send=self.send_claimed)  # fmt: skip
+
+    def send_batch(self, ids: list[int]) -> ComeBack | None:
+        """A send task's batch: send what is due of it, and say when to come back for the rest."""
+        self.send_due(ids=ids)
+        return come_back(self.model, ids, timezone.now())
+
+    def sweep(self, now: dt.datetime | None = None) -> list[list[int]]:
+        """The periodic job's part: recover dead workers' claims, batch what is ready to send."""
+        now = now or timezone.now()
+        recover_stale_claims(self.model, now)
+        return due_batches(self.model, now)
 
 
 def mail_domain() -> str:
