@@ -22,6 +22,8 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Meeting,
+    MeetingNotice,
     Need,
     NeedEvent,
     NeedReply,
@@ -378,3 +380,23 @@ class NeedReplyAdmin(OutboxAdminMixin, admin.ModelAdmin):
     search_fields = ["need__summary", "address", "last_error"]
     list_select_related = ["need", "answer__handling__unit"]
     date_hierarchy = "created_at"
+
+
+@admin.register(MeetingNotice)
+class MeetingNoticeAdmin(OutboxAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "meeting", "kind", "recipient", "status", "attempts", "send_after", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["meeting__theme", "recipient__username", "last_error"]
+    list_select_related = ["meeting", "recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "theme", "organisation", "place", "young_people", "minutes_recorded_at"]
+    list_filter = ["organisation"]
+    search_fields = ["theme", "place", "minutes"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "starts_at"
+    filter_horizontal = ["delegates", "needs", "proposals"]
+    readonly_fields = ["created_by", "created_at", "updated_at", "minutes_recorded_at", "sequence"]

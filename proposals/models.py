@@ -1427,3 +1427,37 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localdate(self.starts_at)} {self.theme}"
+
+
+class MeetingNotice(OutboxRow):
+    """A mail about a face-to-face meeting (#16 item 7), recorded when the meeting is saved and sent by the
+    outbox: the invitation to each delegate attending (again, as a change, when its time or place moves), their
+    reminder the day before, and the organiser's reminder to record the minutes a week after. One row per
+    (meeting, recipient, kind, the meeting's sequence); a row the meeting no longer wants is cancelled."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        DAY_BEFORE = "day_before", _("Reminder the day before")
+        MINUTES_DUE = "minutes_due", _("Minutes due")
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    sequence = models.PositiveIntegerField(default=0)  # the meeting's, when planned
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meeting notice")
+        verbose_name_plural = _("meeting notices")
+        ordering = ["-send_after", "-id"]
+        constraints = [
+            *OutboxRow.Meta.constraints,
+            models.UniqueConstraint(fields=["meeting", "recipient", "kind", "sequence"], name="meeting_notice_once"),
+            models.CheckConstraint(
+                name="meeting_notice_kind_valid", condition=Q(kind__in=["invitation", "day_before", "minutes_due"])
+            ),
+        ]
+        indexes = [*OutboxRow.Meta.indexes]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.get_kind_display()} → {self.recipient}"

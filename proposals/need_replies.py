@@ -10,6 +10,8 @@ since (an operator's removal, say) is cancelled, not sent.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -50,7 +52,7 @@ def build_mail(reply: NeedReply) -> EmailMultiAlternatives:
     return message
 
 
-def _still_wanted(reply: NeedReply) -> bool:
+def _still_wanted(reply: NeedReply, now: dt.datetime) -> bool:
     """The need still holds the contact, the consent and the wish for a reply (read at the claim, after the
     lock: a removal since the row was recorded is seen)."""
     need = reply.need

@@ -372,7 +372,7 @@ class OneMailPerRow:
     model: Outbox
     related: tuple[str, ...]  # what build_mail and still_wanted read, loaded with the claim
     build_mail: Callable[[OutboxRow], EmailMessage]
-    still_wanted: Callable[[OutboxRow], bool]
+    still_wanted: Callable[[OutboxRow, dt.datetime], bool]  # the row, and the moment it is sent
 
     def claim(self, now: dt.datetime, *, ids: Iterable[int] | None = None) -> tuple[uuid.UUID, list[OutboxRow]]:
         token, claimed = claim(self.model, now, ids=ids)
@@ -385,7 +385,7 @@ class OneMailPerRow:
             for row in rows:
                 if row.pk not in lease.hold([row.pk]):
                     continue
-                if not self.still_wanted(row):
+                if not self.still_wanted(row, now):
                     finish(self.model, [row.pk], token, status=Delivery.CANCELLED, claim_token=None)
                     result.cancelled.append(row.pk)
                     continue

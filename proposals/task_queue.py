@@ -22,6 +22,7 @@ class Task:
 
 SEND_NOTICES = Task("proposals.tasks.send_notice_batch", "notices")
 SEND_NEED_REPLIES = Task("proposals.tasks.send_need_reply_batch", "replies to needs")
+SEND_MEETING_NOTICES = Task("proposals.tasks.send_meeting_notice_batch", "meeting notices")
 BUILD_DOCUMENT_EXPORT = Task("proposals.tasks.build_document_export", "document export")
 
 

@@ -6,7 +6,7 @@ what is left to do there.
 
 from celery import shared_task
 
-from proposals import need_replies, notifications, outbox, reminders
+from proposals import meeting_notices, need_replies, notifications, outbox, reminders
 from proposals.documents import exports
 from proposals.services import needs
 
@@ -21,6 +21,8 @@ def sweep_outbox() -> None:
         send_notice_batch.delay(batch)
     for batch in batches.need_replies:
         send_need_reply_batch.delay(batch)
+    for batch in batches.meeting_notices:
+        send_meeting_notice_batch.delay(batch)
 
 
 def _again(task, come_back: outbox.ComeBack | None) -> None:
@@ -42,6 +44,11 @@ def send_notice_batch(notice_ids: list[int]) -> None:
 @shared_task(ignore_result=True)
 def send_need_reply_batch(reply_ids: list[int]) -> None:
     _again(send_need_reply_batch, need_replies.send_batch(reply_ids))
+
+
+@shared_task(ignore_result=True)
+def send_meeting_notice_batch(notice_ids: list[int]) -> None:
+    _again(send_meeting_notice_batch, meeting_notices.send_batch(notice_ids))
 
 
 @shared_task(ignore_result=True)

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from proposals import outbox
-from proposals.models import NeedReply, Notice, Reminder
+from proposals.models import MeetingNotice, NeedReply, Notice, Reminder
 
 
 @never_cache
@@ -15,4 +15,5 @@ from proposals.models import NeedReply, Notice, Reminder
 @staff_member_required
 def outbox_health(request):
     return JsonResponse({"reminders": outbox.health(Reminder), "notices": outbox.health(Notice),
-                         "need_replies": outbox.health(NeedReply)})  # fmt: skip
+                         "need_replies": outbox.health(NeedReply),
+                         "meeting_notices": outbox.health(MeetingNotice)})  # fmt: skip

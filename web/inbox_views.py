@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from proposals import selectors, services
@@ -21,7 +22,10 @@ def inbox(request):
     unread = request.GET.get("unread") == "1"
     page = Paginator(selectors.notices_of(request.user, unread=unread), PAGE_SIZE).get_page(request.GET.get("page"))
     items = [NoticeItem(notice) for notice in page]
-    return render(request, "web/inbox.html", {"page": page, "items": items, "unread_only": unread})
+    # A delegate's invitations: the meetings they attend still to come, above the notices.
+    meetings = selectors.meetings_attended_by(request.user, since=timezone.now())
+    context = {"page": page, "items": items, "unread_only": unread, "meetings": meetings.order_by("starts_at")}
+    return render(request, "web/inbox.html", context)
 
 
 @login_required

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from proposals import need_replies, notifications, outbox
+from proposals import meeting_notices, need_replies, notifications, outbox
 from proposals.models import Handling, Proposal, Reminder
 from proposals.outbox import SendResult
 from proposals.reminders.mails import build_mail
@@ -174,11 +174,13 @@ def sweep(now: dt.datetime | None = None) -> tuple[PlanResult, list[list[int]]]:
 
 @dataclass(frozen=True)
 class SweepBatches:
-    """What a sweep hands to the senders: batches of reminder ids, of notice ids and of need reply ids."""
+    """What a sweep hands to the senders: batches of ids of reminders, notices, replies to needs and meeting
+    notices."""
 
     reminders: list[list[int]]
     notices: list[list[int]]
     need_replies: list[list[int]]
+    meeting_notices: list[list[int]]
 
 
 def sweep_outboxes() -> SweepBatches:
@@ -187,11 +189,12 @@ def sweep_outboxes() -> SweepBatches:
     with outbox.sweep_lock("sweep", settings.REMINDER_SWEEP_SECONDS) as held:
         if not held:
             logger.info("Outbox sweep skipped: another sweep is running")
-            return SweepBatches([], [], [])
+            return SweepBatches([], [], [], [])
         planned, batches = sweep()
         notice_batches = notifications.sweep()
         reply_batches = need_replies.sweep()
-    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder, %d notice and %d need reply batches to send",
-                len(planned.planned), planned.cancelled, len(batches), len(notice_batches),
-                len(reply_batches))  # fmt: skip
-    return SweepBatches(batches, notice_batches, reply_batches)
+        meeting_batches = meeting_notices.sweep()
+    logger.info("Outbox sweep: %d planned, %d cancelled, %d reminder, %d notice, %d need reply and %d meeting "
+                "notice batches to send", len(planned.planned), planned.cancelled, len(batches), len(notice_batches),
+                len(reply_batches), len(meeting_batches))  # fmt: skip
+    return SweepBatches(batches, notice_batches, reply_batches, meeting_batches)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals import permissions
+from proposals import meeting_notices, permissions
 from proposals.models import Meeting, Organisation, User
 from proposals.selectors import delegates_visible_to, needs_visible_to, proposals_visible_to
 from proposals.services.checks import raise_if_errors
@@ -53,6 +53,7 @@ def meeting_save(
         meeting.save()
         for name, chosen in links.items():
             getattr(meeting, name).set(chosen)
+        meeting_notices.plan(meeting, timezone.now())
     return meeting
 
 
@@ -128,4 +129,5 @@ def meeting_minutes_record(*, actor: User, meeting_id: int, minutes: Any, now: d
     raise_if_errors(errors)
     meeting.minutes, meeting.minutes_recorded_at, meeting.updated_at = text, now, now
     meeting.save(update_fields=["minutes", "minutes_recorded_at", "updated_at"])
+    meeting_notices.plan(meeting, now)  # the reminder to write them goes no more
     return meeting

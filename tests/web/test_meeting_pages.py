@@ -74,3 +74,15 @@ def test_the_meeting_pages_punctuate_in_full_width(client, world, held):
         response = client.get(url)
         assert response.status_code == 200
         assert not HALF_WIDTH_AFTER_CHINESE.findall(_text(response.content.decode())), url
+
+
+def test_the_delegates_inbox_shows_the_meetings_to_come(client, world, held):
+    coming = services.meeting_save(actor=world.secretary, organisation_id=world.branch.pk, theme="青年婚恋交友面对面",
+                                   place="应县青年之家", starts_at=timezone.now() + dt.timedelta(days=3),
+                                   delegates=[world.lead.delegate.pk])  # fmt: skip
+    client.force_login(world.lead)
+    page = client.get(reverse("inbox")).content.decode()
+    invitations = page.split('id="invitations"')[1].split("</section>")[0]
+    assert coming.theme in invitations and held.theme not in invitations  # the one held yesterday is past
+    client.force_login(world.outsider_delegate)
+    assert 'id="invitations"' not in client.get(reverse("inbox")).content.decode()
