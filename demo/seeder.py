@@ -26,7 +26,18 @@ from demo import data
 from demo.files import answer_letter_pdf, survey_csv, tiny_pdf, tiny_png
 from proposals import services
 from proposals.documents.proposal_docx import chinese_date
-from proposals.models import Delegate, Evidence, HandlingUnit, Organisation, Session, User
+from proposals.models import (
+    Delegate,
+    Evidence,
+    HandlingUnit,
+    Need,
+    NeedEvent,
+    NeedReply,
+    Organisation,
+    Proposal,
+    Session,
+    User,
+)
 from proposals.workflow import State, reached
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,6 +81,8 @@ class DemoSeeder:
         self.steering: dict[str, User] = {}  # org key -> the user who drafts and steers its proposals
         self.references: dict[tuple[int, str], int] = {}
         self.stored_files: list[str] = []  # evidence written to storage, removed again if seeding fails
+        self.needs: dict[str, Need] = {}  # data.NeedSpec.key -> the need
+        self.carried: dict[str, list[data.NeedSpec]] = {}  # a proposal's title -> the needs it carries
 
     # -- Organisations, people, sessions --
 
@@ -282,8 +295,94 @@ class DemoSeeder:
         self.create_people()
         self.create_sessions()
         self.create_units()
+        self.seed_needs()
         for index, spec in enumerate(data.PROPOSALS):
             self.seed_proposal(index, spec)
+        self.backdate_needs()
+
+    # -- Young people's needs --
+
+    def seed_needs(self) -> None:
+        """The needs young people raised, recorded (or submitted on the public page) and triaged before the
+        proposals that carry them were drafted; each proposal links its needs as it is created."""
+        for spec in data.NEEDS:
+            self.needs[spec.key] = self.record_need(spec)
+            for title in spec.carried_by:
+                self.carried.setdefault(title, []).append(spec)
+        for spec in data.NEEDS:
+            self.triage_need(spec)
+
+    def record_need(self, spec: data.NeedSpec) -> Need:
+        fields: dict[str, Any] = {
+            "summary": spec.summary, "details": spec.details, "topic": spec.topic, "age_group": spec.age_group,
+            "group": spec.group, "language": spec.language,
+        }  # fmt: skip
+        if spec.county:
+            fields["county"] = self.orgs[spec.county].pk
+        if spec.contact:
+            name, phone, email = spec.contact
+            fields |= {"contact_name": name, "contact_phone": phone, "contact_email": email, "contact_consent": True,
+                       "wants_reply": spec.wants_reply}  # fmt: skip
+        organisation = self.orgs[spec.org].pk
+        if spec.online:
+            return services.need_submit(organisation_id=organisation, **fields)
+        return services.need_record(actor=self.steering[spec.org], organisation_id=organisation,
+                                    channel=spec.channel, people_count=spec.people, **fields)  # fmt: skip
+
+    def triage_need(self, spec: data.NeedSpec) -> None:
+        need, actor = self.needs[spec.key], self.steering[spec.org]
+        if spec.outcome == "accepted":
+            services.need_accept(actor=actor, need_id=need.pk, theme=spec.theme)
+        elif spec.outcome == "merged":
+            services.need_merge(actor=actor, need_id=need.pk, into_id=self.needs[spec.into].pk)
+        elif spec.outcome == "declined":
+            services.need_decline(actor=actor, need_id=need.pk, reason=spec.reason)
+        elif spec.outcome == "forwarded":
+            services.need_forward(actor=actor, need_id=need.pk, note=spec.note)
+            if spec.theme:  # accepted by the committee above
+                services.need_accept(actor=self.steering[self.above(spec.org)], need_id=need.pk, theme=spec.theme)
+
+    @staticmethod
+    def above(key: str) -> str:
+        return data.BRANCHES[key][1] if key in data.BRANCHES else "city"
+
+    def carry_needs(self, spec: data.ProposalSpec, proposal_id: int) -> None:
+        """A new proposal links the needs it carries, by whoever steers both (the city committee's coordinator
+        when the need is another organisation's)."""
+        for need_spec in self.carried.get(spec.title, []):
+            need = Need.objects.select_related("organisation").get(pk=self.needs[need_spec.key].pk)
+            same = need.organisation_id == self.orgs[spec.org].pk
+            actor = self.steering[spec.org] if same else self.users["demo-coordinator"]
+            services.need_link(actor=actor, need_id=need.pk, proposal_id=proposal_id)
+
+    def backdate_needs(self) -> None:
+        """The need services stamp each step with the present moment; the demo's needs came in before the
+        proposals that carry them (or a few days ago, for the others). Each need's log keeps its order: triage
+        within days of its arrival, a link when its proposal was drafted, a reply when a unit answered."""
+        created = dict(Proposal.objects.values_list("pk", "created_at"))
+        for index, spec in enumerate(data.NEEDS):
+            need = self.needs[spec.key]
+            carriers = [self.needs[spec.into].pk if spec.into else need.pk]
+            proposals = Proposal.objects.filter(needs__in=carriers).values_list("pk", flat=True)
+            if proposals:
+                start = min(created[pk] for pk in proposals) - dt.timedelta(days=18 + index % 9, hours=index)
+            else:
+                start = self.now - dt.timedelta(days=spec.days_ago, hours=index)
+            replies = list(NeedReply.objects.filter(need=need).select_related("answer").order_by("pk"))
+            for reply in replies:
+                NeedReply.objects.filter(pk=reply.pk).update(created_at=reply.answer.recorded_at)
+            answered = iter(reply.answer.recorded_at for reply in replies)
+            moment = start
+            for step, event in enumerate(need.events.order_by("created_at", "pk")):
+                if event.action == NeedEvent.Action.LINKED:
+                    when = created[event.proposal_id] + dt.timedelta(minutes=30)
+                elif event.action == NeedEvent.Action.REPLY_QUEUED:
+                    when = next(answered)
+                else:
+                    when = start + dt.timedelta(hours=20 * step)
+                NeedEvent.objects.filter(pk=event.pk).update(created_at=when)
+                moment = max(moment, when)
+            Need.objects.filter(pk=need.pk).update(created_at=start, updated_at=moment)
 
     def forget_files(self) -> None:
         for name in self.stored_files:
@@ -563,6 +662,7 @@ class ProposalPlan:
             kind=self.spec.kind, topic=self.spec.topic, research_due=due, now=now, **self.first_text,
         )  # fmt: skip
         self.proposal_id = proposal.pk
+        self.seeder.carry_needs(self.spec, proposal.pk)
 
     def apply_transition(
         self, actor: User, action: str, note: str, inputs: dict[str, Any] | None, now: dt.datetime

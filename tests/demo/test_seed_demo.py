@@ -22,6 +22,9 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Need,
+    NeedEvent,
+    NeedReply,
     Organisation,
     Proposal,
     Revision,
@@ -33,7 +36,7 @@ from proposals.selectors import proposal_action_options, proposals_visible_to, p
 from proposals.workflow import State, handling_state
 
 MODELS = (Organisation, User, Delegate, Session, Proposal, Revision, Assignment, Comment, Evidence, Transition,
-          Deadline, HandlingUnit, Handling, Answer, AnswerRating)  # fmt: skip
+          Deadline, HandlingUnit, Handling, Answer, AnswerRating, Need, NeedEvent, NeedReply)  # fmt: skip
 LOGINS = {
     "demo-admin": "admin",
     "demo-coordinator": "coordinator",
@@ -221,6 +224,36 @@ def test_seed_demo_shows_every_path_after_the_session(db):
     # The demo delegate has answers to rate.
     delegate = User.objects.get(username="demo-delegate")
     assert any(p.handlings_to_rate(delegate) for p in Proposal.objects.filter(state=State.ANSWERED))
+
+
+def test_seed_demo_has_needs_from_every_channel_in_every_status_carried_into_proposals(db):
+    seed()
+    needs = Need.objects.all()
+    assert {n.channel for n in needs} == set(Need.Channel.values)
+    assert {n.status for n in needs} == set(Need.Status.values)
+    assert set(NeedEvent.objects.values_list("action", flat=True)) >= {
+        "received", "accepted", "merged", "declined", "forwarded", "linked", "reply_queued"}  # fmt: skip
+    for need in needs.filter(status=Need.Status.DECLINED):
+        assert need.decline_reason
+    for need in needs.filter(status=Need.Status.MERGED):  # the count adds up
+        target = need.merged_into
+        recorded = sum(Need.objects.filter(merged_into=target).values_list("people_count", flat=True))
+        assert target.people_count > recorded
+    assert needs.filter(recorded_by__isnull=True, channel=Need.Channel.ONLINE).exists()  # the public page
+    assert needs.filter(contact_consent=True).exclude(contact_email="").exists()
+    assert not needs.filter(contact_consent=False).exclude(contact_name="", contact_phone="", contact_email="")
+    # Some are carried into proposals that were answered since: who asked for a reply has one waiting.
+    answered = Proposal.objects.filter(needs__isnull=False, handlings__answers__isnull=False).distinct()
+    assert answered.exists() and Proposal.objects.filter(needs__isnull=False, state=State.DRAFT).exists()
+    assert NeedReply.objects.filter(status=NeedReply.Status.PENDING).exists()
+    assert NeedReply.objects.filter(language="en").exists()
+    for need in needs.filter(proposals__isnull=False):  # they came in before the proposals that carry them
+        assert need.created_at < min(p.created_at for p in need.proposals.all())
+        log = list(need.events.values_list("created_at", flat=True))
+        assert log == sorted(log) and need.created_at <= log[0]
+    # Every county's committee, or an organisation under it, heard some.
+    for county in Organisation.objects.filter(level="county"):
+        assert needs.filter(county.subtree_filter("organisation__")).exists() or needs.filter(county=county)
 
 
 def test_seed_demo_shows_every_main_guard_to_the_admin(db):

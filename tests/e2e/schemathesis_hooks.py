@@ -78,6 +78,8 @@ OPAQUE_QUERY = {
     "session",
     "organisation",
     "lead_delegate",
+    # The needs' county: one of the counties and districts.
+    "county",
 }
 # 400 validation_error naming only these body fields, per operation: domain rules of proposals.services.
 DOMAIN_FIELDS = {
