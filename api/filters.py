@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
@@ -15,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from proposals import selectors
-from proposals.models import HandlingUnit, Need, Organisation, Proposal
+from proposals.models import HandlingUnit, Meeting, Need, Organisation, Proposal
 from proposals.validators import MOMENT_MESSAGE, storable_moment
 from proposals.workflow import State
 
@@ -171,6 +172,29 @@ class NeedFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(summary__icontains=value) if value else queryset
+
+
+class MeetingFilter(django_filters.FilterSet):
+    organisation = IdChoiceFilter(
+        queryset=_organisations, method="filter_organisation",
+        help_text=_("An organisation and every organisation below it."),
+    )  # fmt: skip
+    starts_after = MomentFilter(field_name="starts_at", lookup_expr="gte", help_text=_("At or after this moment."))
+    starts_before = MomentFilter(field_name="starts_at", lookup_expr="lt", help_text=_("Before this moment."))
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text=_("Words or characters of the theme or the place.")
+    )
+
+    class Meta:
+        model = Meeting
+        fields: list[str] = []
+
+    def filter_organisation(self, queryset, name, organisation):
+        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(theme__icontains=value) | Q(place__icontains=value)) if value else queryset
 
 
 class ProposalFilterBackend(DjangoFilterBackend):

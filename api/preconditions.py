@@ -20,6 +20,11 @@ def need_etag(need) -> str:
     return f'"need-{need.pk}-{int(need.updated_at.timestamp() * 1_000_000)}"'
 
 
+def meeting_etag(meeting) -> str:
+    """A meeting's ETag: it changes with every save (services.meetings stamps updated_at)."""
+    return f'"meeting-{meeting.pk}-{int(meeting.updated_at.timestamp() * 1_000_000)}"'
+
+
 def expected_version(request, proposal: Proposal, *, required: bool) -> int | None:
     """The version the caller last read, from If-Match; None when they sent none (or "*")."""
     header = request.headers.get("If-Match")

@@ -20,11 +20,13 @@ from proposals import notice_rules, permissions, selectors
 from proposals.diffs import GRANULARITIES
 from proposals.models import (
     Assignment,
+    Body,
     Comment,
     Deadline,
     Evidence,
     Handling,
     HandlingUnit,
+    Meeting,
     Need,
     NeedEvent,
     NoticeKind,
@@ -927,3 +929,85 @@ class NeedDetailSerializer(NeedListSerializer):
     @extend_schema_field(NeedOutcomeSerializer(many=True))
     def get_proposals(self, need: Need) -> list[dict]:
         return NeedOutcomeSerializer(selectors.need_outcomes(need), many=True).data
+
+
+# --- Face-to-face meetings (#16) ------------------------------------------------------------------------
+
+
+class MeetingDelegateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="user.display_name")
+    body = serializers.ChoiceField(choices=Body.choices)
+
+
+class MeetingListSerializer(serializers.ModelSerializer):
+    """A face-to-face meeting as its organisers and the delegates attending see it."""
+
+    url = serializers.SerializerMethodField()
+    organisation = NamedSerializer()
+    delegates = MeetingDelegateSerializer(many=True, source="delegates.all",
+                                          help_text=_("The deputies and members attending."))  # fmt: skip
+
+    class Meta:
+        model = Meeting
+        fields = ("id", "url", "theme", "starts_at", "place", "organisation", "delegates", "young_people",
+                  "minutes_recorded_at", "updated_at")  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, meeting: Meeting) -> str:
+        return reverse("api:meeting-detail", args=[meeting.pk], request=self.context.get("request"))
+
+
+class MeetingNeedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    summary = serializers.CharField()
+    people_count = serializers.IntegerField()
+
+
+class MeetingProposalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    session = NamedSerializer()
+
+
+class MeetingDetailSerializer(MeetingListSerializer):
+    needs = serializers.SerializerMethodField(
+        help_text=_("The needs discussed that the caller sees (their organisers): none for a delegate.")
+    )
+    proposals = serializers.SerializerMethodField(
+        help_text=_("The proposals produced or advanced that the caller sees.")
+    )
+
+    class Meta(MeetingListSerializer.Meta):
+        fields = (*MeetingListSerializer.Meta.fields, "other_attendees", "agenda", "minutes", "needs", "proposals")
+
+    @extend_schema_field(MeetingNeedSerializer(many=True))
+    def get_needs(self, meeting: Meeting) -> list[dict]:
+        needs = selectors.needs_visible_to(self.context["request"].user).filter(meetings=meeting)
+        return MeetingNeedSerializer(needs, many=True).data
+
+    @extend_schema_field(MeetingProposalSerializer(many=True))
+    def get_proposals(self, meeting: Meeting) -> list[dict]:
+        proposals = selectors.proposals_visible_to(self.context["request"].user).filter(meetings=meeting)
+        return MeetingProposalSerializer(proposals.select_related("session"), many=True).data
+
+
+class MeetingInputSerializer(StrictInputSerializer):
+    """A meeting as its organisers write it; services.meeting_save checks what only the data decides (the
+    organisation is one they steer; the delegates, needs and proposals are ones they see)."""
+
+    organisation = StrictIntegerField(min_value=1, help_text=_("The organising organisation (on creation only)."))
+    theme = serializers.CharField(max_length=200, validators=[validate_single_line])
+    starts_at = MomentField()
+    place = serializers.CharField(max_length=200, validators=[validate_single_line])
+    delegates = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=500)
+    other_attendees = _text(4000, required=False)
+    young_people = StrictIntegerField(min_value=0, max_value=100_000, required=False)
+    agenda = _text(8000, required=False)
+    needs = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=500)
+    proposals = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=500)
+
+
+class MeetingMinutesSerializer(StrictInputSerializer):
+    minutes = serializers.CharField(max_length=20000, help_text=_("What was said and agreed, and who follows up."))

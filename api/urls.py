@@ -20,6 +20,7 @@ router.register("sessions", views.SessionViewSet, basename="session")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("handling-units", views.HandlingUnitViewSet, basename="handling-unit")
 router.register("needs", views.NeedViewSet, basename="need")
+router.register("meetings", views.MeetingViewSet, basename="meeting")
 
 # The schema and its docs are public: they hold no data, and a client's author reads them before having a token.
 public = {"permission_classes": [AllowAny], "authentication_classes": []}

@@ -33,10 +33,17 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.authentication import TokenAuthentication
-from api.filters import HandlingUnitFilter, NeedFilter, ProposalFilter, ProposalFilterBackend, StableOrderingFilter
+from api.filters import (
+    HandlingUnitFilter,
+    MeetingFilter,
+    NeedFilter,
+    ProposalFilter,
+    ProposalFilterBackend,
+    StableOrderingFilter,
+)
 from api.pagination import HandlingUnitPagination
 from api.parsers import EvidenceMultiPartParser
-from api.preconditions import etag_of, expected_version, need_etag, version_checked
+from api.preconditions import etag_of, expected_version, meeting_etag, need_etag, version_checked
 from api.throttling import ScopedRateThrottle
 from proposals import selectors, services
 from proposals.diffs import text_diffs
@@ -509,6 +516,93 @@ class NeedViewSet(
         need = _triage(request.user, need.pk, data)
         # A secretary who forwarded a need up reads it once more as it left: the committee above's from now on.
         return self._detail(need.pk, scoped=data["action"] != "forward")
+
+
+# --- Face-to-face meetings (#16) ------------------------------------------------------------------------
+
+MEETING_EXAMPLE = {
+    "organisation": 3, "theme": "青年就业创业面对面", "starts_at": "2027-03-18T14:30:00+08:00",
+    "place": "朔城区青年之家", "delegates": [1, 4], "young_people": 40,
+    "agenda": "一、通报全区青年就业情况；二、代表委员与青年交流。", "needs": [2], "proposals": [5],
+}  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List face-to-face meetings", responses=s.MeetingListSerializer(many=True),
+        description="The meetings (共青团与人大代表、政协委员面对面) of the organisations you steer, or for a "
+        "delegate those you attend; latest first.",
+    ),
+    retrieve=extend_schema(summary="One meeting", responses={200: s.MeetingDetailSerializer}),
+    create=extend_schema(
+        summary="Record a meeting", request=s.MeetingInputSerializer, responses={201: s.MeetingDetailSerializer},
+        description="For an organisation you steer. The delegates attending are invited by mail with the meeting "
+        "as a calendar event, reminded the day before; you are reminded of the minutes a week after.",
+        examples=[OpenApiExample("Record", request_only=True, value=MEETING_EXAMPLE)],
+    ),
+    partial_update=extend_schema(
+        summary="Change a meeting", request=s.MeetingInputSerializer, responses={200: s.MeetingDetailSerializer},
+        description="Its organisers. A new time or place is announced again to the delegates attending.",
+        examples=[OpenApiExample("Move", request_only=True, value={"place": "应县青年之家"})],
+    ),
+)  # fmt: skip
+class MeetingViewSet(
+    LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    filterset_class = MeetingFilter
+    filter_backends = [ProposalFilterBackend, StableOrderingFilter]
+    ordering_fields = ("id", "starts_at")
+    ordering = ("-starts_at", "-id")
+    lookup_value_regex = ID
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.meetings_visible_to(self.request.user).prefetch_related("delegates__user")
+
+    def get_serializer_class(self):
+        return s.MeetingListSerializer if self.action == "list" else s.MeetingDetailSerializer
+
+    def _detail(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
+        meeting = get_object_or_404(self.get_queryset(), pk=pk)
+        data = s.MeetingDetailSerializer(meeting, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": meeting_etag(meeting)})
+
+    def _input(self, serializer_class, *, partial: bool = False) -> dict:
+        serializer = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        data = self._input(s.MeetingInputSerializer)
+        meeting = services.meeting_save(actor=request.user, organisation_id=data.pop("organisation"), **data)
+        response = self._detail(meeting.pk, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    def partial_update(self, request, *args, **kwargs):
+        meeting = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        data = self._input(s.MeetingInputSerializer, partial=True)
+        if "organisation" in data:
+            raise exceptions.ValidationError({"organisation": [_("A meeting's organiser does not change.")]})
+        services.meeting_save(actor=request.user, meeting_id=meeting.pk, **data)
+        return self._detail(meeting.pk)
+
+    @extend_schema(
+        summary="Record a meeting's minutes", request=s.MeetingMinutesSerializer,
+        responses={200: s.MeetingDetailSerializer},
+        description="Its organisers, once the meeting has taken place.",
+        examples=[OpenApiExample("Minutes", request_only=True,
+                                 value={"minutes": "与会代表建议扩大见习基地，提高见习补贴，由团区委跟进。"})],
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="minutes", url_name="minutes", filter_backends=[])
+    def minutes(self, request, pk=None):
+        meeting = get_object_or_404(self.get_queryset(), pk=pk)
+        data = self._input(s.MeetingMinutesSerializer)
+        services.meeting_minutes_record(actor=request.user, meeting_id=meeting.pk, minutes=data["minutes"])
+        return self._detail(meeting.pk)
 
 
 # --- Sessions, organisations, me ----------------------------------------------------------------------

@@ -18,15 +18,17 @@ The matrix has 41 endpoint rows × 10 roles = 410 cells (``test_matrix_size`` ke
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, resolve
+from django.utils import timezone
 
 from api import urls as api_urls
 from proposals import services
-from proposals.models import HandlingUnit, Need, Notice, Organisation, Proposal, Reminder
+from proposals.models import HandlingUnit, Meeting, Need, Notice, Organisation, Proposal, Reminder
 from proposals.workflow import State
 from tests.api.conftest import client_for
 from tests.conftest import World
@@ -48,7 +50,8 @@ ROLES = (
 # Each row: (method, path template, expected status for each of ROLES, in order).
 # {p}: the proposal; {e}: its evidence; {s}: the NPC session; {branch}, {city}: organisations; {n}: a notice of
 # the secretary's; {d}: the delegate of a co-signer of the proposal; {u}: a handling unit of the directory;
-# {need}: a need of the branch, with contact details.
+# {need}: a need of the branch, with contact details; {m}: a meeting of the branch, held yesterday, which the lead
+# delegate attended.
 #                                                      admin city cnty othC sec  othS lead cos  outD anon
 MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "proposals-list": ("GET", "/api/v1/proposals/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
@@ -143,12 +146,21 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "needs-create": ("POST", "/api/v1/needs/", (201, 201, 201, 403, 201, 403, 403, 403, 403, 401)),
     "need-detail": ("GET", "/api/v1/needs/{need}/", (200, 200, 200, 404, 200, 404, 404, 404, 404, 401)),
     "need-triage": ("POST", "/api/v1/needs/{need}/triage/", (200, 200, 200, 404, 200, 404, 404, 404, 404, 401)),
+    # Face-to-face meetings: kept by the organisation's secretaries and the coordinators above it, read by the
+    # delegates attending (a delegate may not change one: 403), unknown to everyone else (404).
+    "meetings-list": ("GET", "/api/v1/meetings/", (200, 200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    "meetings-create": ("POST", "/api/v1/meetings/", (201, 201, 201, 403, 201, 403, 403, 403, 403, 401)),
+    "meeting-detail": ("GET", "/api/v1/meetings/{m}/", (200, 200, 200, 404, 200, 404, 200, 404, 404, 401)),
+    "meeting-edit": ("PATCH", "/api/v1/meetings/{m}/", (200, 200, 200, 404, 200, 404, 403, 404, 404, 401)),
+    "meeting-minutes": ("POST", "/api/v1/meetings/{m}/minutes/", (200, 200, 200, 404, 200, 404, 403, 404, 404, 401)),
 }  # fmt: skip
 
 CELLS = [(name, role) for name in MATRIX for role in ROLES]
 
 NEED = {"summary": "希望开展青年就业见习岗位对接", "topic": "jobs", "channel": "survey", "people_count": 12,
         "contact_name": "王同学", "contact_email": "wang@example.org", "contact_consent": True}  # fmt: skip
+MEETING = {"theme": "青年就业创业面对面", "place": "朔城区青年之家", "young_people": 30,
+           "starts_at": timezone.now() - dt.timedelta(days=1)}  # fmt: skip
 
 # Routes that are not about the tracker's data: logging in and out, and the public schema and docs.
 NOT_IN_MATRIX = {"token", "logout", "logout-all", "schema", "docs", "redoc"}
@@ -163,6 +175,7 @@ class Scene:
     notice_id: int
     delegate_id: int
     need_id: int
+    meeting_id: int
 
     def user(self, role: str):
         if role == "anonymous":
@@ -176,6 +189,7 @@ class Scene:
         return template.format(
             p=self.proposal.pk, q=self.other.pk, e=self.evidence_id, s=w.npc_session.pk, branch=w.branch.pk,
             city=w.city.pk, n=self.notice_id, d=self.delegate_id, u=w.unit.pk, need=self.need_id,
+            m=self.meeting_id,
         )  # fmt: skip
 
 
@@ -187,8 +201,10 @@ def scene(world) -> Scene:
     )
     notice = Notice.objects.filter(recipient=world.secretary).latest("pk")
     need = services.need_record(actor=world.secretary, organisation_id=world.branch.pk, **NEED)
+    meeting = services.meeting_save(actor=world.secretary, organisation_id=world.branch.pk, **MEETING,
+                                    delegates=[world.lead.delegate.pk])  # fmt: skip
     return Scene(world, proposal, other, proposal.evidence.get().pk, notice.pk, world.cosigners[2].delegate.pk,
-                 need.pk)  # fmt: skip
+                 need.pk, meeting.pk)  # fmt: skip
 
 
 def _etag(proposal: Proposal) -> str:
@@ -224,6 +240,13 @@ def _request(scene: Scene, name: str, client):
         return client.post(path, {"organisation": scene.world.branch.pk, **NEED})
     if name == "need-triage":
         return client.post(path, {"action": "accept", "theme": "青年就业见习"})
+    if name == "meetings-create":
+        return client.post(path, {"organisation": scene.world.branch.pk, **MEETING,
+                                  "starts_at": MEETING["starts_at"].isoformat()})  # fmt: skip
+    if name == "meeting-edit":
+        return client.patch(path, {"place": "应县青年之家"})
+    if name == "meeting-minutes":
+        return client.post(path, {"minutes": "代表建议扩大见习基地。"})
     if name == "me-edit":
         return client.patch(path, {"language": "en"})
     if name in {"me-calendar-regenerate", "me-notification-read", "me-notifications-read-all", "proposal-unassign"}:
@@ -240,6 +263,7 @@ def _footprint(proposal: Proposal) -> tuple:
         row.revisions.count(), row.comments.count(), row.evidence.count(), row.transitions.count(),
         row.assignments.filter(endorsed_revision__isnull=False).count(), Proposal.objects.count(),
         list(HandlingUnit.objects.order_by("pk").values()), list(Need.objects.order_by("pk").values()),
+        list(Meeting.objects.order_by("pk").values()),
     )  # fmt: skip
 
 
@@ -270,8 +294,8 @@ def test_cell(scene, name, role):
 def test_matrix_size():
     assert len(ROLES) == 10
     assert all(len(expected) == len(ROLES) for _method, _path, expected in MATRIX.values())
-    assert len(MATRIX) == 41
-    assert len(CELLS) == 410
+    assert len(MATRIX) == 46
+    assert len(CELLS) == 460
 
 
 def _api_routes(patterns=api_urls.urlpatterns):
@@ -295,7 +319,7 @@ def _api_routes(patterns=api_urls.urlpatterns):
 
 
 def test_every_endpoint_and_method_is_in_the_matrix():
-    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8, "u": 9, "need": 10}
+    ids = {"p": 1, "q": 2, "e": 3, "s": 4, "branch": 5, "city": 6, "n": 7, "d": 8, "u": 9, "need": 10, "m": 11}
     covered = {(resolve(template.format(**ids).split("?")[0]).url_name, method)
                for method, template, _expected in MATRIX.values()}  # fmt: skip
     missing = set(_api_routes()) - covered
