@@ -58,7 +58,10 @@ def test_everyone_else_finds_no_such_need(client, world, person):
     need = record(world)
     client.force_login(getattr(world, person))
     assert page_of(client, need).status_code == 404
-    assert client.post(reverse("need-triage", args=[need.pk]), {"action": "accept", "accept-theme": "x"}).status_code == 404
+    assert (
+        client.post(reverse("need-triage", args=[need.pk]), {"action": "accept", "accept-theme": "x"}).status_code
+        == 404
+    )
     assert need.summary not in client.get(reverse("need-list")).content.decode()
 
 
@@ -117,7 +120,8 @@ def test_a_record_refused_keeps_what_was_typed_and_says_why_in_the_users_languag
     response = client.post(reverse("need-create"), data, HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert response.status_code == 400 and not Need.objects.exists()
-    assert "Contact details are kept only with the consent" in page
+    with translation.override(world.secretary.language):  # the person's language, whatever the browser says
+        assert gettext("Contact details are kept only with the consent of the person who raised the need.") in page
     assert "希望增加篮球场" in page and "周末无处运动。" in page and "13900000000" in page
 
 
@@ -189,7 +193,7 @@ def test_linking_and_unlinking_a_proposal_and_the_proposal_page_shows_no_contact
     services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
     assert triage(client, need, "link", proposal=proposal.pk).status_code == 302
     page = page_of(client, need).content.decode()
-    assert 'id="outcome-%d"' % proposal.pk in page and world.npc_session.name in page
+    assert f'id="outcome-{proposal.pk}"' in page and world.npc_session.name in page
     client.force_login(world.coordinator)
     shown = client.get(reverse("proposal-open", args=[proposal.pk])).content.decode()
     assert 'id="carried-needs"' in shown and need.summary in shown and "暑期托管" in shown
@@ -336,3 +340,23 @@ def test_the_limit_counts_the_address_behind_a_trusted_proxy(world, settings):
 def test_the_rate_key_is_per_address_and_hour(rf):
     request = rf.post("/", REMOTE_ADDR="192.0.2.1")
     assert need_views._rate_key(request).startswith("need-submit:192.0.2.1:")
+
+
+def test_the_needs_pages_punctuate_chinese_in_full_width(client, world):
+    from tests.web.test_chinese_typography import HALF_WIDTH_AFTER_CHINESE, _text
+
+    need = record(world, county=world.county.pk)
+    services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
+    proposal = world.draft()
+    services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=proposal.pk)
+    public = [reverse("need-public", args=[world.branch.pk]), reverse("need-public-thanks", args=[world.branch.pk])]
+    for url in public:
+        assert not HALF_WIDTH_AFTER_CHINESE.findall(_text(client.get(url).content.decode())), url
+    refused = submit(client, world.branch, PUBLIC | {"contact_phone": "13700000000"})
+    assert not HALF_WIDTH_AFTER_CHINESE.findall(_text(refused.content.decode()))
+    client.force_login(world.secretary)
+    for url in (reverse("need-list"), reverse("need-create"), reverse("need-open", args=[need.pk]),
+                reverse("need-codes"), reverse("need-code", args=[world.branch.pk]), reverse("home"),
+                reverse("proposal-open", args=[proposal.pk])):  # fmt: skip
+        text = _text(client.get(url).content.decode())
+        assert not HALF_WIDTH_AFTER_CHINESE.findall(text), (url, HALF_WIDTH_AFTER_CHINESE.findall(text))
