@@ -14,6 +14,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache as shared_cache
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponse
@@ -23,7 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from api.throttling import counts
+from api.throttling import CACHE_ERRORS, counts
 from proposals import permissions, selectors
 from proposals.models import Need, Organisation, User
 from tracker.signin import client_address
@@ -188,6 +189,17 @@ def _public_language(request) -> None:
         request.LANGUAGE_CODE = language
 
 
+def _count(key: str, change: int) -> int:
+    """Adds `change` to the count under `key` and returns it: in the shared cache (Redis), or in this process's
+    memory while it is down, as the API's throttles count (api.throttling)."""
+    try:
+        shared_cache.add(key, 0, 3600)
+        return shared_cache.incr(key, change)
+    except (*CACHE_ERRORS, ValueError):  # ValueError: the key expired between add and incr
+        counts.local.add(key, 0, 3600)
+        return counts.local.incr(key, change)
+
+
 def _rate_key(request) -> str:
     # One window per clock hour: simple, and a flood from one address is cut off within it.
     return f"need-submit:{client_address(request)}:{int(time.time() // 3600)}"
@@ -205,8 +217,9 @@ def need_public(request, organisation_id: int):
             context["refusal"] = _("What you sent is too long. Please shorten the details and send it again.")
             return render(request, "web/need_public.html", context, status=413)
         key = _rate_key(request)
-        sent = counts.get(key, 0)
-        if sent >= settings.NEED_SUBMISSIONS_PER_HOUR:
+        # Counted before the form is read, atomically, so that parallel requests cannot slip past the limit; an
+        # input refused gives its place back.
+        if _count(key, 1) > settings.NEED_SUBMISSIONS_PER_HOUR:
             context["refusal"] = _(
                 "Too many needs were sent from your network in the last hour. Please try again later, or ask the "
                 "organisation directly."
@@ -216,11 +229,10 @@ def need_public(request, organisation_id: int):
             return response
         form = NeedPublicForm(request.POST, organisation=organisation)
         if form.is_bot:
-            counts.set(key, sent + 1, 3600)
             return _thanks_redirect(organisation, context["lang"])  # answered like success, stored nowhere
         if form.is_valid() and form.apply() is not None:
-            counts.set(key, sent + 1, 3600)
             return _thanks_redirect(organisation, context["lang"])
+        _count(key, -1)
         context |= {"form": form, "alerts": _alerts(form)}
         return render(request, "web/need_public.html", context, status=400)
     context["form"] = NeedPublicForm(organisation=organisation)

@@ -327,6 +327,18 @@ def test_abuse_a_thousand_submissions_from_one_address_are_cut_off_by_the_limit(
     assert elapsed < 30, f"1,000 submissions took {elapsed:.1f} s"
 
 
+def test_a_refused_input_does_not_use_up_the_limit(world, settings):
+    settings.NEED_SUBMISSIONS_PER_HOUR = 2
+    person = Client(REMOTE_ADDR="192.0.2.30")
+    url = reverse("need-public", args=[world.branch.pk])
+    for _ in range(5):  # a person correcting a mistake again and again
+        assert person.post(url, PUBLIC | {"summary": ""}).status_code == 400
+    assert [person.post(url, PUBLIC).status_code for _ in range(3)] == [302, 302, 429]
+    # The honeypot's answers count: a bot is cut off too.
+    bot = Client(REMOTE_ADDR="192.0.2.31")
+    assert [bot.post(url, PUBLIC | {"website": "x"}).status_code for _ in range(3)] == [302, 302, 429]
+
+
 def test_the_limit_counts_the_address_behind_a_trusted_proxy(world, settings):
     settings.NEED_SUBMISSIONS_PER_HOUR = 1
     settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
