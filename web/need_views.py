@@ -20,7 +20,6 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +28,7 @@ from proposals import permissions, selectors
 from proposals.models import Need, Organisation, User
 from tracker.signin import client_address
 from web.need_forms import NEEDS_CONTEXT, STATUS_ORDER, TRIAGE_FORMS, NeedFilterForm, NeedPublicForm, NeedRecordForm
+from web.views import remember_language
 
 PAGE_SIZE = 25
 # The public form's largest honest body: its fields' limits (4,000 + 200 + 334 characters), each Chinese
@@ -180,13 +180,17 @@ TRIAGE_DONE = {
 # --- The public page -----------------------------------------------------------------------------------------
 
 
-def _public_language(request) -> None:
-    """?lang=en (the QR code's English link, say) wins for this request; otherwise Django's own choice (the
-    language switch's cookie, then the browser's Accept-Language)."""
+def _language_link(request):
+    """?lang=en (a QR code's English link, say): remembered as the language switch remembers it (the cookie), then
+    the same page without it, so that the switch and Django's own choice work from there on. None without it."""
     language = request.GET.get("lang", "")
-    if language in dict(settings.LANGUAGES):
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+    if language not in dict(settings.LANGUAGES):
+        return None
+    query = request.GET.copy()
+    del query["lang"]
+    response = redirect(request.path + (f"?{query.urlencode()}" if query else ""))
+    remember_language(response, language)
+    return response
 
 
 def _count(key: str, change: int) -> int:
@@ -209,9 +213,10 @@ def _rate_key(request) -> str:
 def need_public(request, organisation_id: int):
     """A young person's need, without signing in: held for the organisation's triage. Protected by a limit per
     client address (NEED_SUBMISSIONS_PER_HOUR), a limit on the body's size and a honeypot field."""
-    _public_language(request)
     organisation = get_object_or_404(Organisation, pk=organisation_id)
-    context = {"organisation": organisation, "lang": request.GET.get("lang", "")}
+    if request.method == "GET" and (switched := _language_link(request)) is not None:
+        return switched
+    context = {"organisation": organisation}
     if request.method == "POST":
         if int(request.META.get("CONTENT_LENGTH") or 0) > PUBLIC_MAX_BODY_BYTES:
             context["refusal"] = _("What you sent is too long. Please shorten the details and send it again.")
@@ -229,9 +234,9 @@ def need_public(request, organisation_id: int):
             return response
         form = NeedPublicForm(request.POST, organisation=organisation)
         if form.is_bot:
-            return _thanks_redirect(organisation, context["lang"])  # answered like success, stored nowhere
+            return redirect("need-public-thanks", organisation.pk)  # answered like success, stored nowhere
         if form.is_valid() and form.apply() is not None:
-            return _thanks_redirect(organisation, context["lang"])
+            return redirect("need-public-thanks", organisation.pk)
         _count(key, -1)
         context |= {"form": form, "alerts": _alerts(form)}
         return render(request, "web/need_public.html", context, status=400)
@@ -239,17 +244,10 @@ def need_public(request, organisation_id: int):
     return render(request, "web/need_public.html", context)
 
 
-def _thanks_redirect(organisation: Organisation, lang: str):
-    url = reverse("need-public-thanks", args=[organisation.pk])
-    return redirect(f"{url}?lang={lang}" if lang in dict(settings.LANGUAGES) else url)
-
-
 @require_GET
 def need_public_thanks(request, organisation_id: int):
-    _public_language(request)
     organisation = get_object_or_404(Organisation, pk=organisation_id)
-    context = {"organisation": organisation, "lang": request.GET.get("lang", "")}
-    return render(request, "web/need_public_thanks.html", context)
+    return render(request, "web/need_public_thanks.html", {"organisation": organisation})
 
 
 # --- The QR codes ------------------------------------------------------------------------------------------

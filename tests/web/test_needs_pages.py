@@ -255,13 +255,20 @@ def test_a_young_person_submits_without_signing_in_and_is_thanked(client, world)
 
 
 def test_the_public_page_speaks_english_when_asked_and_replies_in_that_language(client, world):
-    page = client.get(reverse("need-public", args=[world.branch.pk]), {"lang": "en"}).content.decode()
+    url = reverse("need-public", args=[world.branch.pk])
+    # ?lang=en (an English QR code) is remembered as the language switch remembers it, then dropped from the URL.
+    switched = client.get(url, {"lang": "en"})
+    assert switched.status_code == 302 and switched.url == url
+    page = client.get(url).content.decode()
     assert '<html lang="en">' in page and "What do you need?" in page
     data = PUBLIC | {"contact_email": "a@example.org", "contact_consent": "on", "wants_reply": "on"}
-    response = client.post(reverse("need-public", args=[world.branch.pk]) + "?lang=en", data)
-    assert response.status_code == 302 and response.url.endswith("?lang=en")
+    response = client.post(url, data)
+    assert response.status_code == 302
     assert Need.objects.get().language == "en"
     assert "It will be read by the secretaries of" in client.get(response.url).content.decode()
+    # The header's switch takes it back to Chinese.
+    client.post(reverse("set-language"), {"language": "zh-hans", "next": url})
+    assert '<html lang="zh-hans">' in client.get(url).content.decode()
 
 
 def test_contact_details_need_the_consent_line_and_a_reply_needs_an_email(client, world):
