@@ -79,3 +79,12 @@ def test_a_need_sent_on_a_phone_is_accepted_linked_and_shown_on_the_proposal(
     expect(carried).to_contain_text("暑期托管服务")
     expect(page.locator("#needs")).not_to_contain_text("parent@example.org")
     _fits(page)
+
+    # The QR code to print: drawn in the page (no outside service), leading to the public page.
+    page.goto(f"{server_url}/needs/codes/{world.branch.pk}/")
+    expect(page.locator("#qr-code svg")).to_be_visible()
+    expect(page.locator(".qr-sheet__url")).to_have_text(f"{server_url}/voice/{world.branch.pk}/")
+    box = page.locator("#qr-code svg").bounding_box()
+    assert box["width"] >= 200, f"the QR code is {box['width']} px wide"
+    _fits(page)
+    shoot(page, "qr")

@@ -12,6 +12,8 @@ from django.utils.translation import gettext
 
 from proposals import services
 from proposals.models import Need, NeedEvent
+from proposals.workflow import State
+from tests.proposals.arrange import bring_to
 from web import need_views
 
 pytestmark = pytest.mark.django_db
@@ -202,6 +204,39 @@ def test_linking_and_unlinking_a_proposal_and_the_proposal_page_shows_no_contact
     assert triage(client, need, "unlink", proposal=proposal.pk).status_code == 302
     assert not need.proposals.exists()
     assert list(NeedEvent.objects.filter(need=need).values_list("action", flat=True))[-2:] == ["linked", "unlinked"]
+
+
+def test_a_delegate_reading_the_proposal_sees_the_need_but_never_its_contact(client, world):
+    proposal = bring_to(world, State.CONSULTATION)
+    need = record(world, contact_email="wang@example.org", wants_reply=True)
+    services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
+    services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=proposal.pk)
+    client.force_login(world.lead)
+    page = client.get(reverse("proposal-open", args=[proposal.pk])).content.decode()
+    assert need.summary in page and "双职工家庭暑期无人看护孩子" in page  # the quote
+    for private in ("王女士", "13800000000", "wang@example.org"):
+        assert private not in page
+    assert page_of(client, need).status_code == 404
+
+
+def test_a_secretary_records_only_for_the_organisations_she_steers(client, world):
+    client.force_login(world.secretary)
+    data = {"organisation": world.other_branch.pk, "summary": "希望增加篮球场", "topic": "volunteering",
+            "channel": "forum", "people_count": "3", "language": "zh-hans"}  # fmt: skip
+    assert client.post(reverse("need-create"), data).status_code == 400
+    assert not Need.objects.exists()
+    client.force_login(world.coordinator)  # a coordinator records for an organisation below hers
+    assert client.post(reverse("need-create"), data | {"organisation": world.branch.pk}).status_code == 302
+    assert Need.objects.get().organisation == world.branch
+
+
+def test_a_city_committees_need_has_no_committee_above_to_forward_to(client, world):
+    need = services.need_record(actor=world.city_coordinator, organisation_id=world.city.pk, **NEED)
+    client.force_login(world.city_coordinator)
+    page = page_of(client, need).content.decode()
+    assert 'id="accept-form"' in page and 'id="forward-form"' not in page
+    assert triage(client, need, "forward").status_code == 400
+    assert Need.objects.get(pk=need.pk).organisation == world.city
 
 
 def test_an_unknown_action_changes_nothing(client, world):
