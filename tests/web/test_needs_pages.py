@@ -414,3 +414,24 @@ def test_the_needs_pages_punctuate_chinese_in_full_width(client, world):
                 reverse("proposal-open", args=[proposal.pk])):  # fmt: skip
         text = _text(client.get(url).content.decode())
         assert not HALF_WIDTH_AFTER_CHINESE.findall(text), (url, HALF_WIDTH_AFTER_CHINESE.findall(text))
+
+
+def test_the_list_and_a_needs_page_need_the_same_queries_however_many_there_are(
+    client, world, django_assert_max_num_queries
+):
+    proposal = world.draft()
+    client.force_login(world.coordinator)
+    for many in (2, 30):
+        while Need.objects.count() < many:
+            need = record(world, county=world.county.pk)
+            services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
+            services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=proposal.pk)
+        # The header's, the page's needs, their counts, the filters' counties.
+        with django_assert_max_num_queries(9):
+            assert client.get(reverse("need-list")).status_code == 200
+        # The need, its log, merged needs, proposals (with sessions, units, answers), the pickers.
+        with django_assert_max_num_queries(14):
+            assert page_of(client, need).status_code == 200
+        # The proposal carrying them all: one query for its needs (tests/web/test_pages.py counts the rest).
+        with django_assert_max_num_queries(21):
+            assert client.get(reverse("proposal-open", args=[proposal.pk])).status_code == 200
