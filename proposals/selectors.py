@@ -786,6 +786,12 @@ def needs_visible_to(user: User) -> QuerySet[Need]:
     return Need.objects.filter(organisation__in=organisations_in_scope(user)).select_related("organisation", "county")
 
 
+def need_counties() -> QuerySet[Organisation]:
+    """The counties and districts a need may name (the pickers of the public page and of recording): all of them,
+    in the official order, since a young person may raise a need anywhere."""
+    return in_tree_order(Organisation.objects.filter(level=Organisation.Level.COUNTY))
+
+
 def needs_carried_by(proposal: Proposal) -> QuerySet[Need]:
     """The accepted needs a proposal carries, with how many people raised them: no contact details, so that the
     proposal's every reader may see them."""

@@ -23,10 +23,6 @@ def _blank(choices, label=None) -> list[tuple[str, str]]:
     return [("", label or _("All")), *choices]
 
 
-def _counties():
-    return selectors.in_tree_order(Organisation.objects.filter(level=Organisation.Level.COUNTY))
-
-
 class NeedFilterForm(forms.Form):
     """The needs list's filters, sent as GET."""
 
@@ -39,7 +35,7 @@ class NeedFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = _counties()
+        self.fields["county"].queryset = selectors.need_counties()
 
     def narrow(self, needs):
         data = self.cleaned_data
@@ -78,7 +74,7 @@ class NeedFieldsForm(ServiceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = _counties()
+        self.fields["county"].queryset = selectors.need_counties()
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
