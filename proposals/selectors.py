@@ -793,6 +793,12 @@ def _needs_carried() -> QuerySet[Need]:
     return Need.objects.filter(status=Need.Status.ACCEPTED).select_related("county").only(*NEED_PUBLIC_FIELDS)
 
 
+def need_counties() -> QuerySet[Organisation]:
+    """The counties and districts a need may name (the pickers of the public page and of recording): all of them,
+    in the official order, since a young person may raise a need anywhere."""
+    return in_tree_order(Organisation.objects.filter(level=Organisation.Level.COUNTY))
+
+
 def needs_carried_by(proposal: Proposal) -> QuerySet[Need]:
     """The accepted needs a proposal carries, with how many people raised them: no contact details, so that the
     proposal's every reader may see them."""

@@ -277,6 +277,9 @@ if REMINDER_RETRY_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
 # Young people's needs (#16): the contact details of who raised one are removed this many days after the
 # reply to them was sent (or after the need was declined), by a daily job.
 NEED_CONTACT_RETENTION_DAYS = env_int("NEED_CONTACT_RETENTION_DAYS", 90, minimum=1)
+# The public needs page takes this many needs an hour from one client address (as NUM_PROXIES determines it);
+# more are refused with a 429 until the next hour.
+NEED_SUBMISSIONS_PER_HOUR = env_int("NEED_SUBMISSIONS_PER_HOUR", 5, minimum=1)
 
 CELERY_BEAT_SCHEDULE = {
     # A sweep still queued when the next one is due is dropped: behind a slow worker, sweeps would pile up.

@@ -12,6 +12,7 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     steers = selectors.steers_organisations(user)
-    nav = {"may_draft": steers, "may_export": steers, "may_view_statistics": statistics.can_view_statistics(user),
+    nav = {"may_draft": steers, "may_export": steers,
+           "may_triage_needs": steers, "may_view_statistics": statistics.can_view_statistics(user),
            "may_keep_units": permissions.keep_unit_directory(user).allowed}  # fmt: skip
     return {"nav": nav | {"unread_notices": selectors.unread_notice_count(user)}}

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from proposals import selectors
 from proposals.reporting import statistics, worklist, year_review
+from web import need_views
 from web.forms import StatisticsFilterForm
 
 
@@ -17,15 +18,17 @@ def home(request):
     lately, and the counts."""
     proposals = selectors.proposals_visible_to(request.user)
     worklists = worklist.waiting_for(request.user)
+    pending_needs = need_views.pending_need_count(request.user)
     context = {
         "worklists": worklists,
-        "has_work": any(worklists),
+        "has_work": any(worklists) or bool(pending_needs),
         "columns": statistics.board(proposals),
         "deadlines": statistics.upcoming_deadlines(proposals),
         "comments": statistics.recent_delegate_comments(proposals),
         "by_state": statistics.counts_by_state(proposals),
         "by_topic": statistics.counts_by_topic(proposals),
         "horizon_days": statistics.DEADLINE_HORIZON_DAYS,
+        "pending_needs": pending_needs,
     }
     return render(request, "web/dashboard.html", context)
 

@@ -227,6 +227,8 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         "revisions": revisions,
         "compare_form": CompareForm(initial=compare_initial, numbers=numbers) if len(numbers) > 1 else None,
         "timeline": timeline,
+        # The needs it carries (#16), without contact details: every reader of the proposal may see them.
+        "carried_needs": list(selectors.needs_carried_by(proposal)),
     }
     return render(request, "web/proposal.html", context, status=status)
 

@@ -41,7 +41,7 @@ def preferences(request):
     response, saved = preferences_page(request, request.user, request.POST or None, calendar=True)
     if saved:
         # The language chosen here is the site's language too, in this browser and (through the profile) others.
-        _remember_language(response, request.user.language)
+        remember_language(response, request.user.language)
     return response
 
 
@@ -75,14 +75,14 @@ def set_language(request):
     response = HttpResponseRedirect(next_url)
     if language not in dict(settings.LANGUAGES):
         return response
-    _remember_language(response, language)
+    remember_language(response, language)
     user = request.user
     if user.is_authenticated and user.language != language:
         services.user_update_preferences(user=user, language=language)
     return response
 
 
-def _remember_language(response, language: str) -> None:
+def remember_language(response, language: str) -> None:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
         path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,

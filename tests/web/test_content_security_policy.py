@@ -41,7 +41,7 @@ def sample_arguments(world):
     return {
         "pk": proposal.pk, "id": proposal.pk, "number": 1, "evidence_id": 1, "object_id": proposal.pk,
         "app_label": "proposals", "content_type_id": 1, "format": "json", "uidb64": "MQ", "notice_id": 1,
-        "assignment_id": 1, "delegate_id": 1,
+        "assignment_id": 1, "delegate_id": 1, "organisation_id": world.branch.pk,
         "token": services.calendar_token_regenerate(user=world.lead),
     }  # fmt: skip
 
