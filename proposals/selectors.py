@@ -192,6 +192,11 @@ def counties_in_scope(user: User) -> QuerySet[Organisation]:
     return organisations_in_scope(user).filter(level=Organisation.Level.COUNTY)
 
 
+def counties_under(organisation: Organisation) -> QuerySet[Organisation]:
+    """The county and district committees of an organisation's subtree (itself, if it is one)."""
+    return Organisation.objects.filter(organisation.subtree_filter(), level=Organisation.Level.COUNTY)
+
+
 def cities_in_scope(user: User) -> QuerySet[Organisation]:
     """The city committees in the user's scope, whose own proposals (filed at city level, in no county) their
     statistics show beside the counties."""

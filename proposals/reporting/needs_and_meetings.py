@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Answer, Meeting, Need, NeedReply, Organisation
 from proposals.reporting.statistics import percent_of_largest
-from proposals.selectors import OFFICIAL_ORDER, year_bounds
+from proposals.selectors import OFFICIAL_ORDER, counties_under, year_bounds
 
 FIGURES = ("received", "people", "accepted", "carried", "answered", "replied")
 HEADINGS = {
@@ -87,7 +87,7 @@ def needs_review(needs: QuerySet[Need], *, organisation: Organisation, year: int
     by_area = {
         row.pop("area"): row for row in scoped.annotate(area=area).order_by().values("area").annotate(**_figures())
     }
-    counties = Organisation.objects.filter(organisation.subtree_filter(), level=Organisation.Level.COUNTY)
+    counties = counties_under(organisation)
     county_rows = [NeedsRow(county.name, **by_area.pop(county.pk, {})) for county in counties.order_by(*OFFICIAL_ORDER)]
     rest = list(by_area.values())  # the city committee's own, or a county outside the organisation's subtree
     if rest:
@@ -141,7 +141,7 @@ def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation
     }  # fmt: skip
     # Summed apart: joined with the delegates, each meeting's young people would count once per delegate.
     people = dict(held.annotate(area=county).order_by().values_list("area").annotate(Sum("young_people")))
-    counties = Organisation.objects.filter(organisation.subtree_filter(), level=Organisation.Level.COUNTY)
+    counties = counties_under(organisation)
     largest = max((row["meetings"] for row in figures.values()), default=0)
     rows = [
         CoverageRow(c.name, figures.get(c.pk, {}).get("meetings", 0), figures.get(c.pk, {}).get("delegates", 0),
