@@ -836,6 +836,12 @@ def meetings_of(proposal: Proposal) -> QuerySet[Meeting]:
     return proposal.meetings.select_related("organisation").order_by("starts_at", "pk")
 
 
+def meetings_of_for(user: User, proposal: Proposal) -> list[Meeting]:
+    """meetings_of, each with `may_open`: whether the person may open the meeting's own page. One query."""
+    visible = meetings_visible_to(user).filter(pk=OuterRef("pk"))
+    return list(meetings_of(proposal).annotate(may_open=Exists(visible)))
+
+
 def meetings_attended_by(user: User, *, since: datetime) -> QuerySet[Meeting]:
     """The meetings a delegate attends from `since` on, for their calendar feed."""
     return Meeting.objects.filter(delegates__user=user, starts_at__gte=since).select_related("organisation")

@@ -229,6 +229,8 @@ def _page(request, proposal: Proposal, *, status: int = 200, **forms):
         "timeline": timeline,
         # The needs it carries (#16), without contact details: every reader of the proposal may see them.
         "carried_needs": list(selectors.needs_carried_by(proposal)),
+        # The face-to-face meetings that discussed it, each opened by who may see it (its organisers, its delegates).
+        "meetings": selectors.meetings_of_for(request.user, proposal),
     }
     return render(request, "web/proposal.html", context, status=status)
 

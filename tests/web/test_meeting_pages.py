@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from proposals import services
 from proposals.models import Meeting
+from proposals.workflow import State
+from tests.proposals.arrange import bring_to
 from tests.web.test_chinese_typography import HALF_WIDTH_AFTER_CHINESE, _text
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,16 @@ def test_the_delegates_inbox_shows_the_meetings_to_come(client, world, held):
     assert coming.theme in invitations and held.theme not in invitations  # the one held yesterday is past
     client.force_login(world.outsider_delegate)
     assert 'id="invitations"' not in client.get(reverse("inbox")).content.decode()
+
+
+def test_the_proposal_page_lists_the_meetings_that_discussed_it(client, world):
+    proposal = bring_to(world, State.CONSULTATION)
+    meeting = services.meeting_save(actor=world.secretary, organisation_id=world.branch.pk, theme="青年就业创业面对面",
+                                    place="朔城区青年之家", starts_at=timezone.now() - dt.timedelta(days=1),
+                                    delegates=[world.lead.delegate.pk], proposals=[proposal.pk])  # fmt: skip
+    link = f'href="{reverse("meeting", args=[meeting.pk])}"'
+    for person, linked in (("secretary", True), ("lead", True), ("cosigners", False)):
+        client.force_login(world.cosigners[0] if person == "cosigners" else getattr(world, person))
+        page = client.get(reverse("proposal-open", args=[proposal.pk])).content.decode()
+        section = page.split('id="proposal-meetings"')[1].split("</ul>")[0]
+        assert "青年就业创业面对面" in section and (link in section) == linked, person

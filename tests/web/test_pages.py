@@ -46,6 +46,6 @@ def test_the_proposal_page_needs_the_same_queries_whatever_its_history(client, w
     client.force_login(world.coordinator)
     for proposal in (short, long):
         # With the handling section's units, answers, ratings, raters and letters, the proposals raising it again,
-        # and the young people's needs it carries (one query).
-        with django_assert_max_num_queries(21):
+        # the young people's needs it carries (one query) and the meetings that discussed it (one).
+        with django_assert_max_num_queries(22):
             assert client.get(reverse("proposal-open", args=[proposal.pk])).status_code == 200

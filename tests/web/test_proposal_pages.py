@@ -385,8 +385,8 @@ def test_the_proposal_page_needs_the_same_queries_whatever_its_history(client, w
         client.force_login(user)
         for proposal in (empty, long, busy):
             # The handling section reads the units, their answers, ratings, raters and letters: 5 more; the
-            # young people's needs it carries, 1 more.
-            with django_assert_max_num_queries(21):
+            # young people's needs it carries, 1 more; the meetings that discussed it, 1 more.
+            with django_assert_max_num_queries(22):
                 assert client.get(reverse("proposal-open", args=[proposal.pk])).status_code == 200
             with django_assert_max_num_queries(8):
                 assert client.get(reverse("proposal-compare", args=[proposal.pk])).status_code == 200
