@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from proposals import selectors
-from proposals.reporting import statistics, worklist, year_review
+from proposals.models import Organisation
+from proposals.reporting import needs_and_meetings, statistics, worklist, year_review
 from web import need_views
 from web.forms import StatisticsFilterForm
 
@@ -29,8 +31,21 @@ def home(request):
         "by_topic": statistics.counts_by_topic(proposals),
         "horizon_days": statistics.DEADLINE_HORIZON_DAYS,
         "pending_needs": pending_needs,
+        "youth_voice": _year_summary(request.user),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _year_summary(user):
+    """A coordinator's card of this year's needs and face-to-face meetings, per their organisation's subtree."""
+    if user.role != user.Role.COORDINATOR or not user.organisation_id:
+        return None
+    return needs_and_meetings.year_summary(
+        # The subtree needs only the organisation's id: loading it would cost a query.
+        selectors.needs_visible_to(user), selectors.meetings_visible_to(user),
+        organisation=Organisation(pk=user.organisation_id),
+        year=timezone.localdate().year,
+    )  # fmt: skip
 
 
 @login_required

@@ -58,6 +58,14 @@ class NeedsReview:
         return [str(HEADINGS[name]) for name in FIGURES]
 
 
+def _county_of_organiser() -> Case:
+    """The county of the organisation a row belongs to: itself if a county committee, its parent if a branch."""
+    return Case(
+        When(organisation__level=Organisation.Level.COUNTY, then=F("organisation_id")),
+        When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
+    )
+
+
 def _figures() -> dict:
     carried = Need.proposals.through.objects.filter(need=OuterRef("pk"))
     answered = Answer.objects.filter(handling__proposal__needs=OuterRef("pk"))
@@ -77,13 +85,7 @@ def needs_review(needs: QuerySet[Need], *, organisation: Organisation, year: int
     scope). Three grouped queries and one for the counties' names, whatever the number of needs."""
     start, end = year_bounds(year)
     scoped = needs.filter(organisation.subtree_filter("organisation__"), created_at__gte=start, created_at__lt=end)
-    area = Coalesce(
-        "county_id",
-        Case(
-            When(organisation__level=Organisation.Level.COUNTY, then=F("organisation_id")),
-            When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
-        ),
-    )
+    area = Coalesce("county_id", _county_of_organiser())
     by_area = {
         row.pop("area"): row for row in scoped.annotate(area=area).order_by().values("area").annotate(**_figures())
     }
@@ -128,10 +130,7 @@ def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation
     committee or a branch under it), the deputies and members met, and the young people who came. Three
     queries."""
     start, end = year_bounds(year)
-    county = Case(
-        When(organisation__level=Organisation.Level.COUNTY, then=F("organisation_id")),
-        When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
-    )
+    county = _county_of_organiser()
     held = meetings.filter(organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=end)
     figures = {
         row["area"]: row
@@ -149,3 +148,26 @@ def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation
         for c in counties.order_by(*OFFICIAL_ORDER)
     ]  # fmt: skip
     return Coverage(rows)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """The dashboard's card of a coordinator: this year's needs and meetings at a glance."""
+
+    year: int
+    needs: NeedsRow
+    meetings: int
+    without_meeting: list[str]
+
+
+def year_summary(
+    needs: QuerySet[Need], meetings: QuerySet[Meeting], *, organisation: Organisation, year: int
+) -> YearSummary:
+    """The totals of needs_review and meetings_coverage for the dashboard, in three queries."""
+    start, end = year_bounds(year)
+    scoped = needs.filter(organisation.subtree_filter("organisation__"), created_at__gte=start, created_at__lt=end)
+    totals = NeedsRow(str(_("Total")), **scoped.order_by().aggregate(**_figures()))
+    held = meetings.filter(organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=end)
+    by_county = dict(held.annotate(area=_county_of_organiser()).order_by().values_list("area").annotate(Count("pk")))
+    counties = counties_under(organisation).order_by(*OFFICIAL_ORDER)
+    return YearSummary(year, totals, sum(by_county.values()), [c.name for c in counties if c.pk not in by_county])

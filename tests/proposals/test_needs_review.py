@@ -96,3 +96,12 @@ def test_meetings_coverage_names_the_counties_without_a_meeting(client, world):
     client.force_login(world.city_coordinator)
     page = client.get(reverse("year-review"), {"year": year, "organisation": world.city.pk}).content.decode()
     assert 'id="meetings-coverage"' in page and world.other_county.name in page.split('id="no-meeting"')[1]
+
+
+def test_the_coordinators_dashboard_sums_up_the_year(client, world, needs):
+    client.force_login(world.coordinator)
+    page = client.get(reverse("home")).content.decode()
+    card = page.split('id="youth-voice"')[1].split("</section>")[0]
+    assert "<dd>3</dd>" in card and 'id="dashboard-no-meeting"' in card and world.county.name in card
+    client.force_login(world.secretary)
+    assert 'id="youth-voice"' not in client.get(reverse("home")).content.decode()
