@@ -1461,3 +1461,35 @@ class MeetingNotice(OutboxRow):
 
     def __str__(self) -> str:
         return f"{self.meeting}: {self.get_kind_display()} → {self.recipient}"
+
+
+def meeting_file_upload_to(instance: MeetingFile, filename: str) -> str:
+    # Under a generated name, as evidence: the original name is kept in the row, never trusted as a path.
+    return f"meetings/{instance.meeting_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class MeetingFile(models.Model):
+    """A file of a meeting's minutes: the signed minutes as a scan, photos, the sign-in sheet."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=meeting_file_upload_to)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("file of the minutes")
+        verbose_name_plural = _("files of the minutes")
+        ordering = ["uploaded_at", "id"]
+        constraints = [models.CheckConstraint(name="meeting_file_not_empty", condition=Q(size__gt=0))]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        name = self.original_name.lower()
+        return name[name.rfind(".") :] if "." in name else ""

@@ -605,3 +605,22 @@ class MinutesForm(ServiceForm):
                 actor=user, meeting_id=meeting.pk, minutes=self.cleaned_data["minutes"]
             )
         )
+
+
+class MeetingFileForm(ServiceForm):
+    file = forms.FileField(label=_("File of the minutes (PDF, OFD, Word, WPS, a scan or a photo)"))
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large  # the upload was stopped at the size limit (proposals.uploads)
+        if too_large:
+            self.fields["file"].required = False
+
+    def clean_file(self):
+        if self.too_large:
+            raise forms.ValidationError(uploads.too_large_message())
+        return self.cleaned_data["file"]
+
+    def apply(self, user: User, meeting):
+        upload = self.cleaned_data["file"]
+        return self.run_service(lambda: services.meeting_file_add(actor=user, meeting_id=meeting.pk, upload=upload))

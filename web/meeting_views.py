@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals import permissions, selectors
-from proposals.models import Meeting
-from web.forms import MeetingForm, MinutesForm
+from proposals import permissions, selectors, uploads
+from proposals.models import Meeting, MeetingFile
+from web.forms import MeetingFileForm, MeetingForm, MinutesForm
 
 PAGE_SIZE = 30
 
@@ -79,13 +79,46 @@ def meeting_page(request, pk: int):
         if form.is_valid() and form.apply(request.user, meeting) is not None:
             messages.success(request, _("The minutes are saved."))
             return redirect("meeting", pk=meeting.pk)
+    return _page(request, meeting, organiser, minutes_form=form, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def meeting_file_upload(request, pk: int):
+    meeting = _visible(request, pk)
+    organiser = _organiser(request, meeting)
+    if not organiser:
+        raise Http404
+    form = MeetingFileForm(request.POST, request.FILES, too_large=uploads.upload_refused(request))
+    if form.is_valid() and form.apply(request.user, meeting) is not None:
+        messages.success(request, _("The file is attached."))
+        return redirect("meeting", pk=meeting.pk)
+    minutes_form = MinutesForm(initial={"minutes": meeting.minutes})
+    return _page(request, meeting, organiser, minutes_form=minutes_form, file_form=form, status=400)
+
+
+@login_required
+@require_GET
+def meeting_file_download(request, pk: int):
+    stored = get_object_or_404(MeetingFile.objects.filter(meeting__in=selectors.meetings_visible_to(request.user)),
+                               pk=pk)  # fmt: skip
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
+
+
+def _page(request, meeting: Meeting, organiser: bool, *, minutes_form, file_form=None, status: int = 200):
     context = {
         "meeting": meeting,
         "organiser": organiser,
-        "form": form,
+        "form": minutes_form,
+        "file_form": file_form or (MeetingFileForm() if organiser else None),
+        "files": meeting.files.all(),
         "delegates": meeting.delegates.select_related("user"),
         # What the person sees of them: needs only their organisers, proposals whoever may open them.
         "needs": selectors.needs_visible_to(request.user).filter(meetings=meeting),
         "proposals": selectors.proposals_visible_to(request.user).filter(meetings=meeting).select_related("session"),
     }
-    return render(request, "web/meeting.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "web/meeting.html", context, status=status)

@@ -14,7 +14,7 @@ from proposals.services.deadlines import (
 )
 from proposals.services.evidence import EVIDENCE_TYPES, evidence_add, evidence_remove, evidence_replace
 from proposals.services.handling_units import handling_unit_save
-from proposals.services.meetings import meeting_minutes_record, meeting_save
+from proposals.services.meetings import meeting_file_add, meeting_minutes_record, meeting_save
 from proposals.services.needs import (
     need_accept,
     need_contacts_remove_expired,
@@ -45,6 +45,7 @@ __all__ = [
     "evidence_remove",
     "evidence_replace",
     "handling_unit_save",
+    "meeting_file_add",
     "meeting_minutes_record",
     "meeting_save",
     "need_accept",

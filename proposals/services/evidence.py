@@ -142,17 +142,30 @@ def evidence_add(
 def _checked_upload(upload: UploadedFile, errors: dict[str, list[str]], *, actor: User, now: dt.datetime,
                     accepted: dict[str, FileType] = EVIDENCE_TYPES) -> tuple[Evidence, str]:  # fmt: skip
     """The evidence an upload would make (not saved), and the file's own name; its problem, if any, in errors."""
-    name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    checked = checked_file(upload, errors, accepted)
+    if checked is None:
+        return Evidence(), upload_name(upload)
+    evidence = Evidence(**checked, uploaded_by=actor, uploaded_at=now)
+    return evidence, checked["original_name"]
+
+
+def upload_name(upload: UploadedFile) -> str:
+    """The file's own name, without any path a client sent."""
+    return (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+
+
+def checked_file(upload: UploadedFile, errors: dict[str, list[str]], accepted: dict[str, FileType]) -> dict | None:
+    """What a stored upload records of its file (name, type, size, hash), once its size and content pass the
+    checks of evidence; None, and its problem in errors["file"], when they do not. Evidence and the files of a
+    meeting's minutes alike."""
+    name = upload_name(upload)
     extension = name[name.rfind(".") :].lower() if "." in name else ""
     problem = _evidence_file_problem(upload, name, extension, accepted)
     if problem:
         errors["file"] = [problem]
-        return Evidence(), name
-    evidence = Evidence(
-        original_name=name[:255], content_type=EVIDENCE_TYPES[extension].content_type, size=upload.size,
-        sha256=_sha256(upload), uploaded_by=actor, uploaded_at=now,
-    )  # fmt: skip
-    return evidence, name
+        return None
+    return {"original_name": name[:255], "content_type": EVIDENCE_TYPES[extension].content_type,
+            "size": upload.size, "sha256": _sha256(upload)}  # fmt: skip
 
 
 def _evidence_file_problem(upload: UploadedFile, name: str, extension: str,

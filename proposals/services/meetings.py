@@ -8,15 +8,17 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals import meeting_notices, permissions
-from proposals.models import Meeting, Organisation, User
+from proposals.models import Meeting, MeetingFile, Organisation, User
 from proposals.selectors import delegates_visible_to, needs_visible_to, proposals_visible_to
 from proposals.services.checks import raise_if_errors
+from proposals.services.evidence import EVIDENCE_TYPES, checked_file
 from proposals.validators import clean_text, storable_moment
 
 TEXT_LIMITS = {"theme": 200, "place": 200, "other_attendees": 4000, "agenda": 8000}
@@ -131,3 +133,31 @@ def meeting_minutes_record(*, actor: User, meeting_id: int, minutes: Any, now: d
     meeting.save(update_fields=["minutes", "minutes_recorded_at", "updated_at"])
     meeting_notices.plan(meeting, now)  # the reminder to write them goes no more
     return meeting
+
+
+# The files of the minutes: a document or a scan, a photo of the meeting.
+MINUTES_FILE_TYPES = {ext: EVIDENCE_TYPES[ext] for ext in (".pdf", ".ofd", ".docx", ".doc", ".wps", ".jpg", ".jpeg",
+                                                           ".png", ".heic", ".heif")}  # fmt: skip
+
+
+def meeting_file_add(*, actor: User, meeting_id: int, upload: UploadedFile, now: dt.datetime | None = None):
+    """Attach a file to a meeting's minutes (its organisers), once its size and content pass the checks of
+    evidence."""
+    errors: dict[str, list[str]] = {}
+    checked = checked_file(upload, errors, MINUTES_FILE_TYPES)
+    raise_if_errors(errors)
+    stored = MeetingFile(**checked, uploaded_by=actor, uploaded_at=now or timezone.now())
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.select_for_update().select_related("organisation").filter(pk=meeting_id).first()
+            if meeting is None:
+                raise ValidationError({"meeting": [_("There is no meeting with this id.")]})
+            permissions.organise_meetings(actor, meeting.organisation).enforce()
+            stored.meeting = meeting
+            stored.file.save(checked["original_name"], upload, save=True)
+    except Exception:
+        # The file reaches the disk before the row commits: a rolled-back upload must not leave it behind.
+        if stored.file.name:
+            stored.file.delete(save=False)
+        raise
+    return stored

@@ -4,6 +4,7 @@ delegates attending, unknown to everyone else."""
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,3 +102,26 @@ def test_the_proposal_page_lists_the_meetings_that_discussed_it(client, world):
         page = client.get(reverse("proposal-open", args=[proposal.pk])).content.decode()
         section = page.split('id="proposal-meetings"')[1].split("</ul>")[0]
         assert "青年就业创业面对面" in section and (link in section) == linked, person
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_files_of_the_minutes_are_checked_attached_and_read_by_who_sees_the_meeting(client, world, held, settings,
+                                                                                    tmp_path):  # fmt: skip
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("meeting-file-add", args=[held.pk])
+    client.force_login(world.secretary)
+    refused = client.post(url, {"file": SimpleUploadedFile("纪要.pdf", b"not a pdf")})
+    assert refused.status_code == 400 and held.files.count() == 0
+    response = client.post(url, {"file": SimpleUploadedFile("纪要.pdf", PDF)})
+    assert response.status_code == 302
+    stored = held.files.get()
+    download = reverse("meeting-file-download", args=[stored.pk])
+    assert download in client.get(reverse("meeting", args=[held.pk])).content.decode()
+    client.force_login(world.lead)  # attended: reads it, may not add one
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert client.post(url, {"file": SimpleUploadedFile("b.pdf", PDF)}).status_code == 404
+    client.force_login(world.other_secretary)
+    assert client.get(download).status_code == 404
