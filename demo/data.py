@@ -1695,3 +1695,128 @@ NEEDS: tuple[NeedSpec, ...] = (
         into="youyu-volunteer",
     ),
 )
+
+
+# --- Face-to-face meetings (共青团与人大代表、政协委员面对面) ------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingSpec:
+    """One face-to-face meeting a county committee held (days_ago > 0) or will hold (< 0): the delegates by
+    username, the needs discussed by key (the proposals carrying them are the ones it advanced), the minutes of
+    a meeting held."""
+
+    org: str
+    theme: str
+    place: str
+    days_ago: int
+    hour: int = 15
+    delegates: tuple[str, ...]
+    young_people: int
+    others: str = ""
+    agenda: str
+    minutes: str = ""
+    needs: tuple[str, ...] = ()
+
+
+MEETINGS: tuple[MeetingSpec, ...] = (
+    MeetingSpec(
+        org="shuocheng",
+        theme="新就业形态青年权益保障面对面",
+        place="朔城区青年之家",
+        days_ago=120,
+        delegates=("wanghaiyan", "wuchunmei", "hezhiyuan"),
+        young_people=42,
+        others="区人社局、区总工会有关负责同志",
+        agenda="一、外卖骑手、快递员代表介绍工作和生活情况；二、代表委员与青年交流；三、梳理形成建议。",
+        minutes="到会外卖骑手、快递员等新就业形态青年42名。青年集中反映社会保险参保难、恶劣天气配送考核过严、"
+        "缺少休息驿站等问题。王海燕代表表示将就权益保障问题提出建议，何志远委员建议把“暖心驿站”纳入城市"
+        "更新项目。会后由团区委整理诉求，形成建议稿。",
+        needs=("riders",),
+    ),
+    MeetingSpec(
+        org="pinglu",
+        theme="农村学校心理健康服务面对面",
+        place="平鲁区启明实验学校",
+        days_ago=95,
+        delegates=("lizhiqiang", "zhengjianjun", "yangfan"),
+        young_people=28,
+        others="区教育局、学校心理教师代表",
+        agenda="一、走访寄宿制学校心理辅导室；二、听取教师和家长意见；三、代表委员交流。",
+        minutes="代表委员实地查看了学校心理辅导室，听取了教师、家长和学生代表意见。与会人员认为农村寄宿制学校"
+        "专职心理教师缺口大，建议按师生比配备并开展全员培训。杨帆委员将相关意见带到政协教育界小组讨论。",
+        needs=("qiming-counselling",),
+    ),
+    MeetingSpec(
+        org="shanyin",
+        theme="农村留守儿童关爱面对面",
+        place="山阴县古城镇新时代文明实践站",
+        days_ago=80,
+        delegates=("zhangxiaodong", "chuhongxia", "lvxiaoyan"),
+        young_people=35,
+        agenda="一、留守儿童家长代表发言；二、志愿者介绍“亲情陪伴”活动；三、代表委员交流。",
+        minutes="与会家长和志愿者反映，留守儿童周末和假期缺少陪伴，亲情电话、作业辅导需求集中。吕晓燕委员建议"
+        "建立“亲情陪伴”志愿服务长效机制，由团县委、县妇联共同推动，相关内容已形成提案。",
+        needs=("beizhouzhuang-left-behind",),
+    ),
+    MeetingSpec(
+        org="yingxian",
+        theme="职业院校学生就业面对面",
+        place="应县职业中学",
+        days_ago=60,
+        delegates=("zhaoliping", "weipengfei", "xuwenhua"),
+        young_people=50,
+        others="本地企业人力资源负责人",
+        agenda="一、职校学生和企业代表交流；二、代表委员听取订单班设想；三、形成校企合作建议。",
+        minutes="学生代表反映实习岗位与专业不对口，企业代表愿意共建订单班。许文华委员建议对参与订单班的企业给予"
+        "补贴，由应县职业中学牵头与企业对接。",
+        needs=("yingzhi-order-class",),
+    ),
+    MeetingSpec(
+        org="youyu",
+        theme="青年志愿服务面对面",
+        place="右玉县青年志愿者之家",
+        days_ago=45,
+        delegates=("sunguoqing", "jiangyulan"),
+        young_people=30,
+        agenda="一、赛会志愿者代表分享经历；二、讨论志愿服务成果转化；三、代表交流。",
+        minutes="志愿者代表希望服务时长能用于评优和就业推荐。孙国庆代表建议建立志愿服务成果转化机制，由团县委"
+        "会同县文明办研究具体办法。",
+        needs=("youyu-volunteer",),
+    ),
+    # Held nine days ago, no minutes yet: its recorder has the reminder to write them.
+    MeetingSpec(
+        org="shuocheng",
+        theme="高校毕业生返朔就业面对面",
+        place="朔州师范高等专科学校",
+        days_ago=9,
+        delegates=("hanyonggang", "fengxue"),
+        young_people=80,
+        agenda="一、应届毕业生代表发言；二、人社部门介绍见习补贴政策；三、代表委员交流。",
+        needs=("graduates-trainee",),
+    ),
+    MeetingSpec(
+        org="huairen",
+        theme="电商直播从业青年心理健康面对面",
+        place="怀仁市陶瓷e镇党群服务中心",
+        days_ago=150,
+        delegates=("demo-delegate", "zhouwenbin", "qinhuimin"),
+        young_people=36,
+        agenda="一、电商直播青年代表介绍工作压力；二、心理咨询师介绍服务情况；三、代表委员交流。",
+        minutes="到会电商直播从业青年36名。青年反映工作时间长、收入波动大，焦虑情绪较普遍，希望在产业园就近获得"
+        "心理咨询。刘振华代表表示将领衔提出建议，秦慧敏委员建议把心理服务纳入行业培训。",
+        needs=("taoci-livestream-stress",),
+    ),
+    MeetingSpec(
+        org="huairen",
+        theme="青年电商创业与婚恋交友面对面",
+        place="怀仁市陶瓷e镇青年创业园",
+        days_ago=-10,
+        hour=14,
+        delegates=("demo-delegate", "zhouwenbin", "chenlixin", "baixiaojun"),
+        young_people=60,
+        others="市人社局、市妇联有关负责同志",
+        agenda="一、电商直播青年介绍创业情况；二、青年交友联谊需求交流；三、代表委员与青年面对面交流。",
+        needs=("taoci-incubator", "huairen-dating"),
+    ),
+)

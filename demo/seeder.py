@@ -299,6 +299,29 @@ class DemoSeeder:
         for index, spec in enumerate(data.PROPOSALS):
             self.seed_proposal(index, spec)
         self.backdate_needs()
+        self.seed_meetings()
+
+    # -- Face-to-face meetings --
+
+    def seed_meetings(self) -> None:
+        """A meeting in each county, held with minutes (one still without them), and one to come, to which the demo
+        delegate is invited: recorded through the services by the city committee's coordinator, who sees every
+        need and proposal it discussed (some are the city's)."""
+        actor = self.steering["city"]
+        for spec in data.MEETINGS:
+            day = timezone.localdate(self.now) - dt.timedelta(days=spec.days_ago)
+            starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(spec.hour)))
+            needs = [self.needs[key].pk for key in spec.needs]
+            proposals = list(Proposal.objects.filter(needs__in=needs).values_list("pk", flat=True).distinct())
+            delegates = list(Delegate.objects.filter(user__username__in=spec.delegates).values_list("pk", flat=True))
+            meeting = services.meeting_save(
+                actor=actor, organisation_id=self.orgs[spec.org].pk, theme=spec.theme, place=spec.place,
+                starts_at=starts_at, delegates=delegates, young_people=spec.young_people,
+                other_attendees=spec.others, agenda=spec.agenda, needs=needs, proposals=proposals,
+            )  # fmt: skip
+            if spec.minutes:
+                services.meeting_minutes_record(actor=actor, meeting_id=meeting.pk, minutes=spec.minutes,
+                                                now=starts_at + dt.timedelta(days=2))  # fmt: skip
 
     # -- Young people's needs --
 

@@ -22,6 +22,8 @@ from proposals.models import (
     Evidence,
     Handling,
     HandlingUnit,
+    Meeting,
+    MeetingNotice,
     Need,
     NeedEvent,
     NeedReply,
@@ -313,3 +315,14 @@ def test_seed_demo_refuses_production_unless_forced(db, settings):
     with pytest.raises(CommandError, match="--force"):
         seed()
     assert not User.objects.filter(username="demo-admin").exists()
+
+
+def test_the_demo_holds_a_meeting_with_minutes_in_every_county_and_one_to_come(db):
+    seed()
+    counties = Organisation.objects.filter(level="county")
+    with_minutes = {m.organisation_id for m in Meeting.objects.exclude(minutes="")}
+    assert set(counties.values_list("pk", flat=True)) <= with_minutes
+    coming = Meeting.objects.filter(starts_at__gt=timezone.now()).get()
+    assert coming.delegates.filter(user__username="demo-delegate").exists()
+    assert MeetingNotice.objects.filter(meeting=coming, kind="invitation").count() == coming.delegates.count()
+    assert Meeting.objects.filter(minutes="", starts_at__lt=timezone.now()).exists()
