@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from proposals import selectors
-from proposals.models import HandlingUnit, Need, Organisation, Proposal
+from proposals.models import HandlingUnit, Need, Proposal
 from proposals.validators import MOMENT_MESSAGE, storable_moment
 from proposals.workflow import State
 
@@ -143,7 +143,7 @@ class HandlingUnitFilter(django_filters.FilterSet):
 
 
 def _counties(request):
-    return Organisation.objects.filter(level=Organisation.Level.COUNTY)
+    return selectors.counties()
 
 
 class NeedFilter(django_filters.FilterSet):

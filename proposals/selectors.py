@@ -788,6 +788,11 @@ def needs_visible_to(user: User) -> QuerySet[Need]:
     return Need.objects.filter(organisation__in=organisations_in_scope(user)).select_related("organisation", "county")
 
 
+def counties() -> QuerySet[Organisation]:
+    """Every county and district: where a need was raised is a place, which anyone may filter by."""
+    return Organisation.objects.filter(level=Organisation.Level.COUNTY)
+
+
 def _needs_carried() -> QuerySet[Need]:
     return Need.objects.filter(status=Need.Status.ACCEPTED).select_related("county").only(*NEED_PUBLIC_FIELDS)
 
