@@ -115,6 +115,7 @@ def test_triage_accepts_merges_with_the_counts_added_declines_forwards_and_links
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     response = triage(client, duplicate, action="merge", into=need.pk)
     assert response.status_code == 200 and response.json()["id"] == need.pk and response.json()["people_count"] == 130
+    assert response.json()["merged"] == [duplicate.pk]
     assert triage(client, duplicate, action="accept", theme="x").status_code == 400  # merged: done with
 
     proposal = bring_to(world, State.DRAFT)
