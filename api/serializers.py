@@ -919,11 +919,14 @@ class NeedOutcomeSerializer(serializers.Serializer):
 class NeedDetailSerializer(NeedListSerializer):
     recorded_by = PersonSerializer(allow_null=True, help_text=_("null: submitted on the public page."))
     merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
+    merged = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=_("The duplicates merged into it; its count includes their people.")
+    )
     events = NeedEventSerializer(many=True, source="events.all", help_text=_("The need's log, oldest first."))
     proposals = serializers.SerializerMethodField(help_text=_("The proposals it led to, and what came of them."))
 
     class Meta(NeedListSerializer.Meta):
-        fields = (*NeedListSerializer.Meta.fields, "details", "language", "merged_into", "decline_reason",
+        fields = (*NeedListSerializer.Meta.fields, "details", "language", "merged_into", "merged", "decline_reason",
                   "recorded_by", "contact_removed_at", "events", "proposals")  # fmt: skip
 
     @extend_schema_field(NeedOutcomeSerializer(many=True))

@@ -115,6 +115,7 @@ def test_triage_accepts_merges_with_the_counts_added_declines_forwards_and_links
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     response = triage(client, duplicate, action="merge", into=need.pk)
     assert response.status_code == 200 and response.json()["id"] == need.pk and response.json()["people_count"] == 130
+    assert response.json()["merged"] == [duplicate.pk]
     assert triage(client, duplicate, action="accept", theme="x").status_code == 400  # merged: done with
 
     proposal = bring_to(world, State.DRAFT)
@@ -222,3 +223,26 @@ def test_the_proposal_detail_shows_its_needs_without_contact_even_to_the_secreta
     response = client_for(world.secretary).get(f"/api/v1/proposals/{proposal.pk}/")
     assert set(response.json()["needs"][0]) == {"id", "summary", "people_count", "theme"}
     assert not any(secret in response.content.decode() for secret in SECRETS)
+
+
+def test_the_queries_of_the_list_and_the_detail_do_not_grow_with_the_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.coordinator)
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    need = recorded(world)
+    services.need_accept(actor=world.secretary, need_id=need.pk, theme="青年就业见习")
+    services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=world.draft().pk)
+    few = (queries(NEEDS), queries(f"{NEEDS}{need.pk}/"))
+    for number in range(10):
+        services.need_merge(actor=world.secretary, need_id=recorded(world, summary=f"重复{number}").pk, into_id=need.pk)
+    for _ in range(3):
+        services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=world.draft().pk)
+    many = (queries(NEEDS), queries(f"{NEEDS}{need.pk}/"))
+    assert many == few and max(many) <= 20

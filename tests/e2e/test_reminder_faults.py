@@ -20,6 +20,7 @@ import collections
 import datetime as dt
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -616,3 +617,53 @@ def test_k_notices_through_a_lost_broker_an_smtp_outage_and_a_killed_worker(rig,
         assert tally.missing == 0, f"never delivered: {tally.missing_ids[:20]}"
         assert tally.duplicates == 0, f"delivered more than once: {tally.duplicated_ids[:20]}"
         assert set(notices.values_list("status", flat=True)) == {Notice.Status.SENT}
+
+
+@pytest.mark.parametrize("secretaries", [1])
+def test_l_replies_to_needs_whose_tasks_were_lost_go_out_once_from_a_worker_and_beat(rig, committed_world, monkeypatch):
+    """Replies to needs (#16) are recorded with a unit's answer and sent from their outbox: here every task queued
+    after the commit is lost (as with a broker that lost them), and beat's sweep hands the replies to a real
+    worker's send_need_reply_batch; each reply reaches the SMTP server once."""
+    from proposals import services, task_queue
+    from proposals.models import NeedReply
+    from proposals.workflow import State
+    from tests.proposals.arrange import bring_to, fire
+
+    world = committed_world
+    monkeypatch.setattr(task_queue, "_send", lambda task, *args, **kwargs: None)  # lost on the way
+    proposal = bring_to(world, State.REGISTERED)
+    for number in range(6):
+        need = services.need_record(
+            actor=world.secretary, organisation_id=world.branch.pk, summary=f"希望增加暑期托管服务（{number}）",
+            topic="child_care", channel="survey", contact_email=f"parent{number}@example.org", contact_consent=True,
+            wants_reply=True, language="en" if number % 2 else "zh-hans",
+        )  # fmt: skip
+        services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
+        services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=proposal.pk)
+    fire(world, proposal, "assign_unit", "lead", inputs={"unit": world.unit.pk, "unit_role": "lead"})
+    fire(world, proposal, "record_answer", "secretary", inputs={
+        "unit": world.unit.pk, "answer": "2027年起每个街道开设暑期托管班。", "answer_class": "A",
+        "answer_method": "writing"})  # fmt: skip
+    replies = NeedReply.objects.filter(need__proposals=proposal)
+    due = set(replies.values_list("pk", flat=True))
+    assert len(due) == 6 and set(replies.values_list("status", flat=True)) == {NeedReply.Status.PENDING}
+
+    with Scenario(rig):
+        rig.start_worker("w1")
+        rig.start_beat("beat")
+
+        def reply_id(mail) -> int | None:
+            match = re.fullmatch(r"<need-reply-(\d+)@[^>]+>", mail.message_id)
+            return int(match.group(1)) if match else None
+
+        def seen() -> collections.Counter:
+            return collections.Counter(reply_id(m) for m in rig.mailserver.accepted if reply_id(m) in due)
+
+        def done() -> bool:
+            return set(seen()) == due and not replies.exclude(status=NeedReply.Status.SENT).exists()
+
+        assert rig.mailserver.wait_for(done, timeout=DRAIN_TIMEOUT, interval=0.2), seen()
+        time.sleep(SWEEP_SECONDS + 1)  # another sweep sends nothing again
+        assert set(seen().values()) == {1}
+        subjects = {m.subject for m in rig.mailserver.accepted if reply_id(m) in due}
+        assert "[Youth proposals] An answer to the need you raised" in subjects  # and the Chinese, once merged

@@ -9,14 +9,18 @@ offered, and each such failure cost an attempt.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from proposals import reminders
-from proposals.models import Reminder
+from proposals import need_replies, reminders, services
+from proposals.models import NeedReply, Reminder
+from proposals.workflow import State
 from tests.e2e.mailserver import MailServer
 from tests.e2e.test_reminder_faults import make_due_drafts
+from tests.proposals.arrange import bring_to, fire
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +76,32 @@ def test_an_unreachable_server_costs_no_attempt_and_the_rows_wait_for_a_retry(wo
     rows = list(drafts.outbox().values_list("status", "attempts", "failing_since"))
     assert {(status, attempts) for status, attempts, _since in rows} == {(Reminder.Status.PENDING, 0)}
     assert {since for _status, _attempts, since in rows} == {now}
+
+
+def test_replies_to_needs_go_out_once_each_through_a_server_that_cuts_connections(world, mailserver):
+    """The outbox of replies to needs (#16) is sent by the same machinery: a relay that cuts the connection after
+    every third mail's content (keeping none of them) costs each mail one more offer, never a duplicate."""
+    proposal = bring_to(world, State.REGISTERED)
+    for number in range(9):
+        need = services.need_record(
+            actor=world.secretary, organisation_id=world.branch.pk, summary=f"希望增加暑期托管服务（{number}）",
+            topic="child_care", channel="survey", contact_email=f"parent{number}@example.org", contact_consent=True,
+            wants_reply=True,
+        )  # fmt: skip
+        services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
+        services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=proposal.pk)
+    fire(world, proposal, "assign_unit", "lead", inputs={"unit": world.unit.pk, "unit_role": "lead"})
+    fire(world, proposal, "record_answer", "secretary", inputs={
+        "unit": world.unit.pk, "answer": "2027年起每个街道开设暑期托管班。", "answer_class": "A",
+        "answer_method": "writing"})  # fmt: skip
+    mailserver.drop_every(3)
+    due = {f"<need-reply-{pk}@127.0.0.1>" for pk in NeedReply.objects.values_list("pk", flat=True)}
+    assert len(due) == 9
+
+    result = need_replies.send_due(timezone.now())
+
+    seen = Counter(mail.message_id for mail in mailserver.accepted if mail.message_id in due)
+    assert mailserver.dropped > 0, "the fault was never played"
+    assert set(seen) == due and set(seen.values()) == {1}
+    assert (len(result.sent), result.retried, result.failed) == (9, [], [])
+    assert set(NeedReply.objects.values_list("status", flat=True)) == {NeedReply.Status.SENT}
