@@ -23,6 +23,10 @@ def _blank(choices, label=None) -> list[tuple[str, str]]:
     return [("", label or _("All")), *choices]
 
 
+def _place(county: Organisation) -> str:
+    return county.region or county.name
+
+
 class NeedFilterForm(forms.Form):
     """The needs list's filters, sent as GET."""
 
@@ -36,6 +40,7 @@ class NeedFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = selectors.need_counties()
+        self.fields["county"].label_from_instance = _place  # where it was raised: the place, not its committee
 
     def narrow(self, needs):
         data = self.cleaned_data
@@ -75,6 +80,7 @@ class NeedFieldsForm(ServiceForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = selectors.need_counties()
+        self.fields["county"].label_from_instance = _place  # where it was raised: the place, not its committee
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
