@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Answer, Meeting, Need, NeedReply, Organisation
@@ -126,12 +127,14 @@ class Coverage:
 
 
 def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation, year: int) -> Coverage:
-    """Per county or district of `organisation`, the face-to-face meetings held in `year` (by the county's
+    """Per county or district of `organisation`, the face-to-face meetings held in `year` so far (by the county's
     committee or a branch under it), the deputies and members met, and the young people who came. Three
     queries."""
     start, end = year_bounds(year)
     county = _county_of_organiser()
-    held = meetings.filter(organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=end)
+    held = meetings.filter(
+        organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=min(end, timezone.now())
+    )
     figures = {
         row["area"]: row
         for row in held.annotate(area=county).order_by().values("area").annotate(
@@ -167,7 +170,9 @@ def year_summary(
     start, end = year_bounds(year)
     scoped = needs.filter(organisation.subtree_filter("organisation__"), created_at__gte=start, created_at__lt=end)
     totals = NeedsRow(str(_("Total")), **scoped.order_by().aggregate(**_figures()))
-    held = meetings.filter(organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=end)
+    held = meetings.filter(
+        organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=min(end, timezone.now())
+    )
     by_county = dict(held.annotate(area=_county_of_organiser()).order_by().values_list("area").annotate(Count("pk")))
     counties = counties_under(organisation).order_by(*OFFICIAL_ORDER)
     return YearSummary(year, totals, sum(by_county.values()), [c.name for c in counties if c.pk not in by_county])

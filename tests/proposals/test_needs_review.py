@@ -87,6 +87,9 @@ def test_meetings_coverage_names_the_counties_without_a_meeting(client, world):
         services.meeting_save(actor=world.city_coordinator, organisation_id=organisation.pk, theme="面对面",
                               place=place, starts_at=now - dt.timedelta(days=1), young_people=20,
                               delegates=[d.delegate.pk for d in delegates])  # fmt: skip
+    # One to come in the other county: planned, not held.
+    services.meeting_save(actor=world.city_coordinator, organisation_id=world.other_county.pk, theme="面对面",
+                          place="团县委", starts_at=now + dt.timedelta(minutes=5))  # fmt: skip
     year = timezone.localdate().year
     coverage = meetings_coverage(selectors.meetings_visible_to(world.city_coordinator), organisation=world.city,
                                  year=year)  # fmt: skip
