@@ -48,9 +48,10 @@ def _empty_means_absent() -> set[str]:
     """Query parameters whose empty value is no value: django-filter reads `?kind=` as no filter (the browsable
     API's filter form sends every field), the paginator an empty cursor as none, DRF an empty `format` as none.
     A multiple choice is the exception: `?state=` asks for the state "", which is refused."""
-    from api.filters import NeedFilter, ProposalFilter
+    from api.filters import MeetingFilter, NeedFilter, ProposalFilter
 
-    filters = [*ProposalFilter.base_filters.items(), *NeedFilter.base_filters.items()]
+    filters = [*ProposalFilter.base_filters.items(), *NeedFilter.base_filters.items(),
+               *MeetingFilter.base_filters.items()]  # fmt: skip
     unset = {"ordering", "cursor", "format"}
     return {name for name, f in filters if not isinstance(f, MultipleChoiceFilter)} | unset
 

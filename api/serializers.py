@@ -1012,5 +1012,11 @@ class MeetingInputSerializer(StrictInputSerializer):
     proposals = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=500)
 
 
+class MeetingChangeSerializer(MeetingInputSerializer):
+    """The fields of a meeting its organisers change: all but the organising organisation, which stays."""
+
+    organisation = None
+
+
 class MeetingMinutesSerializer(StrictInputSerializer):
     minutes = serializers.CharField(max_length=20000, help_text=_("What was said and agreed, and who follows up."))

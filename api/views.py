@@ -541,7 +541,7 @@ MEETING_EXAMPLE = {
         examples=[OpenApiExample("Record", request_only=True, value=MEETING_EXAMPLE)],
     ),
     partial_update=extend_schema(
-        summary="Change a meeting", request=s.MeetingInputSerializer, responses={200: s.MeetingDetailSerializer},
+        summary="Change a meeting", request=s.MeetingChangeSerializer, responses={200: s.MeetingDetailSerializer},
         description="Its organisers. A new time or place is announced again to the delegates attending.",
         examples=[OpenApiExample("Move", request_only=True, value={"place": "应县青年之家"})],
     ),
@@ -584,9 +584,7 @@ class MeetingViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         meeting = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        data = self._input(s.MeetingInputSerializer, partial=True)
-        if "organisation" in data:
-            raise exceptions.ValidationError({"organisation": [_("A meeting's organiser does not change.")]})
+        data = self._input(s.MeetingChangeSerializer, partial=True)
         services.meeting_save(actor=request.user, meeting_id=meeting.pk, **data)
         return self._detail(meeting.pk)
 

@@ -94,6 +94,11 @@ DOMAIN_FIELDS = {
         "note", "reference_number", "submitted_on", "urgent", "unit", "unit_role", "assigned_on", "answer",
         "answer_class", "answer_method", "answered_on", "rating", "extend_by", "session",
     },
+    # A meeting's organisation is one the caller steers; its delegates, needs and proposals are ones the caller
+    # sees; its minutes come once it has taken place.
+    "POST /api/v1/meetings/": {"organisation", "delegates", "needs", "proposals"},
+    "PATCH /api/v1/meetings/{id}/": {"delegates", "needs", "proposals"},
+    "POST /api/v1/meetings/{id}/minutes/": {"minutes"},
     # A unit's name is unique in the directory.
     "POST /api/v1/handling-units/": {"name"},
     "PATCH /api/v1/handling-units/{id}/": {"name"},
