@@ -349,11 +349,10 @@ DEMO_PASSWORD_DEFAULT = "shuozhou-demo-2026"
 # Language names for forms and mails that need them outside a request.
 LANGUAGE_LABELS = {"zh-hans": _("Simplified Chinese"), "en": _("English")}
 
-# How many proxies in front of gunicorn append to X-Forwarded-For. 0 (gunicorn reached directly, as in
-# gunicorn reached directly): the header is ignored, since any client can write it (docker-compose.yml and
-# deploy/ put one nginx in front: 1). N: the client address is the Nth
-# entry from the right, the one the outermost proxy added. Every client address (throttles, sign-in lockout)
-# follows this one setting.
+# How many proxies in front of gunicorn append to X-Forwarded-For. 0 (gunicorn reached directly): the header is
+# ignored, since any client can write it. 1 behind the one nginx of docker-compose.yml and deploy/nginx/. N: the
+# client address is the Nth entry from the right, the one the outermost proxy added. Every client address
+# (throttles, sign-in lockout) follows this one setting.
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
 
 # The delegates' REST API (api/, DESIGN §6).
