@@ -6,6 +6,7 @@ that `manage.py check --deploy` asks for.
 """
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -483,3 +484,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Installed from the wheel (docs/operations.md; #17 item 4) ------------------------------------------------
+# A checkout reads the catalogue from locale/. The wheel installs it as data under
+# <prefix>/share/youth-proposal-tracker/locale/ (pyproject.toml), locale/ being outside the packages. An installed
+# tracker keeps its run-time files where TRACKER_VAR_DIR says (the systemd units: /var/lib/tracker).
+_INSTALLED_LOCALE = Path(sys.prefix) / "share" / "youth-proposal-tracker" / "locale"
+if not (BASE_DIR / "locale").is_dir() and _INSTALLED_LOCALE.is_dir():
+    LOCALE_PATHS = [_INSTALLED_LOCALE]
