@@ -13,6 +13,7 @@ from pathlib import Path
 
 import drf_spectacular_sidecar
 from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 
 BUNDLE = (
@@ -27,6 +28,7 @@ def redoc_bundle() -> bytes:
 
 
 class RedocView(SpectacularRedocView):
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         if "script" in request.GET:
             response = HttpResponse(redoc_bundle(), content_type="text/javascript; charset=utf-8")
