@@ -7,6 +7,7 @@
 #   make lock    regenerate requirements/constraints.txt from pyproject.toml (LOCK_ARGS=--upgrade: newest allowed)
 #   make bench-quick  the benchmarks at 10k proposals (PostgreSQL and SQLite, about two minutes; docs/performance.md)
 #   make bench   the benchmarks at 10k, 100k and 1M (generates the data once: about an hour the first time)
+#   make offline-bundle  dist/offline-bundle/ (+ .tar.gz): every wheel to install on a machine with no network
 #   make clean   remove the virtualenv, caches and collected static files (keeps var/ data; see clean-var)
 
 SHELL := /bin/bash
@@ -30,7 +31,7 @@ LOCK_ARGS ?=
 CHECK_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker)
 CHECK_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
 
-.PHONY: help python-version venv run test lint check lock bench bench-quick clean clean-var
+.PHONY: help python-version venv run test lint check lock bench bench-quick offline-bundle clean clean-var
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -91,6 +92,28 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+# The offline bundle (docs/operations.md): the project's wheel and the wheels of its run-time dependencies at the
+# lock's versions (not the dev tools), the lock, deploy/ and .env.example (as env.example), and a tarball. The wheels
+# are for this machine's Python version and architecture: build the bundle on the same as the server's.
+OFFLINE_BUNDLE ?= dist/offline-bundle
+
+offline-bundle: $(STAMP)
+	rm -rf '$(OFFLINE_BUNDLE)' '$(OFFLINE_BUNDLE).tar.gz'
+	mkdir -p '$(OFFLINE_BUNDLE)/wheels'
+	$(BIN)/python -m pip wheel --quiet --wheel-dir '$(OFFLINE_BUNDLE)/wheels' -c $(CONSTRAINTS) .
+	cp $(CONSTRAINTS) '$(OFFLINE_BUNDLE)/constraints.txt'
+	mkdir -p '$(OFFLINE_BUNDLE)/deploy'
+	cp -r deploy/nginx deploy/systemd deploy/make-self-signed-cert.sh '$(OFFLINE_BUNDLE)/deploy/'
+	cp .env.example '$(OFFLINE_BUNDLE)/env.example'
+	if [[ -f docs/operations.md ]]; then cp docs/operations.md '$(OFFLINE_BUNDLE)/'; fi
+	printf '%s\n' \
+		'Youth proposal tracker, offline bundle: install on a machine with no network (docs: operations.md)' \
+		'  python3 -m venv /opt/tracker/venv' \
+		'  /opt/tracker/venv/bin/pip install --no-index --find-links wheels -c constraints.txt youth-proposal-tracker' \
+		> '$(OFFLINE_BUNDLE)/INSTALL.txt'
+	tar -czf '$(OFFLINE_BUNDLE).tar.gz' -C '$(dir $(OFFLINE_BUNDLE))' '$(notdir $(OFFLINE_BUNDLE))'
+	@echo "Wrote $(OFFLINE_BUNDLE)/ ($$(ls '$(OFFLINE_BUNDLE)/wheels' | wc -l) wheels) and $(OFFLINE_BUNDLE).tar.gz"
 
 # pip-tools lives in a throwaway virtualenv so it never mixes with the project's own.
 lock: | python-version

@@ -1,10 +1,11 @@
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from api import spreadsheet_views, views
+from api.docs import RedocView
 from tracker.content_security import csp_hash
 
 app_name = "api"
@@ -52,9 +53,10 @@ urlpatterns = [
         "redoc/",
         # Its own template: drf-spectacular's loads fonts from Google, and the docs must work offline. Redoc adds
         # <style> elements as it renders (styled-components): empty ones it fills through the CSSOM, and one of
-        # fixed text; the policy admits exactly these by hash, on this page only, and its search's worker.
+        # fixed text; the policy admits exactly these by hash, on this page only, and its search's worker. Its
+        # bundle comes from its own URL, without the logo it would load from outside (api/docs.py).
         csp_update({"style-src": [csp_hash(""), REDOC_STYLE_HASH], "worker-src": ["'self'", "blob:"]})(
-            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **public)
+            RedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **public)
         ),
         name="redoc",
     ),

@@ -6,6 +6,7 @@ that `manage.py check --deploy` asks for.
 """
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -349,10 +350,10 @@ DEMO_PASSWORD_DEFAULT = "shuozhou-demo-2026"
 # Language names for forms and mails that need them outside a request.
 LANGUAGE_LABELS = {"zh-hans": _("Simplified Chinese"), "en": _("English")}
 
-# How many proxies in front of gunicorn append to X-Forwarded-For. 0 (gunicorn reached directly, as in
-# docker-compose.yml): the header is ignored, since any client can write it. N: the client address is the Nth
-# entry from the right, the one the outermost proxy added. Every client address (throttles, sign-in lockout)
-# follows this one setting.
+# How many proxies in front of gunicorn append to X-Forwarded-For. 0 (gunicorn reached directly): the header is
+# ignored, since any client can write it. 1 behind the one nginx of docker-compose.yml and deploy/nginx/. N: the
+# client address is the Nth entry from the right, the one the outermost proxy added. Every client address
+# (throttles, sign-in lockout) follows this one setting.
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
 
 # The delegates' REST API (api/, DESIGN §6).
@@ -483,3 +484,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Installed from the wheel (docs/operations.md; #17 item 4) ------------------------------------------------
+# A checkout reads the catalogue from locale/. The wheel installs it as data under
+# <prefix>/share/youth-proposal-tracker/locale/ (pyproject.toml), locale/ being outside the packages. An installed
+# tracker keeps its run-time files where TRACKER_VAR_DIR says (the systemd units: /var/lib/tracker).
+_INSTALLED_LOCALE = Path(sys.prefix) / "share" / "youth-proposal-tracker" / "locale"
+if not (BASE_DIR / "locale").is_dir() and _INSTALLED_LOCALE.is_dir():
+    LOCALE_PATHS = [_INSTALLED_LOCALE]

@@ -296,7 +296,7 @@ def test_the_docs_pages_load_everything_from_this_server(db, static_served, page
     html = response.content.decode()
     assert not EXTERNAL.findall(html), "the docs must not reach other hosts"
     assets = ASSET.findall(html)
-    assert any(asset.endswith(".js") for asset in assets)
+    assert any(asset.endswith(".js") or asset == page + "?script=" for asset in assets)
     for asset in assets:
         # A static file, or Swagger UI's start-up script, served by the docs' view (no inline script: the CSP).
         assert asset.startswith("/static/") or asset.startswith(page + "?script="), asset
@@ -321,3 +321,18 @@ def test_the_schema_is_served_without_a_token(db):
     assert "knoxApiToken" in schema["components"]["securitySchemes"]
     assert "Problem" in schema["components"]["schemas"]
     assert not EXTERNAL.findall(str(schema.get("servers", "")))
+
+
+def test_the_redoc_bundle_loads_no_logo_from_outside(db):
+    """Redoc's bundle would show its maker's logo from their host: the page's own copy names no image outside."""
+    from api.docs import BUNDLE, OUTSIDE_LOGO
+
+    assert OUTSIDE_LOGO.encode() in BUNDLE.read_bytes(), "a new Redoc bundle: check what it loads from outside"
+    html = APIClient().get("/api/v1/redoc/").content.decode()
+    assert '<script src="/api/v1/redoc/?script="></script>' in html
+    served = APIClient().get("/api/v1/redoc/?script=")
+    assert served.status_code == 200
+    assert served["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"Redoc" in served.content and len(served.content) > 500_000
+    assert not re.findall(rb"""src:\s*["'](?:https?:)?//""", served.content)
+    assert b"cdn.redoc.ly" not in served.content
