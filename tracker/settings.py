@@ -19,9 +19,16 @@ from tracker.env import (
     env_bool,
     env_choice,
     env_days,
+    env_dotted_path,
     env_int,
+    env_int_between,
     env_list,
+    env_log_level,
+    env_rate,
+    env_secret,
     env_str,
+    env_time_zone,
+    env_url,
     redis_neighbour_database,
     same_redis_database,
 )
@@ -39,7 +46,7 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when TRACKER_ENV=production.")
 
 _DEV_SECRET_KEY = "development-only-key-do-not-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
+SECRET_KEY = env_secret("SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
 if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters in production.")
 
@@ -49,7 +56,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Where the product is reached from outside; reminder mails link back to it.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,7 +111,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise (PostgreSQL in production and CI).
-DATABASE_URL = env_str("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")
+DATABASE_URL = env_secret("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL is required in production (postgres://user:pass@host/db).")
 try:
@@ -142,7 +149,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * env_int("PASSWORD_RESET_HOURS", 24, minimum=1
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -175,7 +182,7 @@ PROPOSAL_TITLE_MAX_CHARS = 200
 PROPOSAL_TEXT_MAX_CHARS = env_int("PROPOSAL_TEXT_MAX_CHARS", 50_000, minimum=1000)
 
 # Mail: files under var/mail/ by default so a user can read what would have been sent; SMTP in production.
-EMAIL_BACKEND = env_str(
+EMAIL_BACKEND = env_dotted_path(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
 )
@@ -183,7 +190,7 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
@@ -193,7 +200,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "青年提案助手 <noreply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: a file-system broker needs no server for the embedded default; Redis in production and CI.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "" if PRODUCTION else "filesystem://localhost//")
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", "" if PRODUCTION else "filesystem://localhost//")
 if not CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL is required in production (redis://host:6379/0).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -208,7 +215,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Neither kombu's file-system transport nor Celery's file result backend creates its folders.
     for _folder in ("broker", "processed", "control", "results"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
-CELERY_RESULT_BACKEND = env_str(
+CELERY_RESULT_BACKEND = env_secret(
     "CELERY_RESULT_BACKEND",
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else f"file://{VAR_DIR / 'celery' / 'results'}",
 )
@@ -252,7 +259,7 @@ REMINDER_POLICY = {
 # escalate on their first day overdue.
 SUPERVISED_REMINDER_OFFSETS = env_days("SUPERVISED_REMINDER_OFFSETS", [30, 14, 7, 3, 1, 0])
 # Reminders of a day go out from this hour (Asia/Shanghai) for people who want them at once.
-REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 8, minimum=0)
+REMINDER_SEND_HOUR = env_int_between("REMINDER_SEND_HOUR", 8, 0, 23)
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300, minimum=5)
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200, minimum=1)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
@@ -298,7 +305,7 @@ CELERY_BEAT_SCHEDULE = {
 # API throttling counts in the cache, so every web worker must share it: Redis where there is one. Never in the
 # broker's database: clearing the cache (FLUSHDB) would wipe the task queue with it. By default the cache takes
 # the database after the broker's on the same server (/0 -> /1, ..., /14 -> /15; /15 -> /14).
-CACHE_URL = env_str("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
+CACHE_URL = env_secret("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
 if CACHE_URL and same_redis_database(CACHE_URL, CELERY_BROKER_URL):
     raise ImproperlyConfigured("CACHE_URL must name another Redis database than CELERY_BROKER_URL.")
 if CACHE_URL:
@@ -333,7 +340,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "filters": {"calendar_secrets": {"()": "tracker.log_redaction.CalendarSecretFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     # Django gives its own logger a console handler too; without this every Django line would print twice.
     # Its request loggers name the path, which for the calendar feed holds a secret.
     "loggers": {
@@ -376,10 +383,10 @@ REST_FRAMEWORK = {
         "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
-        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "anon": env_rate("API_THROTTLE_ANON", "60/minute"),
+        "user": env_rate("API_THROTTLE_USER", "1200/minute"),
         # Password guessing: per client address, on the token endpoint.
-        "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
+        "login": env_rate("API_THROTTLE_LOGIN", "10/minute"),
     },
     "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
