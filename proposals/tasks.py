@@ -66,3 +66,11 @@ def remove_expired_need_contacts() -> None:
 def ping() -> str:
     """Round-trips through the broker, a worker and the result backend; /healthz and the tests use it."""
     return "pong"
+
+
+@shared_task(ignore_result=True)
+def make_backup() -> None:
+    """Daily, when BACKUP_DIR is set: one archive of the database and the uploads (tracker/backup.py)."""
+    from tracker import backup
+
+    backup.backup()

@@ -490,3 +490,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Backups (tracker/backup.py; `manage.py backup`, `manage.py restore ARCHIVE`) -------------------------------
+# One .tar.gz per backup in BACKUP_DIR: the database (pg_dump on PostgreSQL, else dumpdata), MEDIA_ROOT's files and
+# a manifest (rows per table, sha256 per file). The newest BACKUP_KEEP archives stay, older ones are removed.
+# Beat makes one daily at BACKUP_HOUR (TIME_ZONE) only when BACKUP_DIR is set; the command works without it.
+_backup_dir = env_str("BACKUP_DIR", "")
+BACKUP_DIR = Path(_backup_dir or VAR_DIR / "backups")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7, minimum=1)
+BACKUP_HOUR = env_int_between("BACKUP_HOUR", 2, 0, 23)
+if _backup_dir:
+    CELERY_BEAT_SCHEDULE["daily-backup"] = {
+        "task": "proposals.tasks.make_backup",
+        "schedule": crontab(hour=BACKUP_HOUR, minute=41),
+    }
