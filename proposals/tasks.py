@@ -8,7 +8,7 @@ from celery import shared_task
 
 from proposals import meeting_notices, need_replies, notifications, outbox, reminders
 from proposals.documents import exports
-from proposals.services import needs
+from proposals.services import housekeeping, needs
 
 
 @shared_task(ignore_result=True)
@@ -60,6 +60,26 @@ def build_document_export(export_id: int) -> None:
 @shared_task(ignore_result=True)
 def remove_expired_need_contacts() -> None:
     needs.need_contacts_remove_expired()
+
+
+@shared_task(ignore_result=True)
+def remove_expired_sessions() -> None:
+    housekeeping.remove_expired_sessions()
+
+
+@shared_task(ignore_result=True)
+def remove_expired_api_tokens() -> None:
+    housekeeping.remove_expired_api_tokens()
+
+
+@shared_task(ignore_result=True)
+def remove_old_exports() -> None:
+    housekeeping.remove_old_exports()
+
+
+@shared_task(ignore_result=True)
+def remove_old_outbox_rows() -> None:
+    housekeeping.remove_old_outbox_rows()
 
 
 @shared_task

@@ -504,3 +504,16 @@ if _backup_dir:
         "task": "proposals.tasks.make_backup",
         "schedule": crontab(hour=BACKUP_HOUR, minute=41),
     }
+
+# --- Housekeeping (proposals/services/housekeeping.py), daily on beat at night --------------------------------
+# Expired sessions and API tokens go the night after they expire. A finished batch export (its .zip and its row)
+# goes EXPORT_RETENTION_DAYS after it finished; sent, failed and cancelled outbox rows (reminders, notices, the
+# needs' replies, meeting notices) OUTBOX_RETENTION_DAYS after they were sent or due. Pending rows never go.
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 14, minimum=1)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 365, minimum=30)
+for _job, _minute in [("remove_expired_sessions", 23), ("remove_expired_api_tokens", 27), ("remove_old_exports", 31),
+                      ("remove_old_outbox_rows", 35)]:  # fmt: skip
+    CELERY_BEAT_SCHEDULE[_job.replace("_", "-")] = {
+        "task": f"proposals.tasks.{_job}",
+        "schedule": crontab(hour=3, minute=_minute),
+    }
