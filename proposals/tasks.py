@@ -14,6 +14,9 @@ from proposals.services import housekeeping, needs
 @shared_task(ignore_result=True)
 def sweep_outbox() -> None:
     """Beat runs this every few minutes: hand what the outboxes hold ready to the senders."""
+    from tracker import health
+
+    health.record_sweep()  # /healthz/ready reads it: beat queues the sweeps and a worker runs them
     batches = reminders.sweep_outboxes()
     for batch in batches.reminders:
         send_reminder_batch.delay(batch)

@@ -322,7 +322,7 @@ else:
 
 # Behind a TLS-terminating proxy in production; /healthz stays reachable over plain HTTP for probes.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -517,3 +517,9 @@ for _job, _minute in [("remove_expired_sessions", 23), ("remove_expired_api_toke
         "task": f"proposals.tasks.{_job}",
         "schedule": crontab(hour=3, minute=_minute),
     }
+
+# --- Liveness and readiness (tracker/health.py: /healthz/live, /healthz/ready; the admin's status page) --------
+# Readiness fails when no outbox sweep ran for HEALTH_BEAT_INTERVALS × REMINDER_SWEEP_SECONDS (beat, or every
+# worker, is gone) or when no worker answers a ping within HEALTH_WORKER_PING_SECONDS.
+HEALTH_BEAT_INTERVALS = env_int("HEALTH_BEAT_INTERVALS", 3, minimum=2)
+HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_MS", 1000, minimum=100) / 1000
