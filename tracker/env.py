@@ -196,3 +196,16 @@ def env_secret(name: str, default: str | None = None) -> str:
     if not value:
         raise ImproperlyConfigured(f"{file_name}={path!r} is an empty file.")
     return value
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """ADMINS as Django wants it, from "Name <address>, other@example.org"."""
+    from email.utils import getaddresses
+
+    raw = env_str(name, "")
+    if not raw.strip():
+        return []
+    people = getaddresses([raw])
+    if not people or any("@" not in address for _, address in people):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be comma-separated mail addresses (Name <address>).")
+    return [(person or address, address) for person, address in people]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.content_security import style_attribute_hashes
 from tracker.env import (
+    env_admins,
     env_bool,
     env_choice,
     env_days,
@@ -523,3 +524,25 @@ for _job, _minute in [("remove_expired_sessions", 23), ("remove_expired_api_toke
 # worker, is gone) or when no worker answers a ping within HEALTH_WORKER_PING_SECONDS.
 HEALTH_BEAT_INTERVALS = env_int("HEALTH_BEAT_INTERVALS", 3, minimum=2)
 HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_MS", 1000, minimum=100) / 1000
+
+# --- Logs, request ids and error mails (tracker/request_id.py) -----------------------------------------------
+# Every line goes to stdout, as plain text or (LOG_FORMAT=json) one JSON object a line, with the request id
+# (X-Request-ID, accepted from the proxy or made here, echoed in the response and carried into the tasks a
+# request queues). ADMINS ("Name <address>, ...") receive Django's mail of every server error (500) in
+# production: the "django" logger keeps Django's mail_admins handler.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
+ADMINS = env_admins("ADMINS")
+MIDDLEWARE.insert(0, "tracker.request_id.RequestIdMiddleware")
+LOGGING["formatters"] = {
+    "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+    "json": {"()": "tracker.request_id.JsonFormatter"},
+}
+LOGGING["filters"]["request_id"] = {"()": "tracker.request_id.RequestIdFilter"}
+LOGGING["filters"]["require_debug_false"] = {"()": "django.utils.log.RequireDebugFalse"}
+LOGGING["handlers"] = {
+    "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT,
+                "filters": ["request_id"]},
+    "mail_admins": {"level": "ERROR", "filters": ["require_debug_false"],
+                    "class": "django.utils.log.AdminEmailHandler"},
+}  # fmt: skip
+LOGGING["loggers"]["django"] = {"handlers": ["mail_admins"], "propagate": True}
