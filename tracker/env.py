@@ -209,3 +209,25 @@ def env_admins(name: str) -> list[tuple[str, str]]:
     if not people or any("@" not in address for _, address in people):
         raise ImproperlyConfigured(f"{name}={raw!r} must be comma-separated mail addresses (Name <address>).")
     return [(person or address, address) for person, address in people]
+
+
+def env_origins(name: str) -> list[str]:
+    """CSRF_TRUSTED_ORIGINS: each with its scheme (https://tracker.example.org), as Django's check wants, which
+    gunicorn never runs: a bare host would only make every form post from it fail."""
+    origins = env_list(name, [])
+    for origin in origins:
+        if urlsplit(origin).scheme not in {"http", "https"} or "://" not in origin:
+            raise ImproperlyConfigured(f"{name} entry {origin!r} must start with https:// (or http://).")
+    return origins
+
+
+def env_address(name: str, default: str) -> str:
+    """A sender address, "Name <address>" or "address": a bad one would fail only as the first mail goes out."""
+    from email.utils import parseaddr
+
+    value = env_str(name, default)
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain) or value.count("<") != value.count(">"):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a mail address (Name <address@example.org>).")
+    return value

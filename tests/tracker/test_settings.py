@@ -138,6 +138,9 @@ def test_the_demo_app_can_be_left_out_and_has_no_models():
         ({"TIME_ZONE": "Beijing"}, "TIME_ZONE='Beijing' is not a time zone"),
         ({"SITE_URL": "tracker.example.org"}, "SITE_URL"),
         ({"EMAIL_BACKEND": "django.core.mail.backends.smpt.EmailBackend"}, "EMAIL_BACKEND"),
+        ({"CSRF_TRUSTED_ORIGINS": "tracker.example.org"}, "CSRF_TRUSTED_ORIGINS entry 'tracker.example.org'"),
+        ({"DEFAULT_FROM_EMAIL": "青年提案助手 noreply"}, "DEFAULT_FROM_EMAIL"),
+        ({"CACHE_URL": "memcached://cache.example.org:11211"}, "CACHE_URL must be a Redis URL"),
     ],
 )
 def test_a_value_that_would_fail_later_stops_the_start_with_one_line_naming_it(override, complaint):
