@@ -15,6 +15,8 @@ import re
 import uuid
 
 from celery import signals
+from django.core.signals import request_finished, request_started
+from django.dispatch import receiver
 
 HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
@@ -27,17 +29,30 @@ def accepted(value: str | None) -> str:
     return value if value and _ACCEPTED.fullmatch(value) else uuid.uuid4().hex
 
 
+@receiver(request_started)
+def _request_started(environ=None, scope=None, **kwargs) -> None:
+    """Set from the start to the end of the request, wider than any middleware: Django logs a 4xx or 5xx answer
+    (django.request) after the middleware have returned it."""
+    sent = (environ or {}).get("HTTP_X_REQUEST_ID")
+    if scope is not None:
+        sent = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+    current.set(accepted(sent))
+
+
+@receiver(request_finished)
+def _request_finished(**kwargs) -> None:
+    current.set(None)
+
+
 class RequestIdMiddleware:
+    """Puts the request's id on the request and the response (X-Request-ID)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = accepted(request.headers.get(HEADER))
-        token = current.set(request.request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            current.reset(token)
+        request.request_id = current.get() or accepted(request.headers.get(HEADER))
+        response = self.get_response(request)
         response[HEADER] = request.request_id
         return response
 

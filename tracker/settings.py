@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.content_security import style_attribute_hashes
 from tracker.env import (
+    env_address,
     env_admins,
     env_bool,
     env_choice,
@@ -25,6 +26,7 @@ from tracker.env import (
     env_int_between,
     env_list,
     env_log_level,
+    env_origins,
     env_rate,
     env_secret,
     env_str,
@@ -54,7 +56,7 @@ if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KE
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this service answers for in production.")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
 # Where the product is reached from outside; reminder mails link back to it.
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
@@ -197,7 +199,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "青年提案助手 <noreply@tracker.localhost>")
+DEFAULT_FROM_EMAIL = env_address("DEFAULT_FROM_EMAIL", "青年提案助手 <noreply@tracker.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: a file-system broker needs no server for the embedded default; Redis in production and CI.
@@ -307,6 +309,8 @@ CELERY_BEAT_SCHEDULE = {
 # broker's database: clearing the cache (FLUSHDB) would wipe the task queue with it. By default the cache takes
 # the database after the broker's on the same server (/0 -> /1, ..., /14 -> /15; /15 -> /14).
 CACHE_URL = env_secret("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://, rediss:// or unix://).")
 if CACHE_URL and same_redis_database(CACHE_URL, CELERY_BROKER_URL):
     raise ImproperlyConfigured("CACHE_URL must name another Redis database than CELERY_BROKER_URL.")
 if CACHE_URL:
@@ -534,7 +538,11 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 ADMINS = env_admins("ADMINS")
 MIDDLEWARE.insert(0, "tracker.request_id.RequestIdMiddleware")
 LOGGING["formatters"] = {
-    "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+    # With the zone's offset, as gunicorn writes its own lines (gunicorn.conf.py puts both in TIME_ZONE).
+    "plain": {
+        "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
+        "datefmt": "%Y-%m-%d %H:%M:%S %z",
+    },
     "json": {"()": "tracker.request_id.JsonFormatter"},
 }
 LOGGING["filters"]["request_id"] = {"()": "tracker.request_id.RequestIdFilter"}
