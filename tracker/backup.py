@@ -207,7 +207,8 @@ def _load_pg_dump(dump: Path, *, force: bool) -> None:
     if not _postgresql():
         raise BackupError("This archive holds a pg_dump of PostgreSQL; DATABASE_URL must name a PostgreSQL database.")
     options, environ = _pg_environment()
-    clean = ["--clean", "--if-exists"] if force else []
+    # Tables without rows (a database that was migrated, then emptied) would collide with the dump's own.
+    clean = ["--clean", "--if-exists"] if force or connection.introspection.table_names() else []
     connection.close()  # pg_restore works on its own connection; ours must not hold locks meanwhile
     _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *clean,
           *options, "--dbname", connection.settings_dict["NAME"], str(dump)], environ)  # fmt: skip

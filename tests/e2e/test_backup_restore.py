@@ -58,3 +58,8 @@ def test_a_backup_of_the_demo_restores_every_row_and_every_file(requires_postgre
         files = hashes(tmp_path / "media-source")
         assert files, "the demo has uploaded files (evidence, answer letters)"
         assert hashes(tmp_path / "media-target") == files
+
+        # Once more, over what is there now (--force): pg_restore cleans first, the same rows and files again.
+        target_site = {"database": target, "media": tmp_path / "media-target", "backups": backups}
+        manage("restore", "--force", str(archive), **target_site)
+        assert rows(target) == before and hashes(tmp_path / "media-target") == files
