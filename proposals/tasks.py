@@ -8,12 +8,15 @@ from celery import shared_task
 
 from proposals import meeting_notices, need_replies, notifications, outbox, reminders
 from proposals.documents import exports
-from proposals.services import needs
+from proposals.services import housekeeping, needs
 
 
 @shared_task(ignore_result=True)
 def sweep_outbox() -> None:
     """Beat runs this every few minutes: hand what the outboxes hold ready to the senders."""
+    from tracker import health
+
+    health.record_sweep()  # /healthz/ready reads it: beat queues the sweeps and a worker runs them
     batches = reminders.sweep_outboxes()
     for batch in batches.reminders:
         send_reminder_batch.delay(batch)
@@ -62,7 +65,35 @@ def remove_expired_need_contacts() -> None:
     needs.need_contacts_remove_expired()
 
 
+@shared_task(ignore_result=True)
+def remove_expired_sessions() -> None:
+    housekeeping.remove_expired_sessions()
+
+
+@shared_task(ignore_result=True)
+def remove_expired_api_tokens() -> None:
+    housekeeping.remove_expired_api_tokens()
+
+
+@shared_task(ignore_result=True)
+def remove_old_exports() -> None:
+    housekeeping.remove_old_exports()
+
+
+@shared_task(ignore_result=True)
+def remove_old_outbox_rows() -> None:
+    housekeeping.remove_old_outbox_rows()
+
+
 @shared_task
 def ping() -> str:
     """Round-trips through the broker, a worker and the result backend; /healthz and the tests use it."""
     return "pong"
+
+
+@shared_task(ignore_result=True)
+def make_backup() -> None:
+    """Daily, when BACKUP_DIR is set: one archive of the database and the uploads (tracker/backup.py)."""
+    from tracker import backup
+
+    backup.backup()

@@ -104,3 +104,130 @@ def redis_neighbour_database(url: str) -> str | None:
     if parts.scheme == "unix":
         return url.partition("?")[0] + "?" + urlencode([*query, ("db", neighbour)])
     return urlunsplit(parts._replace(path=f"/{neighbour}", query=urlencode(query)))
+
+
+# --- Start-up checks of values that would otherwise fail only later (#17 item 8) ------------------------------
+
+
+def env_int_between(name: str, default: int, minimum: int, maximum: int) -> int:
+    value = env_int(name, default, minimum=minimum)
+    if value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} is above the maximum of {maximum}.")
+    return value
+
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def env_log_level(name: str, default: str) -> str:
+    """A logging level by name (any case): the logging configuration would otherwise fail on it only as it loads."""
+    raw = env_str(name, default)
+    value = raw.strip().upper()
+    if value not in _LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a log level; use one of {', '.join(_LOG_LEVELS)}.")
+    return value
+
+
+_RATE_PERIODS = {"s", "m", "h", "d"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate as DRF reads it ("10/minute", "100/h"): a bad one would make every throttled request a 500."""
+    raw = env_str(name, default)
+    number, slash, period = raw.strip().partition("/")
+    if not (slash and number.isdigit() and int(number) > 0 and period[:1] in _RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; write requests/period, as 10/minute (second, minute, hour or day)."
+        )
+    return raw.strip()
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name ("Asia/Shanghai"), checked against the zone database this process has."""
+    import zoneinfo
+
+    value = env_str(name, default).strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time zone name such as Asia/Shanghai.") from None
+    return value
+
+
+def env_url(name: str, default: str, *, schemes: set[str]) -> str:
+    value = env_str(name, default)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ImproperlyConfigured(f"{name}={value!r} must be a URL starting with {' or '.join(sorted(schemes))}://.")
+    return value
+
+
+def env_dotted_path(name: str, default: str) -> str:
+    """A class named by its dotted path (EMAIL_BACKEND): it must import now, not when the first mail goes out."""
+    from django.utils.module_loading import import_string
+
+    value = env_str(name, default)
+    try:
+        import_string(value)
+    except ImportError:
+        raise ImproperlyConfigured(f"{name}={value!r} does not name a class that can be imported.") from None
+    return value
+
+
+def env_secret(name: str, default: str | None = None) -> str:
+    """A secret from NAME, or from the file NAME_FILE names (as Docker and Kubernetes secrets provide them).
+
+    The file's content is the value, without the line end an editor adds. Both set is refused: which one wins
+    would be a guess. An unreadable or empty file stops the start as a missing value would.
+    """
+    file_name = f"{name}_FILE"
+    path = os.environ.get(file_name)
+    if path is None:
+        return env_str(name, default)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"{name} and {file_name} are both set; set only one of them.")
+    try:
+        with open(path, encoding="utf-8") as file:
+            value = file.read().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(
+            f"{file_name}={path!r} cannot be read: {getattr(error, 'strerror', None) or error}."
+        ) from None
+    if not value:
+        raise ImproperlyConfigured(f"{file_name}={path!r} is an empty file.")
+    return value
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """ADMINS as Django wants it, from "Name <address>, other@example.org"."""
+    from email.utils import getaddresses
+
+    raw = env_str(name, "")
+    if not raw.strip():
+        return []
+    people = getaddresses([raw])
+    if not people or any("@" not in address for _, address in people):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be comma-separated mail addresses (Name <address>).")
+    return [(person or address, address) for person, address in people]
+
+
+def env_origins(name: str) -> list[str]:
+    """CSRF_TRUSTED_ORIGINS: each with its scheme (https://tracker.example.org), as Django's check wants, which
+    gunicorn never runs: a bare host would only make every form post from it fail."""
+    origins = env_list(name, [])
+    for origin in origins:
+        if urlsplit(origin).scheme not in {"http", "https"} or "://" not in origin:
+            raise ImproperlyConfigured(f"{name} entry {origin!r} must start with https:// (or http://).")
+    return origins
+
+
+def env_address(name: str, default: str) -> str:
+    """A sender address, "Name <address>" or "address": a bad one would fail only as the first mail goes out."""
+    from email.utils import parseaddr
+
+    value = env_str(name, default)
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain) or value.count("<") != value.count(">"):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a mail address (Name <address@example.org>).")
+    return value

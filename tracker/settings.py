@@ -17,12 +17,22 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.content_security import style_attribute_hashes
 from tracker.env import (
+    env_address,
+    env_admins,
     env_bool,
     env_choice,
     env_days,
+    env_dotted_path,
     env_int,
+    env_int_between,
     env_list,
+    env_log_level,
+    env_origins,
+    env_rate,
+    env_secret,
     env_str,
+    env_time_zone,
+    env_url,
     redis_neighbour_database,
     same_redis_database,
 )
@@ -40,17 +50,17 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when TRACKER_ENV=production.")
 
 _DEV_SECRET_KEY = "development-only-key-do-not-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
+SECRET_KEY = env_secret("SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
 if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters in production.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this service answers for in production.")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
 # Where the product is reached from outside; reminder mails link back to it.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,7 +115,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise (PostgreSQL in production and CI).
-DATABASE_URL = env_str("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")
+DATABASE_URL = env_secret("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL is required in production (postgres://user:pass@host/db).")
 try:
@@ -143,7 +153,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * env_int("PASSWORD_RESET_HOURS", 24, minimum=1
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -176,7 +186,7 @@ PROPOSAL_TITLE_MAX_CHARS = 200
 PROPOSAL_TEXT_MAX_CHARS = env_int("PROPOSAL_TEXT_MAX_CHARS", 50_000, minimum=1000)
 
 # Mail: files under var/mail/ by default so a user can read what would have been sent; SMTP in production.
-EMAIL_BACKEND = env_str(
+EMAIL_BACKEND = env_dotted_path(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
 )
@@ -184,17 +194,17 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "青年提案助手 <noreply@tracker.localhost>")
+DEFAULT_FROM_EMAIL = env_address("DEFAULT_FROM_EMAIL", "青年提案助手 <noreply@tracker.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: a file-system broker needs no server for the embedded default; Redis in production and CI.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "" if PRODUCTION else "filesystem://localhost//")
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", "" if PRODUCTION else "filesystem://localhost//")
 if not CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL is required in production (redis://host:6379/0).")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -209,7 +219,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Neither kombu's file-system transport nor Celery's file result backend creates its folders.
     for _folder in ("broker", "processed", "control", "results"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
-CELERY_RESULT_BACKEND = env_str(
+CELERY_RESULT_BACKEND = env_secret(
     "CELERY_RESULT_BACKEND",
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else f"file://{VAR_DIR / 'celery' / 'results'}",
 )
@@ -253,7 +263,7 @@ REMINDER_POLICY = {
 # escalate on their first day overdue.
 SUPERVISED_REMINDER_OFFSETS = env_days("SUPERVISED_REMINDER_OFFSETS", [30, 14, 7, 3, 1, 0])
 # Reminders of a day go out from this hour (Asia/Shanghai) for people who want them at once.
-REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 8, minimum=0)
+REMINDER_SEND_HOUR = env_int_between("REMINDER_SEND_HOUR", 8, 0, 23)
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300, minimum=5)
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200, minimum=1)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
@@ -299,7 +309,9 @@ CELERY_BEAT_SCHEDULE = {
 # API throttling counts in the cache, so every web worker must share it: Redis where there is one. Never in the
 # broker's database: clearing the cache (FLUSHDB) would wipe the task queue with it. By default the cache takes
 # the database after the broker's on the same server (/0 -> /1, ..., /14 -> /15; /15 -> /14).
-CACHE_URL = env_str("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
+CACHE_URL = env_secret("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://, rediss:// or unix://).")
 if CACHE_URL and same_redis_database(CACHE_URL, CELERY_BROKER_URL):
     raise ImproperlyConfigured("CACHE_URL must name another Redis database than CELERY_BROKER_URL.")
 if CACHE_URL:
@@ -316,7 +328,7 @@ else:
 
 # Behind a TLS-terminating proxy in production; /healthz stays reachable over plain HTTP for probes.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -334,7 +346,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "filters": {"calendar_secrets": {"()": "tracker.log_redaction.CalendarSecretFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     # Django gives its own logger a console handler too; without this every Django line would print twice.
     # Its request loggers name the path, which for the calendar feed holds a secret.
     "loggers": {
@@ -377,10 +389,10 @@ REST_FRAMEWORK = {
         "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
-        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "anon": env_rate("API_THROTTLE_ANON", "60/minute"),
+        "user": env_rate("API_THROTTLE_USER", "1200/minute"),
         # Password guessing: per client address, on the token endpoint.
-        "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
+        "login": env_rate("API_THROTTLE_LOGIN", "10/minute"),
     },
     "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -492,3 +504,62 @@ CONTENT_SECURITY_POLICY = {
 _INSTALLED_LOCALE = Path(sys.prefix) / "share" / "youth-proposal-tracker" / "locale"
 if not (BASE_DIR / "locale").is_dir() and _INSTALLED_LOCALE.is_dir():
     LOCALE_PATHS = [_INSTALLED_LOCALE]
+
+# --- Backups (tracker/backup.py; `manage.py backup`, `manage.py restore ARCHIVE`) -------------------------------
+# One .tar.gz per backup in BACKUP_DIR: the database (pg_dump on PostgreSQL, else dumpdata), MEDIA_ROOT's files and
+# a manifest (rows per table, sha256 per file). The newest BACKUP_KEEP archives stay, older ones are removed.
+# Beat makes one daily at BACKUP_HOUR (TIME_ZONE) only when BACKUP_DIR is set; the command works without it.
+_backup_dir = env_str("BACKUP_DIR", "")
+BACKUP_DIR = Path(_backup_dir or VAR_DIR / "backups")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7, minimum=1)
+BACKUP_HOUR = env_int_between("BACKUP_HOUR", 2, 0, 23)
+if _backup_dir:
+    CELERY_BEAT_SCHEDULE["daily-backup"] = {
+        "task": "proposals.tasks.make_backup",
+        "schedule": crontab(hour=BACKUP_HOUR, minute=41),
+    }
+
+# --- Housekeeping (proposals/services/housekeeping.py), daily on beat at night --------------------------------
+# Expired sessions and API tokens go the night after they expire. A finished batch export (its .zip and its row)
+# goes EXPORT_RETENTION_DAYS after it finished; sent, failed and cancelled outbox rows (reminders, notices, the
+# needs' replies, meeting notices) OUTBOX_RETENTION_DAYS after they were sent or due. Pending rows never go.
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 14, minimum=1)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 365, minimum=30)
+for _job, _minute in [("remove_expired_sessions", 23), ("remove_expired_api_tokens", 27), ("remove_old_exports", 31),
+                      ("remove_old_outbox_rows", 35)]:  # fmt: skip
+    CELERY_BEAT_SCHEDULE[_job.replace("_", "-")] = {
+        "task": f"proposals.tasks.{_job}",
+        "schedule": crontab(hour=3, minute=_minute),
+    }
+
+# --- Liveness and readiness (tracker/health.py: /healthz/live, /healthz/ready; the admin's status page) --------
+# Readiness fails when no outbox sweep ran for HEALTH_BEAT_INTERVALS × REMINDER_SWEEP_SECONDS (beat, or every
+# worker, is gone) or when no worker answers a ping within HEALTH_WORKER_PING_SECONDS.
+HEALTH_BEAT_INTERVALS = env_int("HEALTH_BEAT_INTERVALS", 3, minimum=2)
+HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_MS", 1000, minimum=100) / 1000
+
+# --- Logs, request ids and error mails (tracker/request_id.py) -----------------------------------------------
+# Every line goes to stdout, as plain text or (LOG_FORMAT=json) one JSON object a line, with the request id
+# (X-Request-ID, accepted from the proxy or made here, echoed in the response and carried into the tasks a
+# request queues). ADMINS ("Name <address>, ...") receive Django's mail of every server error (500) in
+# production: the "django" logger keeps Django's mail_admins handler.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
+ADMINS = env_admins("ADMINS")
+MIDDLEWARE.insert(0, "tracker.request_id.RequestIdMiddleware")
+LOGGING["formatters"] = {
+    # With the zone's offset, as gunicorn writes its own lines (gunicorn.conf.py puts both in TIME_ZONE).
+    "plain": {
+        "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
+        "datefmt": "%Y-%m-%d %H:%M:%S %z",
+    },
+    "json": {"()": "tracker.request_id.JsonFormatter"},
+}
+LOGGING["filters"]["request_id"] = {"()": "tracker.request_id.RequestIdFilter"}
+LOGGING["filters"]["require_debug_false"] = {"()": "django.utils.log.RequireDebugFalse"}
+LOGGING["handlers"] = {
+    "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT,
+                "filters": ["request_id"]},
+    "mail_admins": {"level": "ERROR", "filters": ["require_debug_false"],
+                    "class": "django.utils.log.AdminEmailHandler"},
+}  # fmt: skip
+LOGGING["loggers"]["django"] = {"handlers": ["mail_admins"], "propagate": True}

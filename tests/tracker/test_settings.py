@@ -121,3 +121,110 @@ def test_the_demo_app_can_be_left_out_and_has_no_models():
     from django.apps import apps
 
     assert list(apps.get_app_config("demo").get_models()) == []
+
+
+# --- Values that could only fail later stop the start instead (#17 item 8) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a log level"),
+        ({"API_THROTTLE_LOGIN": "lots"}, "API_THROTTLE_LOGIN='lots' is not a rate"),
+        ({"API_THROTTLE_ANON": "60/fortnight"}, "API_THROTTLE_ANON"),
+        ({"API_THROTTLE_USER": "0/minute"}, "API_THROTTLE_USER"),
+        ({"REMINDER_SEND_HOUR": "25"}, "REMINDER_SEND_HOUR=25 is above the maximum of 23"),
+        ({"REMINDER_SEND_HOUR": "-1"}, "REMINDER_SEND_HOUR=-1 is below the minimum of 0"),
+        ({"TIME_ZONE": "Beijing"}, "TIME_ZONE='Beijing' is not a time zone"),
+        ({"SITE_URL": "tracker.example.org"}, "SITE_URL"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.smpt.EmailBackend"}, "EMAIL_BACKEND"),
+        ({"CSRF_TRUSTED_ORIGINS": "tracker.example.org"}, "CSRF_TRUSTED_ORIGINS entry 'tracker.example.org'"),
+        ({"DEFAULT_FROM_EMAIL": "青年提案助手 noreply"}, "DEFAULT_FROM_EMAIL"),
+        ({"CACHE_URL": "memcached://cache.example.org:11211"}, "CACHE_URL must be a Redis URL"),
+    ],
+)
+def test_a_value_that_would_fail_later_stops_the_start_with_one_line_naming_it(override, complaint):
+    result = manage("check", **{**PRODUCTION, **override})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured: ") and complaint in last, result.stderr
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("debug", "DEBUG"), ("Warning", "WARNING")])
+def test_log_levels_are_read_in_any_case(monkeypatch, raw, expected):
+    monkeypatch.setenv("LOG_LEVEL", raw)
+    assert env.env_log_level("LOG_LEVEL", "INFO") == expected
+
+
+@pytest.mark.parametrize("rate", ["10/minute", "100/h", "5/s", "1000/day"])
+def test_rates_as_drf_reads_them_pass(monkeypatch, rate):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setenv("API_THROTTLE_LOGIN", rate)
+    assert env.env_rate("API_THROTTLE_LOGIN", "10/minute") == rate
+    SimpleRateThrottle.parse_rate(SimpleRateThrottle.__new__(SimpleRateThrottle), rate)  # DRF reads it too
+
+
+def test_a_time_zone_can_be_chosen():
+    assert (
+        production_setting("(s.TIME_ZONE, s.CELERY_TIMEZONE)", TIME_ZONE="Asia/Urumqi")
+        == "('Asia/Urumqi', 'Asia/Urumqi')"
+    )
+
+
+# --- Secrets from files: NAME_FILE names a file whose content is the value -------------------------------------
+
+SECRETS = ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL",
+           "EMAIL_HOST_PASSWORD"]  # fmt: skip
+
+
+def test_every_secret_can_come_from_a_file(tmp_path):
+    values = {
+        "SECRET_KEY": "f1le-" + "Zr!v2Lm#x7Tn$wq8" * 4,
+        "DATABASE_URL": "postgres://tracker:from-a-file@db.example.org:5432/tracker",
+        "CELERY_BROKER_URL": "redis://:file-pw@redis.example.org:6379/2",
+        "CELERY_RESULT_BACKEND": "redis://:file-pw@redis.example.org:6379/4",
+        "CACHE_URL": "redis://:file-pw@redis.example.org:6379/3",
+        "EMAIL_HOST_PASSWORD": "smtp pass from a file",
+    }
+    environ = {key: value for key, value in PRODUCTION.items() if key not in values}
+    for name, value in values.items():
+        (tmp_path / name).write_text(value + "\n")  # the line end an editor adds is not part of the secret
+        environ[f"{name}_FILE"] = str(tmp_path / name)
+    code = (
+        "from django.conf import settings as s; "
+        "print(repr([s.SECRET_KEY, s.DATABASES['default']['PASSWORD'], s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND,"
+        " s.CACHES['default']['LOCATION'], s.EMAIL_HOST_PASSWORD]))"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **environ)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr([values["SECRET_KEY"], "from-a-file", *list(values.values())[2:]])
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_a_secret_set_both_ways_stops_the_start(tmp_path, name):
+    (tmp_path / "secret").write_text("redis://redis.example.org:6379/9")
+    result = manage(
+        "check", **{**PRODUCTION, name: "redis://redis.example.org:6379/9", f"{name}_FILE": str(tmp_path / "secret")}
+    )
+    assert result.returncode != 0
+    assert f"{name} and {name}_FILE are both set" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("content", "complaint"), [(None, "cannot be read"), ("", "is an empty file")])
+def test_a_secret_file_that_is_missing_or_empty_stops_the_start(tmp_path, content, complaint):
+    path = tmp_path / "secret_key"
+    if content is not None:
+        path.write_text(content)
+    environ = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+    result = manage("check", **environ, SECRET_KEY_FILE=str(path))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "SECRET_KEY_FILE=" in last and complaint in last, result.stderr
+
+
+def test_env_secret_reads_the_file_and_not_the_line_end(monkeypatch, tmp_path):
+    (tmp_path / "pw").write_text("s3cret\r\n")
+    monkeypatch.delenv("EMAIL_HOST_PASSWORD", raising=False)
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD_FILE", str(tmp_path / "pw"))
+    assert env.env_secret("EMAIL_HOST_PASSWORD", "") == "s3cret"
