@@ -38,7 +38,7 @@ def env_example_names() -> set[str]:
 def settings_variables() -> set[str]:
     """The variables tracker/settings.py reads through tracker.env, and the few read elsewhere."""
     text = (ROOT / "tracker" / "settings.py").read_text(encoding="utf-8")
-    names = set(re.findall(r"\benv_[a-z]+\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+    names = set(re.findall(r"\benv_[a-z_]+\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
     for path in ROOT.glob("*/management/commands/*.py"):
         names |= set(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]*)\"", path.read_text(encoding="utf-8")))
     return names
