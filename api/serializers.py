@@ -471,25 +471,12 @@ class AnswerRatingSerializer(serializers.Serializer):
     rated_at = serializers.DateTimeField()
 
 
-class HandlingSerializer(serializers.Serializer):
-    """One unit's handling of the proposal: its part, the current round's due date, its answers and ratings."""
+class UnitAnswerSerializer(serializers.Serializer):
+    """A unit's handling of a proposal: the unit, and the latest answer's class and day."""
 
     unit = HandlingUnitRefSerializer()
-    role = serializers.ChoiceField(choices=UnitRole.choices)
-    assigned_on = serializers.DateField()
-    due_on = serializers.DateField(help_text=_("When the current round's answer is due."))
-    round = serializers.IntegerField(help_text=_("2 once an unsatisfied rating sent the unit back."))
-    status = serializers.ChoiceField(choices=HandlingStatus.choices)
-    extended_on = serializers.SerializerMethodField(help_text=_("The day of its one extension, if it had it."))
-    extension_reason = serializers.CharField()
     answer_class = serializers.SerializerMethodField(help_text=_("The latest answer's class."))
     answered_on = serializers.SerializerMethodField(help_text=_("The latest answer's day."))
-    answers = AnswerSerializer(many=True, source="answers_list")
-    ratings = serializers.SerializerMethodField(help_text=_("Each signer's rating of each round's answer."))
-
-    @extend_schema_field(serializers.DateField(allow_null=True))
-    def get_extended_on(self, handling: Handling):
-        return timezone.localdate(handling.extended_at) if handling.extended_at else None
 
     @extend_schema_field(serializers.ChoiceField(choices=AnswerClass.choices, allow_null=True))
     def get_answer_class(self, handling: Handling) -> str | None:
@@ -500,6 +487,24 @@ class HandlingSerializer(serializers.Serializer):
     def get_answered_on(self, handling: Handling):
         answers = handling.answers_list()
         return answers[-1].answered_on if answers else None
+
+
+class HandlingSerializer(UnitAnswerSerializer):
+    """One unit's handling of the proposal: its part, the current round's due date, its answers and ratings."""
+
+    role = serializers.ChoiceField(choices=UnitRole.choices)
+    assigned_on = serializers.DateField()
+    due_on = serializers.DateField(help_text=_("When the current round's answer is due."))
+    round = serializers.IntegerField(help_text=_("2 once an unsatisfied rating sent the unit back."))
+    status = serializers.ChoiceField(choices=HandlingStatus.choices)
+    extended_on = serializers.SerializerMethodField(help_text=_("The day of its one extension, if it had it."))
+    extension_reason = serializers.CharField()
+    answers = AnswerSerializer(many=True, source="answers_list")
+    ratings = serializers.SerializerMethodField(help_text=_("Each signer's rating of each round's answer."))
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_extended_on(self, handling: Handling):
+        return timezone.localdate(handling.extended_at) if handling.extended_at else None
 
     @extend_schema_field(AnswerRatingSerializer(many=True))
     def get_ratings(self, handling: Handling) -> list[dict]:
@@ -888,24 +893,6 @@ class NeedEventSerializer(serializers.ModelSerializer):
         fields = ("action", "actor", "note", "proposal", "created_at")
 
 
-class NeedAnswerSerializer(serializers.Serializer):
-    """A unit's handling of a proposal the need led to: the unit, and the latest answer's class and day."""
-
-    unit = HandlingUnitRefSerializer()
-    answer_class = serializers.SerializerMethodField()
-    answered_on = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ChoiceField(choices=AnswerClass.choices, allow_null=True))
-    def get_answer_class(self, handling: Handling) -> str | None:
-        answers = handling.answers_list()
-        return (answers[-1].answer_class or None) if answers else None
-
-    @extend_schema_field(serializers.DateField(allow_null=True))
-    def get_answered_on(self, handling: Handling):
-        answers = handling.answers_list()
-        return answers[-1].answered_on if answers else None
-
-
 class NeedOutcomeSerializer(serializers.Serializer):
     """A proposal the need led to: its session, its state and each unit's answer."""
 
@@ -913,7 +900,7 @@ class NeedOutcomeSerializer(serializers.Serializer):
     title = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
     session = NamedSerializer()
-    answers = NeedAnswerSerializer(many=True, source="handlings_list")
+    answers = UnitAnswerSerializer(many=True, source="handlings_list")
 
 
 class NeedDetailSerializer(NeedListSerializer):

@@ -386,11 +386,9 @@ class EvidenceChangeForm(ServiceForm):
         return self.run_service(lambda: call(evidence_id=evidence.pk, actor=user, reason=data["reason"]) or evidence)
 
 
-class EvidenceForm(ServiceForm):
-    # The description comes first in the page, so in the request body: kept when the file is refused for its size.
-    description = forms.CharField(
-        label=_("Description"), max_length=200, required=False, validators=[validate_single_line]
-    )
+class UploadForm(ServiceForm):
+    """A form with a file, which the upload handler may have stopped reading at the size limit."""
+
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args, too_large: bool = False, **kwargs):
@@ -403,6 +401,14 @@ class EvidenceForm(ServiceForm):
         if self.too_large:
             raise forms.ValidationError(uploads.too_large_message())
         return self.cleaned_data["file"]
+
+
+class EvidenceForm(UploadForm):
+    # The description comes first in the page, so in the request body: kept when the file is refused for its size.
+    description = forms.CharField(
+        label=_("Description"), max_length=200, required=False, validators=[validate_single_line]
+    )
+    field_order = ["description", "file"]
 
     def apply(self, proposal: Proposal, user: User):
         return self.run_service(
@@ -607,19 +613,8 @@ class MinutesForm(ServiceForm):
         )
 
 
-class MeetingFileForm(ServiceForm):
+class MeetingFileForm(UploadForm):
     file = forms.FileField(label=_("File of the minutes (PDF, OFD, Word, WPS, a scan or a photo)"))
-
-    def __init__(self, *args, too_large: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.too_large = too_large  # the upload was stopped at the size limit (proposals.uploads)
-        if too_large:
-            self.fields["file"].required = False
-
-    def clean_file(self):
-        if self.too_large:
-            raise forms.ValidationError(uploads.too_large_message())
-        return self.cleaned_data["file"]
 
     def apply(self, user: User, meeting):
         upload = self.cleaned_data["file"]

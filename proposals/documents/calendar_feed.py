@@ -143,6 +143,10 @@ def _event(item: FeedItem, user: User, now: dt.datetime) -> icalendar.Event:
         start=start, end=start + EVENT_LENGTH, summary=summary, url=link, description="\n".join(lines),
         categories=[str(Stage(item.stage).label)], transparency="TRANSPARENT", status="CONFIRMED",
     )  # fmt: skip
+    return _reminded_the_day_before(event, summary)
+
+
+def _reminded_the_day_before(event: icalendar.Event, summary: str) -> icalendar.Event:
     alarm = icalendar.Alarm.new(description=summary)
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", -ALARM_BEFORE)
@@ -183,8 +187,4 @@ def meeting_event(meeting: Meeting, now: dt.datetime) -> icalendar.Event:
         summary=summary, url=link, location=meeting.place, description="\n".join(line for line in lines if line),
         status="CONFIRMED",
     )  # fmt: skip
-    alarm = icalendar.Alarm.new(description=summary)
-    alarm.add("action", "DISPLAY")
-    alarm.add("trigger", -ALARM_BEFORE)
-    event.add_component(alarm)
-    return event
+    return _reminded_the_day_before(event, summary)
