@@ -134,6 +134,11 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _database["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling (#17 item 10), a server-side cursor cannot outlive the statement's
+# server connection: DATABASE_PGBOUNCER=true turns them off, and the exports' .iterator() then reads its rows in
+# chunks on the client. Persistent connections are PgBouncer's job there (DB_CONN_MAX_AGE=0).
+if env_bool("DATABASE_PGBOUNCER", False):
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,9 +224,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Neither kombu's file-system transport nor Celery's file result backend creates its folders.
     for _folder in ("broker", "processed", "control", "results"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
+# Redis, or Redis behind Sentinel (#17 item 10): CELERY_BROKER_URL=sentinel://host-a:26379;sentinel://host-b:26379
+# with CELERY_BROKER_SENTINEL_MASTER naming the monitored master; the results go the same way.
+REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis", "sentinel"))
+CELERY_BROKER_SENTINEL_MASTER = env_str("CELERY_BROKER_SENTINEL_MASTER", "")
+if CELERY_BROKER_URL.startswith("sentinel") != bool(CELERY_BROKER_SENTINEL_MASTER):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_SENTINEL_MASTER names the Sentinel master of a sentinel:// CELERY_BROKER_URL: set both or "
+        "neither."
+    )
 CELERY_RESULT_BACKEND = env_secret(
-    "CELERY_RESULT_BACKEND",
-    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else f"file://{VAR_DIR / 'celery' / 'results'}",
+    "CELERY_RESULT_BACKEND", CELERY_BROKER_URL if REDIS_BROKER else f"file://{VAR_DIR / 'celery' / 'results'}"
 )
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
@@ -243,9 +256,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis hands an unacknowledged task to another worker after this long. It must exceed the longest task
 # (a batch of mails) and every retry countdown (REMINDER_RETRY_MAX_SECONDS), or tasks would run twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
-if CELERY_BROKER_URL.startswith("redis"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if REDIS_BROKER:
+    _sentinel = {"master_name": CELERY_BROKER_SENTINEL_MASTER} if CELERY_BROKER_SENTINEL_MASTER else {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_sentinel}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_sentinel}
 # Publishing a task while the broker is down gives up quickly: the request that queued it has committed its
 # change already, and the outbox is drained by the next sweep once the broker is back.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
@@ -310,6 +324,9 @@ CELERY_BEAT_SCHEDULE = {
 # broker's database: clearing the cache (FLUSHDB) would wipe the task queue with it. By default the cache takes
 # the database after the broker's on the same server (/0 -> /1, ..., /14 -> /15; /15 -> /14).
 CACHE_URL = env_secret("CACHE_URL", redis_neighbour_database(CELERY_BROKER_URL) or "")
+# Django's Redis cache speaks no Sentinel: behind one, the cache is a Redis of its own (a separate cache Redis).
+if PRODUCTION and CELERY_BROKER_SENTINEL_MASTER and not CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL is required with a Sentinel broker: a Redis for the cache (redis://...).")
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://, rediss:// or unix://).")
 if CACHE_URL and same_redis_database(CACHE_URL, CELERY_BROKER_URL):

@@ -228,3 +228,40 @@ def test_env_secret_reads_the_file_and_not_the_line_end(monkeypatch, tmp_path):
     monkeypatch.delenv("EMAIL_HOST_PASSWORD", raising=False)
     monkeypatch.setenv("EMAIL_HOST_PASSWORD_FILE", str(tmp_path / "pw"))
     assert env.env_secret("EMAIL_HOST_PASSWORD", "") == "s3cret"
+
+
+# --- PgBouncer and Redis Sentinel (#17 item 10) ---------------------------------------------------------------
+
+SHOW = "from django.conf import settings as s; print(s.{})"
+
+
+def shown(*args, **environ) -> str:
+    """The last line a `manage.py shell -c` printed (the shell says first what it imported)."""
+    return manage(*args, **environ).stdout.strip().splitlines()[-1]
+
+
+def test_a_sentinel_broker_names_its_master_for_the_broker_and_the_results():
+    sentinel = "sentinel://10.0.0.1:26379;sentinel://10.0.0.2:26379"
+    result = manage("shell", "-c", SHOW.format("CELERY_BROKER_TRANSPORT_OPTIONS, s.CELERY_RESULT_BACKEND, "
+                                                 "s.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS"),
+                    **(PRODUCTION | {"CELERY_BROKER_URL": sentinel, "CELERY_BROKER_SENTINEL_MASTER": "tracker",
+                                     "CACHE_URL": "redis://cache.example.org:6379/1"}))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "'master_name': 'tracker'" in result.stdout and sentinel in result.stdout
+    assert result.stdout.count("'master_name': 'tracker'") == 2  # the results' transport too
+
+
+@pytest.mark.parametrize(("environ", "named"), [
+    ({"CELERY_BROKER_URL": "sentinel://10.0.0.1:26379"}, "CELERY_BROKER_SENTINEL_MASTER"),
+    ({"CELERY_BROKER_SENTINEL_MASTER": "tracker"}, "CELERY_BROKER_SENTINEL_MASTER"),
+    ({"CELERY_BROKER_URL": "sentinel://10.0.0.1:26379", "CELERY_BROKER_SENTINEL_MASTER": "tracker"}, "CACHE_URL"),
+])  # fmt: skip
+def test_a_sentinel_half_configured_stops_the_start(environ, named):
+    result = manage("check", **(PRODUCTION | environ))
+    assert result.returncode != 0 and named in result.stderr.strip().splitlines()[-1], result.stderr[-500:]
+
+
+def test_behind_pgbouncer_server_side_cursors_are_off():
+    show = SHOW.format("DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS')")
+    assert shown("shell", "-c", show, **PRODUCTION, DATABASE_PGBOUNCER="true") == "True"
+    assert shown("shell", "-c", show, **PRODUCTION) == "False"
