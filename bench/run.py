@@ -72,18 +72,24 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def report_of(done: subprocess.CompletedProcess) -> dict:
+    """A child's report: the last line of its output, one JSON object (the product's logs, on stdout too since
+    #17, may come before it)."""
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def prepare(target: Target) -> dict:
     """The target's database with its data: reused when current, else made anew (minutes at 1M)."""
     argv = [sys.executable, "-m", "bench.prepare", "--size", str(target.size), "--seed", str(SEED)]
     check = subprocess.run(argv, cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True)
     if check.returncode == 0:
         say(f"{target.vendor} {target.label}: data reused")
-        return json.loads(check.stdout)
+        return report_of(check)
     say(f"{target.vendor} {target.label}: generating {target.size:,} proposals")
     recreate(target)
     made = subprocess.run([*argv, "--generate"], cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True,
                           check=True)  # fmt: skip
-    report = json.loads(made.stdout)
+    report = report_of(made)
     say(f"{target.vendor} {target.label}: generated in {report['seconds']} s")
     return report
 
@@ -92,7 +98,7 @@ def scenarios(target: Target, only: list[str], rounds: int) -> list[dict]:
     say(f"{target.vendor} {target.label}: scenarios {', '.join(only)}")
     argv = [sys.executable, "-m", "bench.scenarios", "--rounds", str(rounds), "--only", *only]
     done = subprocess.run(argv, cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True, check=True)
-    result = json.loads(done.stdout)
+    result = report_of(done)
     return [dict(row, db=target.vendor, size=target.label) for row in result["rows"]]
 
 
