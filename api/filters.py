@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -71,6 +72,20 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
     """A related object named by its id, chosen from the caller's scope (an id outside it is invalid)."""
 
 
+class OrganisationAndBelowFilter(IdChoiceFilter):
+    """An organisation of the caller's scope, and every organisation below it: the proposals', needs' and
+    meetings' filter alike."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=_organisations, help_text=_("An organisation and every organisation below it."),
+                         **kwargs)  # fmt: skip
+
+    def filter(self, queryset, organisation):
+        if organisation in EMPTY_VALUES:
+            return queryset
+        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
+
+
 class ProposalFilter(django_filters.FilterSet):
     # distinct=False: a filter on the proposal's own column cannot repeat a row, and DISTINCT over every column
     # of the page (texts included) costs more than the rest of the query.
@@ -80,10 +95,7 @@ class ProposalFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Proposal.Kind.choices)
     topic = django_filters.ChoiceFilter(choices=Proposal.Topic.choices)
     session = IdChoiceFilter(queryset=_sessions)
-    organisation = IdChoiceFilter(
-        queryset=_organisations, method="filter_organisation",
-        help_text=_("An organisation and every organisation below it."),
-    )  # fmt: skip
+    organisation = OrganisationAndBelowFilter()
     lead_delegate = IdChoiceFilter(
         queryset=_delegates, method="filter_lead_delegate", help_text=_("The id of a delegate profile.")
     )
@@ -108,9 +120,6 @@ class ProposalFilter(django_filters.FilterSet):
     class Meta:
         model = Proposal
         fields: list[str] = []
-
-    def filter_organisation(self, queryset, name, organisation):
-        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
 
     def filter_lead_delegate(self, queryset, name, delegate):
         return queryset.filter(selectors.led_by(delegate))
@@ -154,10 +163,7 @@ class NeedFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Need.Channel.choices)
     topic = django_filters.ChoiceFilter(choices=Proposal.Topic.choices)
     county = IdChoiceFilter(queryset=_counties, help_text=_("The county or district where it was raised."))
-    organisation = IdChoiceFilter(
-        queryset=_organisations, method="filter_organisation",
-        help_text=_("An organisation and every organisation below it."),
-    )  # fmt: skip
+    organisation = OrganisationAndBelowFilter()
     search = django_filters.CharFilter(
         method="filter_search", max_length=100, help_text=_("Words or characters of the need's summary.")
     )
@@ -166,19 +172,13 @@ class NeedFilter(django_filters.FilterSet):
         model = Need
         fields: list[str] = []
 
-    def filter_organisation(self, queryset, name, organisation):
-        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
-
     def filter_search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(summary__icontains=value) if value else queryset
 
 
 class MeetingFilter(django_filters.FilterSet):
-    organisation = IdChoiceFilter(
-        queryset=_organisations, method="filter_organisation",
-        help_text=_("An organisation and every organisation below it."),
-    )  # fmt: skip
+    organisation = OrganisationAndBelowFilter()
     starts_after = MomentFilter(field_name="starts_at", lookup_expr="gte", help_text=_("At or after this moment."))
     starts_before = MomentFilter(field_name="starts_at", lookup_expr="lt", help_text=_("Before this moment."))
     search = django_filters.CharFilter(
@@ -188,9 +188,6 @@ class MeetingFilter(django_filters.FilterSet):
     class Meta:
         model = Meeting
         fields: list[str] = []
-
-    def filter_organisation(self, queryset, name, organisation):
-        return queryset.filter(selectors.organisation_filter(organisation.pk, include_below=True))
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
