@@ -13,27 +13,35 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import F, Q, Subquery, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from proposals import workflow
+from proposals import tree, workflow
 from proposals.validators import validate_moment, validate_single_line
 from proposals.workflow import State, log_label
 
 
 class Organisation(models.Model):
-    """A League organisation (团组织). The tree is at most three deep: city → county/district → branch."""
+    """A League organisation (团组织) in a tree of any depth: province → city → county or district → branch, and
+    branches below branches. `path` (proposals.tree) makes a subtree one indexed lookup and orders the tree."""
 
     class Level(models.TextChoices):
+        PROVINCE = "province", _("Province committee")
         CITY = "city", _("City committee")
         COUNTY = "county", _("County or district committee")
         BRANCH = "branch", _("Branch")
 
-    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
+    # A committee hangs below a committee of a higher level (a county below a city or directly below the
+    # province); a branch below any committee or another branch. Any committee but a branch may head a tree.
+    RANK = {Level.PROVINCE: 0, Level.CITY: 1, Level.COUNTY: 2, Level.BRANCH: 3}
+    COMMITTEES = (Level.PROVINCE, Level.CITY, Level.COUNTY)
+
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -41,57 +49,114 @@ class Organisation(models.Model):
     region = models.CharField(_("region"), max_length=50, help_text=_("The city, district or county it serves."))
     # The official order (朔城区, 平鲁区, 山阴县...), not the alphabet's: lists and pickers follow it.
     position = models.PositiveSmallIntegerField(
-        _("official order"), default=0, help_text=_("Smaller first among the organisations under one parent.")
-    )
+        _("official order"), default=0, validators=[MaxValueValidator(10**tree.POSITION_DIGITS - 1)],
+        help_text=_("Smaller first among the organisations under one parent; equal ones in the order they were added."),
+    )  # fmt: skip
+    # Derived from parent and position by save() (proposals.tree); never edited by hand.
+    path = models.CharField(max_length=tree.PATH_MAX_LENGTH, editable=False, default="")
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["level", "name"]
+        ordering = ["path"]
         constraints = [
             models.CheckConstraint(
-                name="organisation_level_valid", condition=Q(level__in=["city", "county", "branch"])
+                name="organisation_level_valid", condition=Q(level__in=["province", "city", "county", "branch"])
             ),
-            # Only a city committee stands at the top; everything else hangs below something.
             models.CheckConstraint(
                 name="organisation_parent_matches_level",
-                condition=Q(level="city", parent__isnull=True) | (~Q(level="city") & Q(parent__isnull=False)),
+                condition=~Q(level="province", parent__isnull=False) & ~Q(level="branch", parent__isnull=True),
             ),
             models.CheckConstraint(name="organisation_not_own_parent", condition=~Q(parent=F("pk"))),
+            # Two branches may both be called 团委 if they stand under different committees.
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="organisation_name_unique_among_siblings",
+                violation_error_message=_("Another organisation under the same parent has this name."),
+            ),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="organisation_root_name_unique",
+                violation_error_message=_("Another organisation at the top of a tree has this name."),
+            ),
+        ]  # fmt: skip
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL answer `path LIKE 'prefix%'` from the index under any collation.
+            models.Index(fields=["path"], name="organisation_path", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
         return self.name
 
-    PARENT_LEVEL = {Level.COUNTY: Level.CITY, Level.BRANCH: Level.COUNTY}
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            if self.pk is not None:  # the stored path, not a stale copy of it: a move above may have changed it
+                stored = Organisation.objects.select_for_update().filter(pk=self.pk).values_list("path", flat=True)
+                self.path = stored.first() or ""
+            super().save(*args, **kwargs)
+            self._keep_path()
 
     def clean(self) -> None:
-        expected = self.PARENT_LEVEL.get(self.level)
-        if expected is None and self.parent_id:
-            raise ValidationError({"parent": _("A city committee stands at the top and has no parent.")})
-        if expected and not self.parent_id:
-            raise ValidationError({"parent": _("Choose the organisation this one belongs to.")})
-        if expected and self.parent and self.parent.level != expected:
+        parent = self.parent if self.parent_id else None
+        if parent is None:
+            if self.level == self.Level.BRANCH:
+                raise ValidationError({"parent": _("Choose the organisation this one belongs to.")})
+            return
+        if self.level == self.Level.PROVINCE:
+            raise ValidationError({"parent": _("A province committee stands at the top and has no parent.")})
+        if self.level != self.Level.BRANCH and self.RANK[parent.level] >= self.RANK[self.level]:
             raise ValidationError(
-                {"parent": _("A %(level)s must belong to a %(parent)s.")
-                 % {"level": self.get_level_display(), "parent": self.Level(expected).label}}
+                {"parent": _("A %(level)s cannot belong to a %(parent)s.")
+                 % {"level": self.get_level_display(), "parent": parent.get_level_display()}}
             )  # fmt: skip
+        if self.pk and parent.is_within(self):
+            raise ValidationError({"parent": _("An organisation cannot belong to itself or to one below it.")})
+
+    def _keep_path(self) -> None:
+        """Give this organisation the path its parent and position call for, and move its subtree with it."""
+        organisations = Organisation.objects.select_for_update()
+        old = self.path
+        parent_path = ""
+        if self.parent_id:
+            parent_path = organisations.filter(pk=self.parent_id).values_list("path", flat=True).get()
+        new = tree.path_of(parent_path, self.position, self.pk)
+        if new == old:
+            self.path = new
+            return
+        if old and parent_path.startswith(old):
+            raise ValidationError({"parent": _("An organisation cannot belong to itself or to one below it.")})
+        if tree.depth_of(new) >= tree.MAX_DEPTH:
+            message = _("The tree cannot be deeper than %(depth)d levels.") % {"depth": tree.MAX_DEPTH}
+            raise ValidationError({"parent": message})
+        organisations.filter(pk=self.pk).update(path=new)
+        if old:
+            organisations.filter(path__startswith=old).exclude(pk=self.pk).update(
+                path=Concat(Value(new), Substr("path", len(old) + 1), output_field=models.CharField())
+            )
+        self.path = new
+
+    @property
+    def depth(self) -> int:
+        return tree.depth_of(self.path)
+
+    @property
+    def is_committee(self) -> bool:
+        return self.level in self.COMMITTEES
 
     def subtree_filter(self, prefix: str = "") -> Q:
-        """A filter for this organisation and everything below it (the tree is three levels deep)."""
-        return (
-            Q(**{f"{prefix}pk": self.pk})
-            | Q(**{f"{prefix}parent": self.pk})
-            | Q(**{f"{prefix}parent__parent": self.pk})
-        )
+        """A filter for this organisation and everything below it, at any depth: one prefix lookup on the path.
+        An unsaved stand-in (`Organisation(pk=id)`, to spare loading the row) reads the path in a subquery."""
+        path = self.path or Subquery(Organisation.objects.filter(pk=self.pk).values("path")[:1])
+        return Q(**{f"{prefix}path__startswith": path})
 
     def is_within(self, ancestor: Organisation) -> bool:
-        node: Organisation | None = self
-        while node is not None:
-            if node.pk == ancestor.pk:
-                return True
-            node = node.parent
-        return False
+        """Whether this organisation is `ancestor` or below it: read off this one's path, so that `ancestor` may
+        be a stand-in with only its key."""
+        return ancestor.pk in tree.ancestor_keys(self.path)
+
+    def ancestors(self) -> list[Organisation]:
+        """From the top of the tree down to this organisation's parent, in one query."""
+        keys = tree.ancestor_keys(self.path)[:-1]
+        by_key = Organisation.objects.in_bulk(keys)
+        return [by_key[key] for key in keys if key in by_key]
 
 
 def _is_cjk(text: str) -> bool:
@@ -188,12 +253,8 @@ class User(AbstractUser):
             )
         if self.role in (self.Role.SECRETARY, self.Role.COORDINATOR) and not self.organisation_id:
             raise ValidationError({"organisation": _("Secretaries and coordinators act for an organisation.")})
-        if (
-            self.role == self.Role.COORDINATOR
-            and self.organisation
-            and self.organisation.level == Organisation.Level.BRANCH
-        ):
-            raise ValidationError({"organisation": _("Coordinators work at a city or county committee.")})
+        if self.role == self.Role.COORDINATOR and self.organisation and not self.organisation.is_committee:
+            raise ValidationError({"organisation": _("Coordinators work at a committee, not at a branch.")})
 
     def __str__(self) -> str:
         # Wherever a person is named (the admin's lists, pickers and read-only fields): by name, not username.
@@ -251,8 +312,10 @@ class Body(models.TextChoices):
 
 
 class SessionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
     CITY = "city", _("City")
-    COUNTY = "county", _("County or district")
+    COUNTY = "county", _("County")
+    DISTRICT = "district", _("District")
 
 
 class Delegate(models.Model):
@@ -260,7 +323,7 @@ class Delegate(models.Model):
 
     user = models.OneToOneField(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="delegate")
     body = models.CharField(_("body"), max_length=5, choices=Body.choices)
-    level = models.CharField(_("level"), max_length=6, choices=SessionLevel.choices)
+    level = models.CharField(_("level"), max_length=8, choices=SessionLevel.choices)
     region = models.CharField(_("region"), max_length=50)
     constituency = models.CharField(_("constituency or sector"), max_length=100, blank=True)
     contact_email = models.EmailField(_("contact email"))
@@ -271,7 +334,7 @@ class Delegate(models.Model):
         ordering = ["body", "level", "user__last_name", "user__first_name"]
         constraints = [
             models.CheckConstraint(name="delegate_body_valid", condition=Q(body__in=["npc", "cppcc"])),
-            models.CheckConstraint(name="delegate_level_valid", condition=Q(level__in=["city", "county"])),
+            models.CheckConstraint(name="delegate_level_valid", condition=Q(level__in=SessionLevel.values)),
         ]
         indexes = [models.Index(fields=["body", "level"], name="delegate_body_level")]
 
@@ -285,10 +348,10 @@ class Delegate(models.Model):
 
 
 class Session(models.Model):
-    """An annual session (会议) of a people's congress or a CPPCC at city or county level."""
+    """An annual session (会议) of a people's congress or a CPPCC at province, city, county or district level."""
 
     body = models.CharField(_("body"), max_length=5, choices=Body.choices)
-    level = models.CharField(_("level"), max_length=6, choices=SessionLevel.choices)
+    level = models.CharField(_("level"), max_length=8, choices=SessionLevel.choices)
     region = models.CharField(_("region"), max_length=50)
     name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
     opening_date = models.DateField(_("opening date"))
@@ -323,7 +386,7 @@ class Session(models.Model):
         ordering = ["-opening_date", "body"]
         constraints = [
             models.CheckConstraint(name="session_body_valid", condition=Q(body__in=["npc", "cppcc"])),
-            models.CheckConstraint(name="session_level_valid", condition=Q(level__in=["city", "county"])),
+            models.CheckConstraint(name="session_level_valid", condition=Q(level__in=SessionLevel.values)),
             models.CheckConstraint(
                 name="session_opens_before_closing", condition=Q(opening_date__lte=F("closing_date"))
             ),

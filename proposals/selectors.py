@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,7 +12,6 @@ from django.contrib.postgres.lookups import DataContains
 from django.db import connection, models
 from django.db.models import (
     Case,
-    CharField,
     Exists,
     F,
     FilteredRelation,
@@ -82,30 +82,10 @@ def organisations_in_scope(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.none()
 
 
-# Among the organisations under one parent, the official order the operator sets, then the name.
-OFFICIAL_ORDER = ("position", "name")
-TREE_DEPTH = {Organisation.Level.CITY: 0, Organisation.Level.COUNTY: 1, Organisation.Level.BRANCH: 2}
-
-
 def in_tree_order(organisations: QuerySet[Organisation]) -> QuerySet[Organisation]:
-    """Each city committee, then each of its counties in the official order, each followed by its branches: the
-    order of every organisation picker (which indents them by TREE_DEPTH)."""
-    city, county = Organisation.Level.CITY, Organisation.Level.COUNTY
-
-    def by_level(on_city, on_county, on_branch, output_field):
-        return Case(When(level=city, then=on_city), When(level=county, then=on_county), default=on_branch,
-                    output_field=output_field)  # fmt: skip
-
-    number, text = IntegerField(), CharField()
-
-    return organisations.annotate(
-        tree_city_position=by_level(F("position"), F("parent__position"), F("parent__parent__position"), number),
-        tree_city_name=by_level(F("name"), F("parent__name"), F("parent__parent__name"), text),
-        tree_county_position=by_level(Value(-1), F("position"), F("parent__position"), number),
-        tree_county_name=by_level(Value(""), F("name"), F("parent__name"), text),
-        tree_branch_position=by_level(Value(-1), Value(-1), F("position"), number),
-    ).order_by("tree_city_position", "tree_city_name", "tree_county_position", "tree_county_name",
-               "tree_branch_position", "name")  # fmt: skip
+    """Each organisation followed by those below it, siblings in the official order: the order of every
+    organisation picker (which indents them by depth). The materialised path is that order."""
+    return organisations.order_by("path")
 
 
 def proposals_visible_to(user: User) -> QuerySet[Proposal]:
@@ -197,10 +177,19 @@ def counties_under(organisation: Organisation) -> QuerySet[Organisation]:
     return Organisation.objects.filter(organisation.subtree_filter(), level=Organisation.Level.COUNTY)
 
 
-def cities_in_scope(user: User) -> QuerySet[Organisation]:
-    """The city committees in the user's scope, whose own proposals (filed at city level, in no county) their
+def upper_committees_in_scope(user: User) -> QuerySet[Organisation]:
+    """The province and city committees in the user's scope, whose own proposals (filed above any county) their
     statistics show beside the counties."""
-    return organisations_in_scope(user).filter(level=Organisation.Level.CITY)
+    return organisations_in_scope(user).filter(level__in=[Organisation.Level.PROVINCE, Organisation.Level.CITY])
+
+
+def counting_unit(units: Iterable[Organisation], prefix: str = "organisation__") -> Case:
+    """An expression for rows that belong to an organisation (through `prefix`): which of `units` the row counts
+    in, the nearest at or above its organisation (a branch's in its county, a branch right below a city's in the
+    city), null if none. A prefix lookup per unit, deepest first, whatever the depth; no query of its own."""
+    deepest_first = sorted(units, key=lambda unit: len(unit.path), reverse=True)
+    whens = [When(**{f"{prefix}path__startswith": unit.path}, then=Value(unit.pk)) for unit in deepest_first]
+    return Case(*whens, default=None, output_field=IntegerField())
 
 
 def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:

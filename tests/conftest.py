@@ -13,7 +13,7 @@ import os
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from proposals import services
 from proposals.models import Body, Delegate, HandlingUnit, Organisation, Proposal, Session, User
@@ -47,6 +47,14 @@ def requires_redis():
     except redis.RedisError as error:
         pytest.fail(f"Redis at {url} cannot be reached: {error}", pytrace=False)
     return url
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in English must not leave the next test in it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

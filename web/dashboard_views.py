@@ -58,7 +58,7 @@ def statistics_page(request):
     chosen = form.cleaned_data if form.is_valid() else {}
     proposals = selectors.proposals_for_statistics(request.user, session=chosen.get("session"), year=chosen.get("year"))
     units = statistics.counts_by_county(
-        proposals, selectors.counties_in_scope(request.user), selectors.cities_in_scope(request.user)
+        proposals, selectors.counties_in_scope(request.user), selectors.upper_committees_in_scope(request.user)
     )
     by_state = statistics.counts_by_state(proposals)
     context = {

@@ -39,12 +39,24 @@ from proposals.workflow import State, TextConflict
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 8})
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
-    """An organisation picker as a tree: counties under their city, branches under their county, each level
-    indented, in the official order (selectors.in_tree_order)."""
+class OrganisationTreeIterator(forms.models.ModelChoiceIterator):
+    """Indents each organisation by its depth below the shallowest one offered: a city coordinator's picker starts
+    at the city, whatever stands above it."""
 
-    def label_from_instance(self, organisation: Organisation) -> str:
-        return "\u3000" * selectors.TREE_DEPTH[organisation.level] + organisation.name
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        organisations = list(self.queryset)
+        top = min((organisation.depth for organisation in organisations), default=0)
+        for organisation in organisations:
+            value = forms.models.ModelChoiceIteratorValue(self.field.prepare_value(organisation), organisation)
+            yield value, "\u3000" * (organisation.depth - top) + self.field.label_from_instance(organisation)
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):
+    """An organisation picker as a tree, each level indented, in the official order (selectors.in_tree_order)."""
+
+    iterator = OrganisationTreeIterator
 
 
 def _blank(choices) -> list[tuple[str, str]]:
@@ -483,10 +495,10 @@ class YearReviewForm(forms.Form):
 
 
 def _default_organisation(user: User, scope) -> str:
-    """The user's own committee; for an administrator, the first city committee."""
+    """The user's own committee; for an administrator, the top of the first tree."""
     if user.organisation_id is not None:
         return str(user.organisation_id)
-    first = scope.filter(level=Organisation.Level.CITY).values_list("pk", flat=True).first()
+    first = scope.filter(parent__isnull=True).order_by("path").values_list("pk", flat=True).first()
     return str(first) if first is not None else ""
 
 

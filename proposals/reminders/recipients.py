@@ -34,8 +34,11 @@ class People:
 
 
 def committee_of(organisation: Organisation) -> Organisation:
-    """The committee that steers a branch's work: its county committee; committees steer themselves."""
-    return organisation.parent if organisation.level == Organisation.Level.BRANCH else organisation
+    """The committee that steers a branch's work: the nearest committee above it; committees steer themselves.
+    Free when the parent is loaded with the organisation, as the callers do; a branch of a branch walks up."""
+    while not organisation.is_committee and organisation.parent_id is not None:
+        organisation = organisation.parent
+    return organisation
 
 
 def _delegates_to_act(proposal: Proposal, stage: str) -> list[User]:

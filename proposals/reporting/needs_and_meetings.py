@@ -4,7 +4,7 @@ answered, and replied to; per county, the meetings held, the deputies and member
 held none (全覆盖).
 
 A need belongs to the county it names, or else to the county of the organisation that holds it; the city
-committee's own needs without a county belong to none. A need counts in the year it was received. Merged
+or province committee's own needs without a county belong to none. A need counts in the year it was received. Merged
 needs count as received (they were) but not as accepted: their people count in the need they were merged into.
 """
 
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Answer, Meeting, Need, NeedReply, Organisation
 from proposals.reporting.statistics import percent_of_largest
-from proposals.selectors import OFFICIAL_ORDER, counties_under, year_bounds
+from proposals.selectors import counties_under, counting_unit, year_bounds
 
 FIGURES = ("received", "people", "accepted", "carried", "answered", "replied")
 HEADINGS = {
@@ -59,14 +59,6 @@ class NeedsReview:
         return [str(HEADINGS[name]) for name in FIGURES]
 
 
-def _county_of_organiser() -> Case:
-    """The county of the organisation a row belongs to: itself if a county committee, its parent if a branch."""
-    return Case(
-        When(organisation__level=Organisation.Level.COUNTY, then=F("organisation_id")),
-        When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
-    )
-
-
 def _figures() -> dict:
     carried = Need.proposals.through.objects.filter(need=OuterRef("pk"))
     answered = Answer.objects.filter(handling__proposal__needs=OuterRef("pk"))
@@ -86,12 +78,12 @@ def needs_review(needs: QuerySet[Need], *, organisation: Organisation, year: int
     scope). Three grouped queries and one for the counties' names, whatever the number of needs."""
     start, end = year_bounds(year)
     scoped = needs.filter(organisation.subtree_filter("organisation__"), created_at__gte=start, created_at__lt=end)
-    area = Coalesce("county_id", _county_of_organiser())
+    counties = list(counties_under(organisation).order_by("path"))
+    area = Coalesce("county_id", counting_unit(counties))
     by_area = {
         row.pop("area"): row for row in scoped.annotate(area=area).order_by().values("area").annotate(**_figures())
     }
-    counties = counties_under(organisation)
-    county_rows = [NeedsRow(county.name, **by_area.pop(county.pk, {})) for county in counties.order_by(*OFFICIAL_ORDER)]
+    county_rows = [NeedsRow(county.name, **by_area.pop(county.pk, {})) for county in counties]
     rest = list(by_area.values())  # the city committee's own, or a county outside the organisation's subtree
     if rest:
         county_rows.append(NeedsRow(str(_("No county")), **{n: sum(r[n] for r in rest) for n in FIGURES}))
@@ -131,7 +123,8 @@ def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation
     committee or a branch under it), the deputies and members met, and the young people who came. Three
     queries."""
     start, end = year_bounds(year)
-    county = _county_of_organiser()
+    counties = list(counties_under(organisation).order_by("path"))
+    county = counting_unit(counties)
     held = meetings.filter(
         organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=min(end, timezone.now())
     )
@@ -143,12 +136,11 @@ def meetings_coverage(meetings: QuerySet[Meeting], *, organisation: Organisation
     }  # fmt: skip
     # Summed apart: joined with the delegates, each meeting's young people would count once per delegate.
     people = dict(held.annotate(area=county).order_by().values_list("area").annotate(Sum("young_people")))
-    counties = counties_under(organisation)
     largest = max((row["meetings"] for row in figures.values()), default=0)
     rows = [
         CoverageRow(c.name, figures.get(c.pk, {}).get("meetings", 0), figures.get(c.pk, {}).get("delegates", 0),
                     people.get(c.pk) or 0, percent_of_largest(figures.get(c.pk, {}).get("meetings", 0), largest))
-        for c in counties.order_by(*OFFICIAL_ORDER)
+        for c in counties
     ]  # fmt: skip
     return Coverage(rows)
 
@@ -173,6 +165,6 @@ def year_summary(
     held = meetings.filter(
         organisation.subtree_filter("organisation__"), starts_at__gte=start, starts_at__lt=min(end, timezone.now())
     )
-    by_county = dict(held.annotate(area=_county_of_organiser()).order_by().values_list("area").annotate(Count("pk")))
-    counties = counties_under(organisation).order_by(*OFFICIAL_ORDER)
+    counties = list(counties_under(organisation).order_by("path"))
+    by_county = dict(held.annotate(area=counting_unit(counties)).order_by().values_list("area").annotate(Count("pk")))
     return YearSummary(year, totals, sum(by_county.values()), [c.name for c in counties if c.pk not in by_county])

@@ -28,11 +28,11 @@ from proposals.models import (
 )
 from proposals.selectors import (
     NOT_REGISTERED,
-    OFFICIAL_ORDER,
     RATED,
     RATED_SATISFIED,
     REACHED_ANSWER,
     REACHED_REGISTRATION,
+    counting_unit,
     current_due_dates_before,
 )
 from proposals.workflow import ACTIONS_BY_NAME, AnswerClass, HandlingStatus, Rating, State
@@ -194,23 +194,19 @@ class UnitRow:
 
 
 def counts_by_county(
-    proposals: QuerySet[Proposal], counties: QuerySet[Organisation], cities: QuerySet[Organisation] | None = None
+    proposals: QuerySet[Proposal], counties: QuerySet[Organisation], committees: QuerySet[Organisation] | None = None
 ) -> list[UnitRow]:
-    """Proposals per county committee, counting the committee's own and its branches'. Two queries.
+    """Proposals per county committee, counting the committee's own and everything below it. Two queries,
+    whatever the depth of the tree.
 
-    The city committees in `cities` follow the counties with their own proposals (filed at city level), so the
-    rows add up to the total.
+    The province and city committees in `committees` follow the counties with their own proposals (filed above
+    any county), so the rows add up to the total.
     """
-    unit_of = Case(
-        When(organisation__level=Organisation.Level.BRANCH, then=F("organisation__parent_id")),
-        default=F("organisation_id"),
-        output_field=IntegerField(),
-    )
-    counts = dict(proposals.order_by().annotate(unit=unit_of).values_list("unit").annotate(n=Count("pk")))
-    units = counties.order_by(*OFFICIAL_ORDER)
-    if cities is not None:
-        units = (counties | cities).order_by("-level", *OFFICIAL_ORDER)  # county before city
-    rows = [(unit, counts.get(unit.pk, 0)) for unit in units]
+    units = list(counties if committees is None else counties | committees)
+    counts = dict(proposals.order_by().annotate(unit=counting_unit(units)).values_list("unit").annotate(n=Count("pk")))
+    # Counties first, then the committees above them, each group in the tree's order.
+    ordered = sorted(units, key=lambda unit: (unit.level != Organisation.Level.COUNTY, unit.path))
+    rows = [(unit, counts.get(unit.pk, 0)) for unit in ordered]
     largest = max((n for _unit, n in rows), default=0)
     return [UnitRow(unit, n, percent_of_largest(n, largest)) for unit, n in rows]
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from proposals.models import Organisation, Proposal
 from proposals.reporting import statistics
 from proposals.reporting.statistics import Rate, percent_of_largest
-from proposals.selectors import OFFICIAL_ORDER, Milestone, proposal_filter
+from proposals.selectors import Milestone, proposal_filter
 from proposals.workflow import Rating
 
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
@@ -77,7 +77,7 @@ class HandlingReview:
 class YearReview:
     year: int
     organisation: Organisation
-    units: list[Row]  # the organisations right below (counties of a city, branches of a county), then its own
+    units: list[Row]  # the organisations right below (cities of a province, counties of a city...), then its own
     topics: list[Row]
     total: Row
     funnel: list[Cell] = field(default_factory=list)  # the totals, each drawn against the largest
@@ -85,10 +85,10 @@ class YearReview:
 
     @property
     def unit_level(self) -> str:
-        """The level of the unit rows: counties under a city, branches under a county."""
-        if self.organisation.level == Organisation.Level.CITY:
-            return Organisation.Level.COUNTY
-        return Organisation.Level.BRANCH
+        """The level of the unit rows: cities under a province, counties under a city, branches under a county
+        (the highest, where a province has counties right below it too)."""
+        levels = [row.organisation.level for row in self.units if row.organisation is not None and not row.own]
+        return min(levels, key=lambda level: Organisation.RANK[level], default=Organisation.Level.BRANCH)
 
     @property
     def rates(self) -> dict[str, Rate]:
@@ -130,7 +130,7 @@ def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, ye
     Two queries for the milestones (the organisations right below, and every figure in one aggregate), and a
     fixed few for the handling of the year's submissions (year_handling).
     """
-    units = list(organisation.children.order_by(*OFFICIAL_ORDER))
+    units = list(organisation.children.order_by("path"))
     everything = {"organisation_id": organisation.pk, "include_below": True}
     rows: list[tuple[str, str, dict, Organisation | None, bool]] = [
         (f"unit-{unit.pk}", unit.name, {"organisation_id": unit.pk, "include_below": True}, unit, False)
@@ -196,9 +196,11 @@ def _row(spec, counts: dict[str, int], year: int, largest: dict) -> Row:
 
 
 def unit_caption(review: YearReview) -> str:
-    if review.unit_level == Organisation.Level.COUNTY:
-        return _("By county or district")
-    return _("By branch")
+    captions = {
+        Organisation.Level.CITY: _("By city"),
+        Organisation.Level.COUNTY: _("By county or district"),
+    }
+    return captions.get(review.unit_level, _("By branch"))
 
 
 def row_label(row: Row) -> str:

@@ -148,7 +148,7 @@ def effect_end_supervision(proposal, actor, note, inputs, now):
 
 
 # A proposal raised again goes to the same level or a higher one: a county's unresolved problem to the city.
-LEVEL_RANK = {SessionLevel.COUNTY: 0, SessionLevel.CITY: 1}
+LEVEL_RANK = {SessionLevel.COUNTY: 0, SessionLevel.DISTRICT: 0, SessionLevel.CITY: 1, SessionLevel.PROVINCE: 2}
 
 
 def _check_later_session(proposal: Proposal, session: Session, actor: User) -> None:

@@ -10,16 +10,18 @@ from django.urls import reverse
 
 from proposals.models import Organisation
 from proposals.reporting import statistics
-from proposals.selectors import cities_in_scope, counties_in_scope, in_tree_order, proposals_visible_to
+from proposals.selectors import counties_in_scope, in_tree_order, proposals_visible_to, upper_committees_in_scope
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def official(world):
-    """应县 before 怀仁市, as Shuozhou lists them, though the alphabet and the ids say otherwise."""
-    Organisation.objects.filter(pk=world.other_county.pk).update(position=1)
-    Organisation.objects.filter(pk=world.county.pk).update(position=2)
+    """应县 before 怀仁市, as Shuozhou lists them, though the alphabet and the ids say otherwise. Set as the operator
+    sets them (the admin saves the organisation), which moves each county's subtree into the new order."""
+    for organisation, position in ((world.other_county, 1), (world.county, 2)):
+        organisation.position = position
+        organisation.save()
     return world
 
 
@@ -44,6 +46,8 @@ def test_every_organisation_picker_is_the_indented_tree(client, official):
 def test_the_statistics_list_counties_in_the_official_order(official):
     world = official
     user = world.city_coordinator
-    rows = statistics.counts_by_county(proposals_visible_to(user), counties_in_scope(user), cities_in_scope(user))
+    rows = statistics.counts_by_county(
+        proposals_visible_to(user), counties_in_scope(user), upper_committees_in_scope(user)
+    )
     counties = [row.organisation for row in rows if row.organisation.level == Organisation.Level.COUNTY]
     assert counties == [world.other_county, world.county]
