@@ -95,7 +95,8 @@ bench-quick: $(STAMP)
 
 # The offline bundle (docs/operations.md): the project's wheel and the wheels of its run-time dependencies at the
 # lock's versions (not the dev tools), the lock, deploy/ and .env.example (as env.example), and a tarball. The wheels
-# are for this machine's Python version and architecture: build the bundle on the same as the server's.
+# are for the virtualenv's Python release and architecture (python-version.txt names them): build the bundle with
+# the server's own, e.g. Debian 12's /usr/bin/python3 (3.11.2) in a fresh clone, `make offline-bundle PYTHON=...`.
 OFFLINE_BUNDLE ?= dist/offline-bundle
 
 offline-bundle: $(STAMP)
@@ -107,13 +108,17 @@ offline-bundle: $(STAMP)
 	cp -r deploy/nginx deploy/systemd deploy/make-self-signed-cert.sh '$(OFFLINE_BUNDLE)/deploy/'
 	cp .env.example '$(OFFLINE_BUNDLE)/env.example'
 	if [[ -f docs/operations.md ]]; then cp docs/operations.md '$(OFFLINE_BUNDLE)/'; fi
+	$(BIN)/python -c 'import platform; print(platform.python_version(), platform.machine())' \
+		> '$(OFFLINE_BUNDLE)/python-version.txt'
 	printf '%s\n' \
 		'Youth proposal tracker, offline bundle: install on a machine with no network (docs: operations.md)' \
-		'  python3 -m venv /opt/tracker/venv' \
+		"Built with Python $$(cat '$(OFFLINE_BUNDLE)/python-version.txt'): the server's python3 must be that same" \
+		'release (some dependencies differ by patch release: redis needs async-timeout below 3.11.3).' \
+		'  /usr/bin/python3 -m venv /opt/tracker/venv' \
 		'  /opt/tracker/venv/bin/pip install --no-index --find-links wheels -c constraints.txt youth-proposal-tracker' \
 		> '$(OFFLINE_BUNDLE)/INSTALL.txt'
 	tar -czf '$(OFFLINE_BUNDLE).tar.gz' -C '$(dir $(OFFLINE_BUNDLE))' '$(notdir $(OFFLINE_BUNDLE))'
-	@echo "Wrote $(OFFLINE_BUNDLE)/ ($$(ls '$(OFFLINE_BUNDLE)/wheels' | wc -l) wheels) and $(OFFLINE_BUNDLE).tar.gz"
+	@echo "Wrote $(OFFLINE_BUNDLE)/ ($$(ls '$(OFFLINE_BUNDLE)/wheels' | wc -l) wheels, for Python $$(cat '$(OFFLINE_BUNDLE)/python-version.txt')) and $(OFFLINE_BUNDLE).tar.gz"
 
 # pip-tools lives in a throwaway virtualenv so it never mixes with the project's own.
 lock: | python-version

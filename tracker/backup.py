@@ -201,6 +201,24 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+def extract_members(tar: tarfile.TarFile, work_dir: Path) -> None:
+    """Extracts the archive's plain files and folders (_safe_members) into work_dir.
+
+    tarfile's "data" filter came with Python 3.11.4; Debian 12's python3 is 3.11.2, which refuses the argument.
+    There the same rules are applied by hand: the files belong to whoever restores, no special bits, no write bit
+    for group and others.
+    """
+    members = _safe_members(tar)
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(work_dir, members=members, filter="data")
+        return
+    for member in members:
+        member.mode &= 0o755
+        member.uid, member.gid = os.getuid(), os.getgid()
+        member.uname = member.gname = ""
+    tar.extractall(work_dir, members=members, numeric_owner=True)
+
+
 def _load_pg_dump(dump: Path, *, force: bool) -> None:
     if not shutil.which("pg_restore"):
         raise BackupError("This archive holds a pg_dump of PostgreSQL; pg_restore must be on PATH to restore it.")
@@ -244,7 +262,7 @@ def restore(archive: Path, *, force: bool = False) -> dict:
             )
     with tempfile.TemporaryDirectory(prefix="tracker-restore-") as work, tarfile.open(archive, "r:gz") as tar:
         work_dir = Path(work)
-        tar.extractall(work_dir, members=_safe_members(tar), filter="data")
+        extract_members(tar, work_dir)
         try:
             manifest = json.loads((work_dir / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):

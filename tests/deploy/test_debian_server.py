@@ -13,9 +13,18 @@ Both tools are required: without them these tests fail, never skip (`.ci/debian-
 
 from __future__ import annotations
 
+import http.client
+import http.server
+import json
+import os
 import re
 import shutil
+import signal
+import socket
+import ssl
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +160,92 @@ def test_web_worker_and_beat_wait_for_migrate():
     migrate = (UNITS_DIR / "tracker-migrate.service").read_text(encoding="utf-8")
     assert "Type=oneshot" in migrate
     assert f"ExecStart={VENV}/bin/django-admin migrate --noinput" in migrate
+
+
+# --- The site run for real (#17 walk-through of docs/operations.md) ------------------------------------------
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """gunicorn's stand-in: answers with the Host and the path it was asked for."""
+
+    def do_GET(self):
+        body = json.dumps({"host": self.headers.get("Host"), "path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(params=["tracker.conf", "docker.conf"])
+def running_site(request, tmp_path, certificates):
+    """nginx serving the site on free ports (80 and 443 rewritten), in front of the echo server."""
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    assert nginx_test(request.param, tmp_path, certificates).returncode == 0
+    prefix = tmp_path / "nginx"
+    http_port, https_port = free_port(), free_port()
+    site = (prefix / "site.conf").read_text(encoding="utf-8")
+    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream.server_address[1]};")
+    site = re.sub(r"listen 80;", f"listen 127.0.0.1:{http_port};", site)
+    site = re.sub(r"listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;", site)
+    site = re.sub(r"\s*listen \[::\]:\d+( ssl)?;", "", site)
+    (prefix / "site.conf").write_text(site, encoding="utf-8")
+    nginx = tool("nginx", "/usr/sbin/nginx")
+    started = subprocess.run(
+        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        yield http_port, https_port
+    finally:
+        pid = int((prefix / "nginx.pid").read_text().strip())
+        os.kill(pid, signal.SIGQUIT)
+        upstream.shutdown()
+
+
+def ask(connection: http.client.HTTPConnection, path: str, host: str) -> http.client.HTTPResponse:
+    for _attempt in range(50):  # nginx's workers may take a moment to listen
+        try:
+            connection.request("GET", path, headers={"Host": host})
+            return connection.getresponse()
+        except ConnectionRefusedError:
+            connection.close()
+            time.sleep(0.1)
+    raise AssertionError(f"nginx does not answer on {connection.port}")
+
+
+def test_plain_http_lets_through_exactly_the_health_paths_the_application_exempts(running_site):
+    http_port, _ = running_site
+    exempt = [re.compile(pattern) for pattern in settings.SECURE_REDIRECT_EXEMPT]
+    for path in ("/healthz", "/healthz/live", "/healthz/ready", "/healthz/outbox", "/admin/", "/healthzz"):
+        answer = ask(http.client.HTTPConnection("127.0.0.1", http_port, timeout=10), path, "tracker.test")
+        answer.read()
+        if any(pattern.match(path.lstrip("/")) for pattern in exempt):
+            assert answer.status == 200, path  # passed to gunicorn, which does not redirect it either
+        else:
+            assert answer.status == 301, path
+            assert answer.getheader("Location") == f"https://tracker.test{path}"
+
+
+def test_the_client_host_reaches_gunicorn_with_its_port(running_site, certificates):
+    """On an HTTPS port other than 443 Django compares the browser's Origin (https://name:port) with the Host it
+    is given: without the port there, every sign-in form fails its CSRF check with 403."""
+    _, https_port = running_site
+    context = ssl.create_default_context(cafile=str(certificates / "fullchain.pem"))
+    connection = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10, context=context)
+    answer = ask(connection, "/login/", f"tracker.test:{https_port}")
+    assert answer.status == 200
+    assert json.loads(answer.read()) == {"host": f"tracker.test:{https_port}", "path": "/login/"}

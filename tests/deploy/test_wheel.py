@@ -9,6 +9,7 @@ the installed tracker must then pass `check --deploy` and find its templates, st
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import zipfile
@@ -90,6 +91,11 @@ def test_the_offline_bundle_installs_with_no_network(tmp_path):
         assert not any(name.lower().startswith(dev_tool + "-") for name in wheels), dev_tool
     for name in ("constraints.txt", "env.example", "INSTALL.txt", "deploy/systemd/tracker-web.service"):
         assert (bundle / name).is_file(), name
+    # The wheelhouse holds what this Python release needs (redis wants async-timeout below 3.11.3 only): the bundle
+    # names the release, and the server's python3 must be the same (docs/operations.md).
+    built_for = f"{platform.python_version()} {platform.machine()}"
+    assert (bundle / "python-version.txt").read_text(encoding="utf-8").strip() == built_for
+    assert built_for in (bundle / "INSTALL.txt").read_text(encoding="utf-8")
 
     venv = tmp_path / "venv"
     env = pip_env(tmp_path)
