@@ -2,10 +2,11 @@
 front of the session's PostgreSQL, gunicorn's DATABASE_URL pointing at it, DATABASE_PGBOUNCER=true.
 
 Through it the CSV and XLSX exports answer every one of more than two chunks of rows (eight CSV exports at once
-too, more than the pool's server connections), the API's list and a page work, a transition is written, and
-nothing uses a prepared statement (PgBouncer 1.18, Debian 12's, keeps none across transactions). Without DATABASE_PGBOUNCER the same export breaks as soon as another client of the pool takes
-the server connection its server-side cursor lives on, as any busy pool does: PgBouncer hands the cursor's next
-FETCH to another server connection, where no such cursor exists.
+too, more than the pool's server connections), the API's list and a page work, a transition is written, the
+worker and beat deliver reminders, and nothing uses a prepared statement (PgBouncer 1.18, Debian 12's, keeps
+none across transactions). Without DATABASE_PGBOUNCER the same export breaks as soon as another client of the
+pool takes the server connection its server-side cursor lives on, as any busy pool does: PgBouncer hands the
+cursor's next FETCH to another server connection, where no such cursor exists.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from proposals import selectors
-from proposals.models import Proposal, Transition, User
+from proposals.models import Proposal, Reminder, Transition, User
 from proposals.reporting import spreadsheets
 from proposals.workflow import State
+from tests.e2e.mailserver import MailServer
 from tests.e2e.processes import (
     BASE_DIR,
     BIN,
@@ -38,6 +40,7 @@ from tests.e2e.processes import (
     production_env,
     start_gunicorn,
 )
+from tests.e2e.test_readiness import wait_for_readiness
 from tests.e2e.test_reminder_faults import make_due_drafts
 
 pytestmark = pytest.mark.slow
@@ -204,3 +207,36 @@ def test_without_database_pgbouncer_the_export_breaks_once_another_client_takes_
         with_setting = export_in_a_busy_pool(bouncer_env(tmp_path, bouncer, broker, pgbouncer=True))
         print("with DATABASE_PGBOUNCER=true:", with_setting)
         assert with_setting == f"rows {everything}"
+
+
+def test_the_worker_and_beat_deliver_through_pgbouncer(requires_postgresql, committed_world, processes, tmp_path):
+    """The outbox's claims (SELECT ... FOR UPDATE SKIP LOCKED), the sweep's lock and the marks, in a worker and
+    beat whose every transaction may get another server connection; and readiness, which reads the sweep's mark."""
+    due = make_due_drafts(committed_world, 5, 2)
+    bouncer = PgBouncer(processes, tmp_path)
+    bouncer.start()
+    broker = RedisServer(processes, tmp_path)
+    broker.start()
+    with MailServer() as mail, processes.output_on_failure():
+        env = bouncer_env(tmp_path, bouncer, broker, pgbouncer=True)
+        env.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                   EMAIL_PORT=str(mail.port), EMAIL_TIMEOUT="10", REMINDER_SEND_HOUR="0",
+                   REMINDER_SWEEP_SECONDS="5", HEALTH_BEAT_INTERVALS="2")  # fmt: skip
+        port = start_gunicorn(processes, env, workers=1)
+        celery = [str(BIN / "celery"), "-A", "tracker"]
+        processes.start("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
+        processes.start("beat", [*celery, "beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat")], env)
+
+        def reminders() -> set[int]:
+            return set(due.outbox().values_list("pk", flat=True))
+
+        assert mail.wait_for(lambda: len(reminders()) == 10 and mail.tally(reminders()).missing == 0, 60, 0.5), (
+            mail.tally(reminders())
+        )
+        tally = mail.tally(reminders())
+        assert (tally.delivered, tally.duplicates, tally.mails) == (10, 0, 5)
+        assert set(due.outbox().values_list("status", flat=True)) == {Reminder.Status.SENT}
+        everything = {"database": "ok", "broker": "ok", "beat": "ok", "workers": "ok"}
+        wait_for_readiness(port, everything, timeout=30)
+        for name in ("worker", "beat", "gunicorn"):
+            assert "prepared statement" not in processes.output(name) and "does not exist" not in processes.output(name)
