@@ -118,8 +118,13 @@ TEMPLATES = [
 DATABASE_URL = env_secret("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL is required in production (postgres://user:pass@host/db).")
+# Behind PgBouncer in transaction pooling (#17 item 10), see below.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    _database = dj_database_url.parse(
+        # Behind PgBouncer, PgBouncer keeps the connections: each request opens its own to PgBouncer (cheap).
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DATABASE_PGBOUNCER else 60, minimum=0)
+    )  # fmt: skip
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
@@ -134,11 +139,24 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _database["CONN_HEALTH_CHECKS"] = True
-# Behind PgBouncer in transaction pooling (#17 item 10), a server-side cursor cannot outlive the statement's
-# server connection: DATABASE_PGBOUNCER=true turns them off, and the exports' .iterator() then reads its rows in
-# chunks on the client. Persistent connections are PgBouncer's job there (DB_CONN_MAX_AGE=0).
-if env_bool("DATABASE_PGBOUNCER", False):
+# Behind PgBouncer in transaction pooling, a server connection serves a client for one transaction only. A
+# server-side cursor (the exports' .iterator() outside a transaction: DECLARE ... WITH HOLD, then a FETCH per
+# chunk) stays on the server connection it was declared on, and the next FETCH may go to another one ("cursor
+# does not exist", tests/e2e/test_pgbouncer.py): DATABASE_PGBOUNCER=true turns them off, and an export's query
+# then comes whole into the process's memory, Django handing its rows out in chunks. Prepared statements do not
+# survive a transaction there either (PgBouncer before 1.21): Django's psycopg connections make none by default
+# (prepare_threshold=None, client-side binding), and a DATABASE_URL may not ask for them behind PgBouncer.
+if DATABASE_PGBOUNCER:
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_PGBOUNCER=true needs a PostgreSQL DATABASE_URL (postgres://...).")
     _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _options = _database.setdefault("OPTIONS", {})
+    if _options.get("server_side_binding") or _options.get("prepare_threshold") is not None:
+        raise ImproperlyConfigured(
+            "DATABASE_PGBOUNCER: server_side_binding and prepare_threshold in DATABASE_URL make prepared "
+            "statements, which PgBouncer in transaction pooling does not keep; leave them out."
+        )
+    _options["prepare_threshold"] = None
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

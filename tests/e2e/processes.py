@@ -188,11 +188,18 @@ class Processes:
 
 
 class RedisServer:
-    """A private redis-server on a free port, without persistence: stopping it loses every queued task."""
+    """A private redis-server on a free port, without persistence: stopping it loses every queued task.
 
-    def __init__(self, processes: Processes, directory: Path) -> None:
+    Several may run in one test under different names (a broker and a cache; a master and its replica, with
+    `replica_of`)."""
+
+    def __init__(
+        self, processes: Processes, directory: Path, *, name: str = "redis", replica_of: RedisServer | None = None
+    ) -> None:
         self.processes = processes
-        self.directory = directory
+        self.directory = directory if name == "redis" else directory / name  # a replica writes its sync file there
+        self.name = name
+        self.replica_of = replica_of
         self.port = free_port()
         self.runs = 0
 
@@ -200,24 +207,124 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def process_name(self) -> str:
+        return f"{self.name}-{self.runs}"
+
     def start(self) -> None:
         self.runs += 1
-        name = f"redis-{self.runs}"
+        self.directory.mkdir(parents=True, exist_ok=True)
         argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", str(self.directory)]  # fmt: skip
-        self.processes.start(name, argv, dict(os.environ))
-        self.processes.wait_for_port(name, self.port)
+        if self.replica_of is not None:
+            argv += ["--replicaof", "127.0.0.1", str(self.replica_of.port)]
+        self.processes.start(self.process_name, argv, dict(os.environ))
+        self.processes.wait_for_port(self.process_name, self.port)
 
     def stop(self) -> None:
-        self.processes.stop(f"redis-{self.runs}")  # SIGTERM: redis-server exits without saving (--save "")
+        self.processes.stop(self.process_name)  # SIGTERM: redis-server exits without saving (--save "")
 
     def kill(self) -> None:
         """As a crash or an out-of-memory kill would: at once, open connections cut without a goodbye."""
-        self.processes.kill(f"redis-{self.runs}")
+        self.processes.kill(self.process_name)
 
     def pause(self, paused: bool = True) -> None:
         """SIGSTOP: a Redis that hangs (swapping, a network partition) accepts connections and never answers."""
-        os.kill(self.processes.started[f"redis-{self.runs}"][0].pid, signal.SIGSTOP if paused else signal.SIGCONT)
+        os.kill(self.processes.started[self.process_name][0].pid, signal.SIGSTOP if paused else signal.SIGCONT)
+
+    def client(self):
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, decode_responses=True)
+
+    def role(self) -> str:
+        """The role INFO replication names: "master" or "slave"."""
+        return self.client().info("replication")["role"]
+
+
+class RedisSentinel:
+    """A Redis Sentinel (Debian's redis-server in sentinel mode) on a free port, monitoring `master` under
+    `master_name` alone (a quorum of one), its configuration file (which Sentinel rewrites) in `directory`."""
+
+    def __init__(self, processes: Processes, directory: Path, master: RedisServer, master_name: str) -> None:
+        self.processes = processes
+        self.directory = directory / "sentinel"
+        self.master = master
+        self.master_name = master_name
+        self.port = free_port()
+
+    def url(self, database: int) -> str:
+        """CELERY_BROKER_URL through this Sentinel (kombu's and Celery's sentinel:// transport)."""
+        return f"sentinel://127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        config = self.directory / "sentinel.conf"
+        name = self.master_name
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndaemonize no\ndir {self.directory}\n"
+            f"sentinel monitor {name} 127.0.0.1 {self.master.port} 1\n"
+            f"sentinel down-after-milliseconds {name} 5000\n"
+            f"sentinel failover-timeout {name} 20000\n"
+        )
+        self.processes.start("sentinel", ["redis-server", str(config), "--sentinel"], dict(os.environ))
+        self.processes.wait_for_port("sentinel", self.port)
+
+    def command(self, *args: str):
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, decode_responses=True)
+        return client.execute_command("SENTINEL", *args)
+
+    def master_port(self) -> int:
+        _host, port = self.command("GET-MASTER-ADDR-BY-NAME", self.master_name)
+        return int(port)
+
+    def wait_for_replica(self, replica: RedisServer, timeout: float = 30.0) -> None:
+        """Until Sentinel lists `replica` as a healthy replica of the master (it asks the master every 10 s)."""
+        deadline = time.monotonic() + timeout
+        seen = None
+        while time.monotonic() < deadline:
+            seen = self.command("REPLICAS", self.master_name)
+            for entry in seen:
+                fields = entry if isinstance(entry, dict) else dict(zip(entry[::2], entry[1::2], strict=True))
+                if int(fields["port"]) == replica.port and fields["flags"] == "slave" \
+                        and fields.get("master-link-status") == "ok":  # fmt: skip
+                    return
+            time.sleep(0.5)
+        pytest.fail(f"Sentinel did not see the replica on {replica.port} within {timeout:.0f} s: {seen}", pytrace=False)
+
+    def fail_over(self, to: RedisServer, timeout: float = 40.0) -> tuple[float, float]:
+        """SENTINEL FAILOVER to `to`; returns after how many seconds `to` was the master Sentinel names, and
+        after how many the old master was a replica.
+
+        Between the two, the old master still takes writes from the clients connected to it (Sentinel turns it
+        into a replica at its next look, up to 10 s later, and closes their connections then): what they write
+        meanwhile is lost with its data."""
+        import redis
+
+        old = self.master
+        started = time.monotonic()
+        deadline = started + timeout
+        while True:  # "NOGOODSLAVE" while Sentinel's view of the replica is not fresh enough yet
+            try:
+                self.command("FAILOVER", self.master_name)
+                break
+            except redis.ResponseError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        promoted = demoted = None
+        while time.monotonic() < deadline and demoted is None:
+            if promoted is None and self.master_port() == to.port and to.role() == "master":
+                promoted = time.monotonic() - started
+            if promoted is not None and old.role() == "slave":
+                demoted = time.monotonic() - started
+            time.sleep(0.2)
+        if demoted is None:
+            pytest.fail(f"no failover to {to.port} within {timeout:.0f} s (promoted: {promoted})", pytrace=False)
+        self.master = to
+        return promoted, demoted
 
 
 def start_gunicorn(processes: Processes, env: dict[str, str], *, workers: int = 2) -> int:
@@ -256,3 +363,62 @@ def collect_web_static(env: dict[str, str]) -> None:
             "-i", "admin", "-i", "rest_framework", "-i", "drf_spectacular_sidecar"]  # fmt: skip
     result = subprocess.run(argv, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PGBOUNCER = "/usr/sbin/pgbouncer"  # Debian's pgbouncer package (.ci/debian-packages)
+
+
+class PgBouncer:
+    """A real PgBouncer on a free port in front of the session database's PostgreSQL server, every database
+    passed through, in `pool_mode` (transaction pooling by default), trusting every client: its ini file and
+    user list in `directory`. Server connections are reused most recently used first (PgBouncer's default)."""
+
+    def __init__(
+        self, processes: Processes, directory: Path, *, pool_mode: str = "transaction", pool_size: int = 4
+    ) -> None:
+        assert os.access(PGBOUNCER, os.X_OK), f"{PGBOUNCER} is missing: install Debian's pgbouncer package."
+        self.processes = processes
+        self.directory = directory / "pgbouncer"
+        self.pool_mode = pool_mode
+        self.pool_size = pool_size
+        self.port = free_port()
+
+    def url(self) -> str:
+        """The session database's URL, through this PgBouncer."""
+        db = connection.settings_dict
+        user = quote(db["USER"] or "", safe="")
+        password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+        credentials = f"{user}{password}@" if user else ""
+        return f"postgres://{credentials}127.0.0.1:{self.port}/{quote(db['NAME'], safe='')}"
+
+    def start(self) -> None:
+        db = connection.settings_dict
+        self.directory.mkdir(parents=True, exist_ok=True)
+        users = self.directory / "userlist.txt"
+        users.write_text(f'"{db["USER"] or "postgres"}" ""\n')
+        password = f" password={db['PASSWORD']}" if db["PASSWORD"] else ""
+        ini = self.directory / "pgbouncer.ini"
+        ini.write_text(
+            "[databases]\n"
+            f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}{password}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {users}\nadmin_users = {db['USER'] or 'postgres'}\n"
+            f"pool_mode = {self.pool_mode}\ndefault_pool_size = {self.pool_size}\nmax_client_conn = 200\n"
+        )
+        # PgBouncer refuses to run as root; then it reads its files and switches to nobody (-u).
+        argv = [PGBOUNCER, *(["-u", "nobody"] if os.geteuid() == 0 else []), str(ini)]
+        self.processes.start("pgbouncer", argv, dict(os.environ))
+        self.processes.wait_for_port("pgbouncer", self.port)
+
+    def admin(self, command: str) -> list[dict]:
+        """A SHOW command on PgBouncer's admin console (simple query protocol only: a client-side cursor)."""
+        import psycopg
+        from psycopg.rows import dict_row
+
+        db = connection.settings_dict
+        with psycopg.connect(host="127.0.0.1", port=self.port, dbname="pgbouncer", user=db["USER"] or "postgres",
+                             autocommit=True) as console:  # fmt: skip
+            cursor = psycopg.ClientCursor(console, row_factory=dict_row)
+            cursor.execute(command)
+            return cursor.fetchall()

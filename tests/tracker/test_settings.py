@@ -265,3 +265,23 @@ def test_behind_pgbouncer_server_side_cursors_are_off():
     show = SHOW.format("DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS')")
     assert shown("shell", "-c", show, **PRODUCTION, DATABASE_PGBOUNCER="true") == "True"
     assert shown("shell", "-c", show, **PRODUCTION) == "False"
+
+
+def test_behind_pgbouncer_connections_are_not_kept_and_no_statement_is_prepared():
+    options = "s.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'unset')"
+    show = SHOW.format(f"DATABASES['default']['CONN_MAX_AGE'], {options}")
+    assert shown("shell", "-c", show, **PRODUCTION, DATABASE_PGBOUNCER="true") == "0 None"
+    assert shown("shell", "-c", show, **PRODUCTION) == "60 unset"  # Django's own default is None too
+    # An operator's own DB_CONN_MAX_AGE still wins (persistent connections to PgBouncer are cheap, and allowed).
+    assert shown("shell", "-c", show, **PRODUCTION, DATABASE_PGBOUNCER="true", DB_CONN_MAX_AGE="30") == "30 None"
+
+
+@pytest.mark.parametrize(("environ", "named"), [
+    ({"DATABASE_URL": "postgres://u@db.example.org/tracker?server_side_binding=true"}, "server_side_binding"),
+    ({"DATABASE_URL": "postgres://u@db.example.org/tracker?prepare_threshold=5"}, "prepare_threshold"),
+    ({"DATABASE_URL": "sqlite:////tmp/tracker.sqlite3"}, "PostgreSQL"),
+])  # fmt: skip
+def test_behind_pgbouncer_prepared_statements_or_another_database_stop_the_start(environ, named):
+    result = manage("check", **(PRODUCTION | environ), DATABASE_PGBOUNCER="true")
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode != 0 and "DATABASE_PGBOUNCER" in last and named in last, result.stderr[-500:]
