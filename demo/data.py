@@ -15,6 +15,8 @@ EMAIL_DOMAIN = "demo.shuozhou.example"
 
 # --- Organisations ------------------------------------------------------------------------------------
 
+# Shuozhou's League committee and the province committee above it (#18): the demo's tree has four levels.
+PROVINCE = ("province", "共青团山西省委", "山西省")
 CITY = ("city", "共青团朔州市委", "朔州市")
 
 # key -> (name, region), in the official order of Shuozhou's districts and counties
@@ -56,7 +58,7 @@ class Login:
     last_name: str
     first_name: str
     role: str  # User.Role value
-    org: str = ""  # "city", a county key or a branch key
+    org: str = ""  # "province", "city", a county key or a branch key
     body: str = ""  # for delegates: "npc" or "cppcc"
     constituency: str = ""
     role_zh: str = ""
@@ -66,6 +68,8 @@ class Login:
 LOGINS: tuple[Login, ...] = (
     Login("demo-admin", "郭", "晓峰", "admin", role_zh="管理员", role_en="admin"),
     Login("demo-coordinator", "王", "丽娟", "coordinator", org="city", role_zh="协调员", role_en="coordinator"),
+    Login("demo-province", "赵", "明远", "coordinator", org="province", role_zh="省级协调员",
+          role_en="province coordinator"),
     Login("demo-secretary", "李", "婷", "secretary", org="taoci", role_zh="秘书", role_en="secretary"),
     Login("demo-secretary2", "张", "宇航", "secretary", org="qiming", role_zh="秘书", role_en="secretary"),
     Login("demo-delegate", "刘", "振华", "delegate", body="npc", constituency="怀仁市选区",
@@ -158,6 +162,9 @@ SESSIONS: dict[str, SessionSpec] = {
     # for it, one that missed the deadline (the demo's case of the submission-deadline guard).
     "huairen": SessionSpec("npc", "county", "怀仁市", "怀仁市第二届人民代表大会第四次会议", 4,
                            deadline_days_before_opening=7, closing_days_after_opening=3),
+    # The province's congress, where a city's unresolved problem goes next (#18): open for drafts, none yet.
+    "npc_province": SessionSpec("npc", "province", "山西省", "山西省第十四届人民代表大会第五次会议", 45,
+                                deadline_days_before_opening=10, closing_days_after_opening=6),
 }  # fmt: skip
 
 # --- Handling units (承办单位) ---------------------------------------------------------------------------

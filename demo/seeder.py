@@ -88,8 +88,8 @@ class DemoSeeder:
 
     def organisation(self, key: str) -> Organisation | None:
         if key not in self.orgs:
-            if key == "city":
-                name = data.CITY[1]
+            if key in ("province", "city"):
+                name = {"province": data.PROVINCE, "city": data.CITY}[key][1]
             elif key in data.COUNTIES:
                 name = data.COUNTIES[key][0]
             else:
@@ -101,8 +101,16 @@ class DemoSeeder:
         return self.orgs[key]
 
     def create_organisations(self) -> None:
+        key, name, region = data.PROVINCE
+        province, _ = Organisation.objects.get_or_create(name=name, defaults={"level": key, "region": region})
+        self.orgs[key] = province
         key, name, region = data.CITY
-        city, _ = Organisation.objects.get_or_create(name=name, defaults={"level": "city", "region": region})
+        city, _ = Organisation.objects.get_or_create(
+            name=name, defaults={"level": key, "region": region, "parent": province}
+        )
+        if city.parent_id != province.pk:  # a demo seeded before the province stood above the city
+            city.parent = province
+            city.save()
         self.orgs[key] = city
         # The counties in the official order the city lists them in (data.COUNTIES is written in it).
         for position, (key, (name, region)) in enumerate(data.COUNTIES.items(), start=1):

@@ -91,6 +91,12 @@ def test_seed_demo_builds_the_shuozhou_demo(db):
     assert {name: user.role for name, user in users.items()} == LOGINS
     assert users["demo-admin"].is_superuser
     assert users["demo-coordinator"].organisation.level == "city"
+    # Shanxi's committee above Shuozhou's (#18): its coordinator sees every proposal of the demo.
+    province = users["demo-province"].organisation
+    assert (province.level, province.parent_id) == ("province", None)
+    assert users["demo-coordinator"].organisation.parent_id == province.pk
+    assert proposals_visible_to(users["demo-province"]).count() == len(proposals)
+    assert Session.objects.filter(level="province").exists()
     assert users["demo-secretary"].organisation.parent.name == "共青团怀仁市委"
     assert users["demo-secretary2"].organisation.parent.name == "共青团平鲁区委"
     assert users["demo-delegate"].delegate.body == "npc"
