@@ -67,4 +67,3 @@ def rebuild_paths(organisation_model) -> int:
         raise ValueError("Some organisations hang in a loop of parents and belong to no tree.")
     organisation_model.objects.bulk_update(changed, ["path"], batch_size=1000)
     return len(changed)
-
