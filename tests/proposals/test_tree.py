@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from proposals import selectors, tree
 from proposals.models import Assignment, Organisation, Proposal, User
-from proposals.reporting import statistics
+from proposals.reporting import statistics, year_review
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +207,32 @@ def test_the_queries_do_not_grow_with_the_depth(province, django_assert_num_quer
     by_name = {row.organisation.name: row.count for row in rows}
     assert by_name[world.county.name] == 2  # the shallow branch's and the one sixteen levels down
     assert sum(by_name.values()) == Proposal.objects.count()
+
+
+def test_the_year_review_rolls_up_from_county_to_city_to_province_with_the_same_figures(province):
+    world = province
+    for organisation in (world.province, world.city, world.county, world.sub_sub_branch, world.far_county):
+        author = make_user(f"author-{organisation.pk}", role=User.Role.SECRETARY, organisation=organisation)
+        for _n in range(organisation.depth + 1):
+            world.draft(organisation=organisation, author=author)
+    year = timezone.localdate().year
+    everything = Proposal.objects.all()
+
+    def review(organisation):
+        return year_review.year_review(everything, organisation=organisation, year=year)
+
+    def figures(row):
+        return [cell.count for cell in row.cells]
+
+    province_review, city_review = review(world.province), review(world.city)
+    assert province_review.unit_level == Organisation.Level.CITY
+    rows = {row.organisation.pk: row for row in province_review.units if not row.own}
+    assert figures(rows[world.city.pk]) == figures(city_review.total)
+    assert figures(rows[world.other_city.pk]) == figures(review(world.other_city).total)
+    city_rows = {row.organisation.pk: row for row in city_review.units if not row.own}
+    assert figures(city_rows[world.county.pk]) == figures(review(world.county).total)
+    # Each level's rows add up to its total: the units below and the committee's own.
+    for each in (province_review, city_review):
+        columns = zip(*(figures(row) for row in each.units), strict=True)
+        assert [sum(column) for column in columns] == figures(each.total)
+    assert province_review.total.count("drafted") == 1 + 2 + 3 + 6 + 3  # one more at each level down
