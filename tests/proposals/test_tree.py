@@ -236,3 +236,12 @@ def test_the_year_review_rolls_up_from_county_to_city_to_province_with_the_same_
         columns = zip(*(figures(row) for row in each.units), strict=True)
         assert [sum(column) for column in columns] == figures(each.total)
     assert province_review.total.count("drafted") == 1 + 2 + 3 + 6 + 3  # one more at each level down
+
+
+def test_a_public_needs_page_offers_the_counties_of_its_own_city(province, client):
+    world = province
+    html = client.get(f"/voice/{world.branch.pk}/").content.decode()
+    assert world.county.region in html and world.other_county.region in html
+    assert world.far_county.region not in html  # Datong's district is not Shuozhou's
+    html = client.get(f"/voice/{world.province.pk}/").content.decode()
+    assert world.far_county.region in html and world.county.region in html
