@@ -245,3 +245,18 @@ def test_a_public_needs_page_offers_the_counties_of_its_own_city(province, clien
     assert world.far_county.region not in html  # Datong's district is not Shuozhou's
     html = client.get(f"/voice/{world.province.pk}/").content.decode()
     assert world.far_county.region in html and world.county.region in html
+
+
+@pytest.mark.parametrize("item", ["branch", "sub_sub_branch"])
+def test_an_overdue_answer_goes_to_the_nearest_committee_and_escalates_above_it_at_any_depth(province, item):
+    from proposals.reminders import Policy, recipients
+
+    world = province
+    organisation = getattr(world, item)
+    author = make_user(f"author-{item}", role=User.Role.SECRETARY, organisation=organisation)
+    proposal = world.draft(organisation=organisation, author=author)
+    proposal = Proposal.objects.select_related("organisation__parent__parent").get(pk=proposal.pk)
+    policy = Policy(offsets_days=(7, 3, 1, 0), escalate_after_days=3, overdue_for_days=30)
+    people = {user.username: kind for user, kind in recipients(proposal, "answer", -5, policy)}
+    # The county committee above the branches (however deep) is reminded; the city's coordinator is escalated to.
+    assert people == {world.coordinator.username: "overdue", world.city_coordinator.username: "escalation"}
