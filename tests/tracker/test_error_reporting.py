@@ -168,8 +168,8 @@ def test_a_failing_view_and_task_reach_the_error_server_with_their_request_ids_a
     assert web[0]["request"]["method"] == "POST" and "/boom/" in web[0]["request"]["url"]
 
     everything = b"\n".join(collector.envelopes).decode()
-    for secret in ("hunter2-secret-pw", "Correct-Horse-9", "secret-token-abc123", "csrf-cookie-value-777", session, "203.0.113.9",
-                   "task-secret-pw"):  # fmt: skip
+    for secret in ("hunter2-secret-pw", "Correct-Horse-9", "secret-token-abc123", "csrf-cookie-value-777", session,
+                   "203.0.113.9", "task-secret-pw"):  # fmt: skip
         assert secret not in everything, secret
     headers = {name.lower(): value for name, value in web[0]["request"].get("headers", {}).items()}
     for name in ("cookie", "authorization", "x-forwarded-for"):
