@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
+import ssl
 import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -151,3 +158,73 @@ def test_web_worker_and_beat_wait_for_migrate():
     migrate = (UNITS_DIR / "tracker-migrate.service").read_text(encoding="utf-8")
     assert "Type=oneshot" in migrate
     assert f"ExecStart={VENV}/bin/django-admin migrate --noinput" in migrate
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("site", ["tracker.conf", "docker.conf"])
+def test_nginx_never_passes_the_metrics_on(site, tmp_path, certificates):
+    """The site, run by the real nginx on free ports in front of a stand-in for gunicorn that answers every path:
+    /healthz goes through, /metrics (PROMETHEUS_METRICS) is refused by nginx itself, over HTTPS and plain HTTP."""
+    backend_port, http_port, https_port = _free_port(), _free_port(), _free_port()
+    seen = []
+
+    class Backend(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "3")
+            self.end_headers()
+            self.wfile.write(b"ok\n")
+
+        def log_message(self, *args):
+            pass
+
+    backend = ThreadingHTTPServer(("127.0.0.1", backend_port), Backend)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    assert nginx_test(site, tmp_path, certificates).returncode == 0
+    prefix = tmp_path / "nginx"
+    text = (prefix / "site.conf").read_text(encoding="utf-8")
+    text = text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{backend_port};")
+    text = re.sub(r"listen \[::\]:\d+( ssl)?;\n", "", text)
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
+    (prefix / "site.conf").write_text(text, encoding="utf-8")
+    nginx = subprocess.Popen(
+        [tool("nginx", "/usr/sbin/nginx"), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e",
+         str(prefix / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        context = ssl.create_default_context(cafile=str(certificates / "fullchain.pem"))
+
+        def status(url: str) -> int:
+            request = urllib.request.Request(url, headers={"Host": "tracker.test"})
+            try:
+                with urllib.request.urlopen(request, context=context, timeout=5) as answer:
+                    return answer.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        for _ in range(100):  # nginx takes a moment to listen
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        https = f"https://127.0.0.1:{https_port}"
+        assert status(f"{https}/healthz") == 200
+        assert status(f"{https}/metrics") == 403
+        assert status(f"{https}/metrics/") == 403
+        assert status(f"{https}/metrics?x=1") == 403
+        assert status(f"http://127.0.0.1:{http_port}/healthz") == 200
+        assert seen == ["/healthz", "/healthz"]  # no /metrics reached the application
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        backend.shutdown()
+        backend.server_close()
