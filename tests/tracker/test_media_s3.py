@@ -143,6 +143,8 @@ def test_a_file_gone_from_the_bucket_is_a_404(client, world, s3_server, s3_media
     evidence = Evidence.objects.get()
     s3_client(s3_server).delete_object(Bucket=s3_media, Key=evidence.file.name)
     assert client.get(reverse("evidence-download", args=[evidence.pk])).status_code == 404
+    api = client_for(world.secretary).get(f"/api/v1/proposals/{proposal.pk}/evidence/{evidence.pk}/")
+    assert api.status_code == 404
 
 
 def test_meeting_files_are_read_from_the_bucket_by_who_sees_the_meeting(client, world, held, s3_server, s3_media):  # noqa: F811
