@@ -5,8 +5,9 @@ What goes out: the unhandled errors of the web (Django) and of the tasks (Celery
 tagged with the request id (tracker/request_id.py) so that a report leads to the log lines of its request and of
 the tasks it queued. What does not: personal data (send_default_pii off: no cookies, no user, no client
 address, no Authorization header), request bodies (a proposal's text is not the error server's business), and
-the calendar feed's secret wherever its address appears. sentry-sdk's scrubber blanks passwords, tokens, keys
-and the like in what remains (the local variables of a traceback among them).
+the calendar feed's secret wherever its address appears, and the local variables of a traceback (a proposal's
+text or a young person's phone number may be among them). sentry-sdk's scrubber blanks passwords, tokens, keys
+and the like in what remains.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def start(dsn: str, *, environment: str, traces_sample_rate: float) -> None:
         traces_sample_rate=traces_sample_rate,
         send_default_pii=False,
         max_request_body_size="never",
-        include_local_variables=True,
+        include_local_variables=False,
         event_scrubber=EventScrubber(denylist=DENYLIST, recursive=True),
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=before_send,

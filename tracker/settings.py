@@ -649,6 +649,8 @@ PROMETHEUS_EXPORT_MIGRATIONS = False  # it would query the database at every sta
 if PROMETHEUS_METRICS:
     INSTALLED_APPS += ["django_prometheus"]
     # First and (but for axes, which must see the sign-in view's answer) last, as django-prometheus asks.
+    # Scraped over plain HTTP from gunicorn's own address, like the health probes: no redirect to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
     MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE]
     MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
                       "django_prometheus.middleware.PrometheusAfterMiddleware")  # fmt: skip

@@ -175,6 +175,9 @@ def test_a_failing_view_and_task_reach_the_error_server_with_their_request_ids_a
     for name in ("cookie", "authorization", "x-forwarded-for"):
         assert headers.get(name, "[Filtered]") == "[Filtered]", name
     assert "user" not in web[0] or "ip_address" not in web[0]["user"]
+    frames = [frame for event in (web[0], task[0]) for value in event["exception"]["values"]
+              for frame in value["stacktrace"]["frames"]]  # fmt: skip
+    assert frames and not any("vars" in frame for frame in frames)  # no local variables
     assert "data" not in web[0]["request"] or web[0]["request"]["data"] in ("", None, {}, "[Filtered]")
 
 

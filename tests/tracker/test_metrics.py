@@ -40,8 +40,8 @@ print(json.dumps({
 
 
 def run(tmp_path: Path, **environ: str) -> dict:
-    site = {"TRACKER_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "DEBUG": "false", "ALLOWED_HOSTS": "testserver", **environ}  # fmt: skip
+    site = {"DEBUG": "false", **environ, "TRACKER_VAR_DIR": str(tmp_path / "var"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "ALLOWED_HOSTS": "testserver"}  # fmt: skip
     result = production_manage("shell", "--no-imports", "-c", SCRIPT, **site)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -79,6 +79,14 @@ def test_behind_the_proxy_the_forwarded_client_counts(tmp_path):
     assert seen["forwarded"] == 403  # an outside client, through nginx on this host
     assert seen["forwarded_local"] == 200  # the monitoring network
     assert seen["outside"] == 403
+
+
+def test_in_production_the_scrape_over_plain_http_is_not_redirected(tmp_path):
+    """gunicorn is scraped on its own address, without the proxy's X-Forwarded-Proto: like the health probes,
+    /metrics is exempt from the redirect to HTTPS that every other page gets."""
+    seen = run(tmp_path, **PRODUCTION, PROMETHEUS_METRICS="true")
+    assert seen["local"] == 200 and seen["outside"] == 403
+    assert run(tmp_path, **PRODUCTION)["local"] == 301  # off: /metrics is a page like any other, redirected
 
 
 @pytest.mark.parametrize(
