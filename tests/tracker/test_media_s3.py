@@ -28,6 +28,7 @@ from tests.tracker.test_backup import COUNT, manage, sqlite_site
 from tests.tracker.test_settings import PRODUCTION
 from tests.tracker.test_settings import manage as production_manage
 from tests.web.test_meeting_pages import PDF, held  # noqa: F401 (the fixture)
+from tracker import media
 
 KEY_ID, SECRET = "tracker-media", "tracker-media-secret-key"
 
@@ -103,9 +104,13 @@ def test_evidence_uploaded_on_the_web_is_in_the_bucket_private_and_downloaded_th
     response = client.get(reverse("evidence-download", args=[evidence.pk]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Length"] == str(len(content))
-    assert type(response.file_to_stream).__name__ == "_S3Body"  # the object's body, not a temporary copy
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == content
+
+    # Streamed from the object's body, not from a temporary copy of the whole file (django-storages' own file).
+    streamed = media.download_response(evidence.file, filename="a.txt", content_type="text/plain")
+    assert isinstance(streamed.file_to_stream, media._S3Body)
+    assert b"".join(streamed.streaming_content) == content
 
     client.force_login(world.other_secretary)
     assert client.get(reverse("evidence-download", args=[evidence.pk])).status_code == 404
