@@ -630,7 +630,7 @@ elif _s3_set := [name for name in _MEDIA_S3_VARIABLES if name in os.environ]:
 
 # --- Error reports (sentry-sdk; tracker/error_reporting.py), off unless SENTRY_DSN is set --------------------
 # To a self-hosted Sentry or GlitchTip on the intranet: unhandled errors of the web and of the tasks, each tagged
-# with its request id, without personal data (no cookies, no user, no request bodies' secrets).
+# with its request id, without personal data (no cookies, user, client address, request bodies or local variables).
 SENTRY_DSN = env_sentry_dsn("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", TRACKER_ENV).strip() or TRACKER_ENV
 SENTRY_TRACES_SAMPLE_RATE = env_fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
@@ -648,9 +648,9 @@ PROMETHEUS_ALLOWED_NETWORKS = env_networks("PROMETHEUS_ALLOWED_NETWORKS", ["127.
 PROMETHEUS_EXPORT_MIGRATIONS = False  # it would query the database at every start
 if PROMETHEUS_METRICS:
     INSTALLED_APPS += ["django_prometheus"]
-    # First and (but for axes, which must see the sign-in view's answer) last, as django-prometheus asks.
     # Scraped over plain HTTP from gunicorn's own address, like the health probes: no redirect to HTTPS.
     SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+    # First and (but for axes, which must see the sign-in view's answer) last, as django-prometheus asks.
     MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE]
     MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
                       "django_prometheus.middleware.PrometheusAfterMiddleware")  # fmt: skip
