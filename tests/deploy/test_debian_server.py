@@ -166,9 +166,10 @@ def test_web_worker_and_beat_wait_for_migrate():
 
 
 class _Echo(http.server.BaseHTTPRequestHandler):
-    """gunicorn's stand-in: answers with the Host and the path it was asked for."""
+    """gunicorn's stand-in: answers with the Host and the path it was asked for, and notes the path."""
 
     def do_GET(self):
+        self.server.seen.append(self.path)
         body = json.dumps({"host": self.headers.get("Host"), "path": self.path}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
