@@ -260,3 +260,18 @@ def test_an_overdue_answer_goes_to_the_nearest_committee_and_escalates_above_it_
     people = {user.username: kind for user, kind in recipients(proposal, "answer", -5, policy)}
     # The county committee above the branches (however deep) is reminded; the city's coordinator is escalated to.
     assert people == {world.coordinator.username: "overdue", world.city_coordinator.username: "escalation"}
+
+
+def test_paths_made_stale_by_bulk_sql_are_rebuilt_by_the_command(province):
+    import io
+
+    from django.core.management import call_command
+
+    world = province
+    Organisation.objects.filter(pk=world.county.pk).update(position=7, parent=world.other_city)  # around save
+    out = io.StringIO()
+    call_command("rebuild_organisation_paths", stdout=out)
+    assert out.getvalue().startswith("4 of ")  # the county, its branch and the two below that
+    world.sub_sub_branch.refresh_from_db()
+    assert world.sub_sub_branch.is_within(world.other_city)
+    assert tree.rebuild_paths(Organisation) == 0
