@@ -23,7 +23,7 @@ RESULTS = ROOT / "bench" / "results"
 QUICK = {"postgresql": ["10k"], "sqlite": ["10k"]}
 FULL = {"postgresql": ["10k", "100k", "1M"], "sqlite": ["10k", "100k"]}
 # The mails go out once per vendor (their cost does not depend on the archive's size); search is PostgreSQL's.
-SCENARIOS = {"postgresql": ["1", "2", "3", "4", "5"], "sqlite": ["1", "2", "3", "5"]}
+SCENARIOS = {"postgresql": ["1", "2", "3", "4", "5", "8"], "sqlite": ["1", "2", "3", "5", "8"]}
 
 
 def main() -> int:
