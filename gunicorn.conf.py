@@ -10,3 +10,13 @@ import time  # noqa: E402
 
 os.environ["TZ"] = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 time.tzset()
+
+
+# --- Prometheus metrics of several workers (PROMETHEUS_METRICS, tracker/metrics.py) ---------------------------
+# In prometheus_client's multiprocess mode each worker writes its figures to PROMETHEUS_MULTIPROC_DIR; a worker
+# that exits must be marked so, or its live gauges would stay in every scrape.
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

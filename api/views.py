@@ -51,6 +51,7 @@ from proposals.diffs import text_diffs
 from proposals.documents import proposal_docx
 from proposals.models import HandlingUnit, Need, Notice, Proposal
 from proposals.workflow import INPUTS_BY_NAME, AnswerClass, AnswerMethod, ExtensionMonths, Rating, UnitRole
+from tracker.media import download_response
 
 ID = r"[0-9]{1,18}"  # ids fit a 64-bit integer; longer ones are simply not found
 
@@ -404,10 +405,7 @@ class ProposalViewSet(
     )  # fmt: skip
     def evidence_download(self, request, pk=None, evidence_id=None):
         evidence = get_object_or_404(selectors.evidence_of(self.get_object()), pk=evidence_id)
-        return FileResponse(
-            evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-            content_type=evidence.content_type,
-        )  # fmt: skip
+        return download_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)
 
     @extend_schema(
         summary="Remove evidence", request=s.EvidenceRemovalSerializer, responses={204: None},

@@ -40,7 +40,6 @@ SELECT p.id, p.title, p.kind, p.topic, p.state, o.id, o.name, s.id, s.name, ld.i
        p.updated_at
 FROM proposals_proposal p
 JOIN proposals_organisation o ON o.id = p.organisation_id
-LEFT JOIN proposals_organisation op ON op.id = o.parent_id
 JOIN proposals_session s ON s.id = p.session_id
 LEFT JOIN proposals_assignment la ON la.proposal_id = p.id AND la.role = 'lead'
 LEFT JOIN proposals_delegate ld ON ld.id = la.delegate_id
@@ -52,7 +51,10 @@ LIMIT %s
 # The caller's scope and the list's filters, each a condition and its parameters, for the query string's values.
 DELEGATE_SCOPE = """EXISTS (SELECT 1 FROM proposals_assignment a JOIN proposals_delegate d ON d.id = a.delegate_id
                            WHERE a.proposal_id = p.id AND d.user_id = %s)"""
-ORGANISATION_SCOPE = "(o.id = %s OR o.parent_id = %s OR op.parent_id = %s)"
+# A coordinator's subtree at any depth: a prefix of the organisation's materialised path (#18), read first and
+# given as a constant, so that the planner sees the prefix (a subquery's would leave it guessing a handful).
+ORGANISATION_SCOPE = "o.path LIKE %s"
+SECRETARY_SCOPE = "p.organisation_id = %s"
 SEARCH_TEXT = "proposal_search_text(p.title, p.background, p.research_findings, p.recommendations)"
 INDEXED_SEARCH = {  # migration 0005's indexes: trigrams for 3+ characters, 1- and 2-character substrings below
     "long": f"{SEARCH_TEXT} LIKE '%%' || upper(%s) || '%%'",
@@ -69,8 +71,14 @@ def raw_conditions(query) -> tuple[list[str], list]:
         conditions.append(DELEGATE_SCOPE)
         params.append(int(query["user"]))
     if "organisation" in query:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT path FROM proposals_organisation WHERE id = %s", [int(query["organisation"])])
+            (path,) = cursor.fetchone()
         conditions.append(ORGANISATION_SCOPE)
-        params += [int(query["organisation"])] * 3
+        params.append(path + "%")  # digits only (proposals.tree): nothing to escape
+    if "secretary_of" in query:
+        conditions.append(SECRETARY_SCOPE)
+        params.append(int(query["secretary_of"]))
     if states := query.getlist("state"):
         conditions.append(f"p.state IN ({', '.join(['%s'] * len(states))})")
         params += states
@@ -89,16 +97,19 @@ def raw_conditions(query) -> tuple[list[str], list]:
 
 def _moment(value) -> str | None:
     # As DRF writes a datetime: in the current time zone, ISO 8601, "Z" for UTC. SQLite hands a raw cursor the
-    # naive UTC text Django stored.
+    # naive UTC datetime Django stored (as text where the column has no declared type, as the CASE's).
     if value is None:
         return None
+    if isinstance(value, str):  # SQLite types no CASE expression: the text as stored
+        value = dt.datetime.fromisoformat(value)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, dt.UTC)
     return timezone.localtime(value).isoformat().replace("+00:00", "Z")
 
 
 def raw_proposal_list(request):
-    """GET ?user=<delegate's user id> or ?organisation=<coordinator's organisation id>, with &state=...,
+    """GET ?user=<delegate's user id>, ?organisation=<coordinator's organisation id> or ?secretary_of=<secretary's
+    organisation id>, with &state=...,
     &search=...[&unindexed=1], &page_size=50 and &before=<id>: a page as the API's list shows it."""
     page_size = int(request.GET.get("page_size", 50))
     conditions, params = raw_conditions(request.GET)

@@ -1,6 +1,7 @@
 """One benchmark database per vendor and size, generated once and reused while its data is current.
 
-PostgreSQL: tracker_bench_<label> on the server of BENCH_POSTGRES_URL. SQLite: var/bench/bench-<label>.sqlite3.
+PostgreSQL: tracker_bench_<label> on the server of BENCH_POSTGRES_URL (BENCH_DATABASE_PREFIX, default
+"tracker_bench_", lets two checkouts share a server). SQLite: var/bench/bench-<label>.sqlite3.
 A database whose bench_meta row does not match the wanted size, seed and generator version is made anew.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "tracker_bench_")
 SEED = 20261127
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
@@ -29,7 +31,7 @@ class Target:
 
     @property
     def name(self) -> str:
-        return f"tracker_bench_{self.label.lower()}"
+        return f"{PREFIX}{self.label.lower()}"
 
     @property
     def url(self) -> str:

@@ -1,7 +1,11 @@
-"""The benchmark data: years of Shuozhou proposals at 10k, 100k or 1M, in PostgreSQL (COPY) or SQLite (bulk inserts).
+"""The benchmark data: ten years of a province's proposals at 10k, 100k or 1M, in PostgreSQL (COPY) or SQLite
+(bulk inserts).
 
-The world (organisations, demo logins, coming sessions) is the demo's, made by `seed_demo`; on top of it come
-ten years of past sessions, a pool of delegates and the proposals with their revisions, assignments,
+The world starts from the demo's (Shuozhou, its logins and coming sessions, made by `seed_demo`) and becomes the
+province of Shanxi (bench.province: 11 cities, 117 counties and districts, about 5,000 branches, their secretaries
+and coordinators, ten years of sessions at province, city and county level). On top of it come a pool of
+delegates and the proposals, most at branches (AT_BRANCHES), each to a session of its county, its city or the
+province (SESSION_SHARE), with their revisions, assignments,
 comments, transition log, deadlines, sent reminders, and after registration the handling units' handling, their
 answers and the signers' ratings (the units are the demo's directory). Texts are sentences of the demo proposals
 (shared/seed-article-zh.txt's figures), shuffled and recombined.
@@ -33,7 +37,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import province
 from demo import data
+from proposals import tree
 from proposals.models import (
     Answer,
     AnswerRating,
@@ -53,7 +59,10 @@ from proposals.models import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-GENERATOR_VERSION = 2  # 2: the handling units' handling, answers and ratings as records (issue #15)
+# 2: the handling units' handling, answers and ratings as records (issue #15); 3: the province of Shanxi (#18)
+GENERATOR_VERSION = 3
+AT_BRANCHES = 0.85  # the share of proposals written at branches; the rest at the committees
+SESSION_SHARE = {"county": 0.5, "city": 0.3, "province": 0.2}  # which level's session a proposal goes to
 DUE_NOW = 1_000  # consultation stages due within the reminder window, at every size
 EXTRA_DELEGATES = 1_200  # so that DUE_NOW proposals each have a lead of their own (and 1,000 mails go out)
 PAST_YEARS = 10
@@ -163,7 +172,7 @@ class Writer:
 
 def table_sizes() -> dict[str, int]:
     models = (Proposal, Revision, Assignment, Comment, Transition, Deadline, Reminder, Handling, Answer, AnswerRating,
-              User)  # fmt: skip
+              User, Organisation, Session)  # fmt: skip
     return {m._meta.db_table: m.objects.count() for m in models}
 
 
@@ -219,7 +228,9 @@ def rebuild(definitions: list[str], progress) -> None:
             started = time.perf_counter()
             cursor.execute(definition)
             progress(f"  {definition.split(' ON ')[0].split()[-1]}: {time.perf_counter() - started:.1f} s")
-        for table in BIG_TABLES:
+        # The world's tables too: bulk-written organisations without statistics make the planner guess that a
+        # subtree's path prefix matches a handful of them, and drive every coordinator's query from there.
+        for table in (*BIG_TABLES, *(m._meta.db_table for m in (Organisation, User, Delegate, Session))):
             cursor.execute(f'ANALYZE "{table}"')
         cursor.execute("RESET maintenance_work_mem")
 
@@ -235,20 +246,34 @@ def reset_sequences() -> None:
 
 
 class World:
+    """The province (bench.province) and what the proposals are drawn from: who writes for each organisation,
+    the delegates, and the sessions each organisation's proposals may go to."""
+
     def __init__(self, rng: random.Random, now: dt.datetime):
         self.rng = rng
         self.now = now
-        self.organisations = list(Organisation.objects.select_related("parent"))
-        self.city = next(o for o in self.organisations if o.parent_id is None)
+        self.built = province.build(rng, now, PAST_YEARS)
+        self.organisations = list(Organisation.objects.order_by("path"))
+        by_pk = {o.pk: o for o in self.organisations}
+        self.province = self.built.province
         self.author_of = {}
-        secretaries = User.objects.filter(role=User.Role.SECRETARY).exclude(organisation=None)
-        for user in secretaries.order_by("pk"):
-            self.author_of.setdefault(user.organisation_id, user.pk)
-        coordinator = User.objects.filter(role=User.Role.COORDINATOR, organisation=self.city).order_by("pk").first()
-        self.coordinator_id = coordinator.pk
-        for organisation in self.organisations:
-            self.author_of.setdefault(organisation.pk, coordinator.pk)
+        staff = User.objects.filter(role__in=[User.Role.SECRETARY, User.Role.COORDINATOR]).exclude(organisation=None)
+        for user_id, organisation_id in staff.order_by("pk").values_list("pk", "organisation_id"):
+            self.author_of.setdefault(organisation_id, user_id)
+        coordinator = User.objects.filter(role=User.Role.COORDINATOR, organisation__level=Organisation.Level.CITY)
+        self.coordinator_id = coordinator.order_by("pk").values_list("pk", flat=True).first()
+        for organisation in self.organisations:  # whoever steers the nearest committee above
+            for key in reversed(tree.ancestor_keys(organisation.path)):
+                if key in self.author_of:
+                    self.author_of.setdefault(organisation.pk, self.author_of[key])
+                    break
         self.branches = [o for o in self.organisations if o.level == Organisation.Level.BRANCH] or self.organisations
+        self.committees = [o for o in self.organisations if o.level != Organisation.Level.BRANCH]
+        # The regions whose sessions an organisation's proposals go to: its county's, its city's, the province's.
+        self.regions_of = {}
+        for organisation in self.organisations:
+            chain = [by_pk[k] for k in tree.ancestor_keys(organisation.path) if k in by_pk]
+            self.regions_of[organisation.pk] = [(o.level, o.region) for o in chain if o.level in SESSION_SHARE]
         self.add_delegates()
         self.pools = {
             body: list(
@@ -261,9 +286,16 @@ class World:
         self.extra = list(
             Delegate.objects.filter(user__username__startswith="bench-").order_by("pk").values_list("pk", "user_id")
         )
-        self.past_sessions = self.add_past_sessions()
+        first_year = now.year - PAST_YEARS
+        self.past_sessions: dict[int, dict[str, list[Session]]] = {}
+        self.coming_sessions: dict[str, list[Session]] = {}
+        for session in Session.objects.order_by("pk"):
+            if session.submission_deadline > now + dt.timedelta(days=20):
+                self.coming_sessions.setdefault(session.region, []).append(session)
+            elif first_year <= session.opening_date.year < now.year and "年会议" in session.name:
+                self.past_sessions.setdefault(session.opening_date.year, {}).setdefault(session.region, [])
+                self.past_sessions[session.opening_date.year][session.region].append(session)
         self.units = list(HandlingUnit.objects.order_by("pk").values_list("pk", flat=True))
-        self.coming_sessions = list(Session.objects.filter(submission_deadline__gt=now + dt.timedelta(days=20)))
 
     def add_delegates(self) -> None:
         password = make_password(None)  # unusable: these people never log in
@@ -280,23 +312,17 @@ class World:
             batch_size=500,
         )
 
-    def add_past_sessions(self) -> list[Session]:
-        sessions = []
-        year = self.now.year
-        for back in range(1, PAST_YEARS + 1):
-            opening = dt.date(year - back, 2, 20)
-            deadline = opening - dt.timedelta(days=5)
-            for body, name in (
-                ("npc", f"朔州市人民代表大会{year - back}年会议"),
-                ("cppcc", f"政协朔州市委员会{year - back}年会议"),
-            ):
-                sessions.append(
-                    Session(body=body, level="city", region="朔州市", name=name, opening_date=opening,
-                            closing_date=opening + dt.timedelta(days=5),
-                            submission_deadline=dt.datetime.combine(deadline, dt.time(18), tzinfo=SHANGHAI))
-                )  # fmt: skip
-        Session.objects.bulk_create(sessions)
-        return list(Session.objects.filter(name__in=[s.name for s in sessions]))
+    def session_for(self, organisation: Organisation, year: int | None) -> Session:
+        """A session of the organisation's county, city or province (SESSION_SHARE), of that past year or coming;
+        the next level up where a region holds none."""
+        sessions = self.coming_sessions if year is None else self.past_sessions[year]
+        chain = [(level, region) for level, region in self.regions_of[organisation.pk] if region in sessions]
+        if not chain:  # an organisation of no region with sessions: the province's or any coming one
+            regions = sessions.get(self.province.region) or next(iter(sessions.values()))
+            return self.rng.choice(regions)
+        weights = [SESSION_SHARE[level] for level, _region in chain]
+        _level, region = self.rng.choices(chain, weights)[0]
+        return self.rng.choice(sessions[region])
 
 
 # --- The proposals ------------------------------------------------------------------------------------
@@ -388,40 +414,48 @@ class Loader:
         self.next_id[model] = pk + 1
         return pk
 
-    def plan(self) -> Iterator[tuple[Session, str, bool]]:
-        """(session, final state, due now) for each proposal, oldest first (ids grow with time)."""
+    def plan(self) -> Iterator[tuple[Organisation, Session, str, bool]]:
+        """(organisation, session, final state, due now) for each proposal, oldest first (ids grow with time):
+        most at branches, the rest at committees; each to a session of its county, city or province."""
         rng, world = self.rng, self.world
         coming = self.size // 10
         due = min(DUE_NOW, coming, len(world.extra))
         past = self.size - coming
-        sessions = sorted(world.past_sessions, key=lambda s: s.submission_deadline)
+        years = sorted(world.past_sessions)
         states, weights = zip(*PAST_STATES, strict=True)
         for i in range(past):
-            session = sessions[i * len(sessions) // past]
-            yield session, rng.choices(states, weights)[0], False
+            organisation = self.organisation()
+            session = world.session_for(organisation, years[i * len(years) // past])
+            yield organisation, session, rng.choices(states, weights)[0], False
         states, weights = zip(*COMING_STATES, strict=True)
         due_at = set(rng.sample(range(coming), due))
         for i in range(coming):
+            organisation = self.organisation()
             yield (
-                rng.choice(world.coming_sessions),
+                organisation,
+                world.session_for(organisation, None),
                 ("consultation" if i in due_at else rng.choices(states, weights)[0]),
                 i in due_at,
             )
 
+    def organisation(self) -> Organisation:
+        world = self.world
+        return self.rng.choice(world.branches if self.rng.random() < AT_BRANCHES else world.committees)
+
     def run(self, progress) -> None:
         extra = iter(self.world.extra)
         step = max(1, self.size // 10)
-        for n, (session, state, due_now) in enumerate(self.plan(), 1):
-            self.proposal(session, state, next(extra) if due_now else None)
+        for n, (organisation, session, state, due_now) in enumerate(self.plan(), 1):
+            self.proposal(organisation, session, state, next(extra) if due_now else None)
             if n % step == 0:
                 progress(f"  {n:,} proposals")
         for writer in self.writers:
             writer.flush()
 
-    def proposal(self, session: Session, state: str, due_lead: tuple[int, int] | None) -> None:
+    def proposal(self, organisation: Organisation, session: Session, state: str,
+                 due_lead: tuple[int, int] | None) -> None:  # fmt: skip
         rng, world, corpus = self.rng, self.world, self.corpus
         pk = self.new_id(Proposal)
-        organisation = rng.choice(world.branches) if rng.random() < 0.8 else rng.choice(world.organisations)
         author = world.author_of[organisation.pk]
         kind = "cppcc_proposal" if session.body == "cppcc" else rng.choice(("motion", "suggestion", "suggestion"))
         deadline = session.submission_deadline

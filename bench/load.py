@@ -148,9 +148,14 @@ def _locust(port: int, path: str, token: str, users: int, seconds: int, prefix: 
             messages = [f"{row['Occurrences']}x {row['Error']}" for row in csv.DictReader(failures)][:5]
     return {
         "requests": int(aggregated["Request Count"]), "failures": int(aggregated["Failure Count"]),
-        "rps": float(aggregated["Requests/s"]), "median_ms": float(aggregated["Median Response Time"]),
-        "p99_ms": float(aggregated["99%"]), "failure_messages": messages,
+        "rps": _number(aggregated["Requests/s"]), "median_ms": _number(aggregated["Median Response Time"]),
+        "p99_ms": _number(aggregated["99%"]), "failure_messages": messages,
     }  # fmt: skip
+
+
+def _number(value: str) -> float:
+    """A figure of locust's CSV: "N/A" where no request completed in the window (a starved warm-up, say)."""
+    return float("nan") if value == "N/A" else float(value)
 
 
 def _distinct_errors(log: str) -> list[str]:

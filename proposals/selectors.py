@@ -790,10 +790,16 @@ def _needs_carried() -> QuerySet[Need]:
     return Need.objects.filter(status=Need.Status.ACCEPTED).select_related("county").only(*NEED_PUBLIC_FIELDS)
 
 
-def need_counties() -> QuerySet[Organisation]:
-    """The counties and districts a need may name (the pickers of the public page and of recording): all of them,
-    in the official order, since a young person may raise a need anywhere."""
-    return in_tree_order(Organisation.objects.filter(level=Organisation.Level.COUNTY))
+def need_counties(near: Organisation | None = None) -> QuerySet[Organisation]:
+    """The counties and districts a need may name (the pickers of the public page and of recording), in the
+    official order: those of the city `near` belongs to, since a young person in Shuozhou names one of
+    Shuozhou's; every one for a province committee or without `near`."""
+    counties = Organisation.objects.filter(level=Organisation.Level.COUNTY)
+    if near is not None:
+        city = next((o for o in [*near.ancestors(), near] if o.level == Organisation.Level.CITY), None)
+        if city is not None:
+            counties = counties.filter(city.subtree_filter())
+    return in_tree_order(counties)
 
 
 def needs_carried_by(proposal: Proposal) -> QuerySet[Need]:

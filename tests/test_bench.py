@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db.models import Count
 
-from bench import generate, scenarios
+from bench import generate, province, scenarios
 from bench.measure import check
-from proposals import reminders
-from proposals.models import AnswerRating, Assignment, Handling, Proposal, Stage
+from proposals import reminders, tree
+from proposals.models import AnswerRating, Assignment, Handling, Organisation, Proposal, Session, Stage, User
 from proposals.workflow import State, handling_state
 
 SIZE = 400
@@ -58,12 +59,43 @@ def test_the_generator_makes_the_archive_and_the_due_consultations(bench_data):
         assert current == [Stage.CONSULTATION if proposal.state == State.CONSULTATION else Stage.ANSWER]
 
 
+def test_the_world_is_a_province_around_the_demos_city(bench_data):
+    """Shanxi's 11 cities and 117 counties and districts under the province, about 5,000 branches, the demo's city
+    moved under the province with its subtree, every path what the parents call for, and staff for each scope."""
+    root = Organisation.objects.get(parent=None)
+    assert (root.name, root.level) == (province.PROVINCE[0], Organisation.Level.PROVINCE)
+    levels = {row["level"]: row["n"] for row in Organisation.objects.values("level").annotate(n=Count("pk")).order_by()}
+    assert levels["city"] == 11 and levels["county"] == 117
+    assert 4_900 <= levels["branch"] <= 5_000
+    shuozhou = Organisation.objects.get(name="共青团朔州市委")
+    assert shuozhou.parent == root
+    assert Organisation.objects.filter(name="怀仁市陶瓷e镇团工委").get().is_within(shuozhou)
+    assert tree.rebuild_paths(Organisation) == 0  # the paths the generator left are the tree's
+    staffed = set(User.objects.exclude(organisation=None).values_list("organisation_id", flat=True))
+    assert staffed == set(Organisation.objects.values_list("pk", flat=True))
+    assert User.objects.get(username=province.PROVINCE_COORDINATOR).organisation == root
+    past = Session.objects.filter(
+        name__endswith="年会议", opening_date__year__lt=generate.read_meta()["generated_at"].year
+    )
+    assert set(past.values_list("level", flat=True)) == {"province", "city", "county", "district"}
+    # The proposals are spread over the province: each city holds about a tenth, most are at branches.
+    generated = Proposal.objects.order_by("pk")[DEMO_PROPOSALS:]
+    ids = list(generated.values_list("pk", flat=True))
+    at_branches = Proposal.objects.filter(pk__in=ids, organisation__level="branch").count()
+    assert at_branches > 0.75 * SIZE
+    in_city = Proposal.objects.filter(pk__in=ids).filter(shuozhou.subtree_filter("organisation__")).count()
+    assert 0.04 * SIZE < in_city < 0.2 * SIZE
+
+
 def test_the_baselines_answer_with_the_products_rows(bench_data):
     """Scenario 1's raw-SQL page and naive page equal the API's page (the scenario refuses to time otherwise),
     and the query counts of scenario 2 hold."""
     bench = scenarios.Bench(rounds=1, warmup=0)
-    rows = scenarios.list_endpoint(bench) + scenarios.query_counts(bench)
-    assert {row.scenario for row in rows} == {"1 list vs limit", "1 list vs naive", "2 query counts"}
+    rows = scenarios.list_endpoint(bench) + scenarios.query_counts(bench) + scenarios.list_per_scope(bench)
+    assert {row.scenario for row in rows} == {"1 list vs limit", "1 list vs naive", "2 query counts",
+                                              "8 list per scope"}  # fmt: skip
+    scopes = {row.notes["user"]: row.notes["sees"] for row in rows if row.scenario == "8 list per scope"}
+    assert len(scopes) == len(scenarios.SCOPES) and scopes[province.PROVINCE_COORDINATOR] == Proposal.objects.count()
     assert all(row.met for row in rows if row.scenario == "2 query counts")
     json.dumps([row.to_dict() for row in rows])  # what bench.run writes
 
@@ -75,8 +107,8 @@ def test_targets_are_read_as_written():
 
 
 def test_the_conditional_scenario_times_a_304_against_the_full_answer(bench_data):
-    """Scenario 8 answers 304 with no body to the ETag its full answer gave (it refuses to time otherwise)."""
+    """Scenario 9 answers 304 with no body to the ETag its full answer gave (it refuses to time otherwise)."""
     bench = scenarios.Bench(rounds=1, warmup=0)
     rows = scenarios.conditional(bench)
-    assert [row.scenario for row in rows] == ["8 conditional requests"] * 2
+    assert [row.scenario for row in rows] == ["9 conditional requests"] * 2
     assert all(row.ours > 0 and row.baseline > 0 for row in rows)  # figures, never asserted as timings

@@ -6,10 +6,12 @@ The archive holds
 - the database: database.dump (pg_dump's custom format) on PostgreSQL when pg_dump is on PATH; otherwise
   database.json (Django's dumpdata), which works on any database Django supports, SQLite too, and restores
   onto a newly migrated one with loaddata;
-- media/: every file under MEDIA_ROOT.
+- media/: every uploaded file, read through the media storage (STORAGES["default"]): MEDIA_ROOT, or the
+  S3-compatible bucket when MEDIA_S3_BUCKET is set; a backup of one restores onto the other.
 
-`restore` goes onto an empty database and an empty media folder only (unless forced), checks each file against
-the manifest before it uses it, and compares the restored rows and files with the manifest afterwards.
+`restore` goes onto an empty database and an empty media storage only (unless forced), checks each file against
+the manifest before it uses it, writes the files through the storage, and compares the restored rows and files
+(read back from the storage) with the manifest afterwards.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -44,11 +48,18 @@ class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why, for the operator."""
 
 
+CHUNK = 1024 * 1024
+
+
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1024 * 1024), b""):
-            digest.update(chunk)
+        return _sha256_of(file)
+
+
+def _sha256_of(file) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: file.read(CHUNK), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -73,11 +84,62 @@ def table_counts() -> dict[str, int]:
     return counts
 
 
-def media_files(root: Path) -> dict[str, str]:
-    """{path relative to MEDIA_ROOT: sha256} of every file there."""
-    if not root.is_dir():
-        return {}
-    return {path.relative_to(root).as_posix(): sha256(path) for path in sorted(root.rglob("*")) if path.is_file()}
+def media_storage() -> Storage:
+    """The storage the uploads live in (STORAGES["default"]): the file system, or the S3-compatible bucket."""
+    return storages["default"]
+
+
+def media_location(storage: Storage | None = None) -> str:
+    """Where the media storage keeps its files, for the operator's messages."""
+    storage = storage or media_storage()
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket:
+        return f"the bucket {bucket}" + (f" (under {storage.location}/)" if getattr(storage, "location", "") else "")
+    return f"the media folder {storage.location}"
+
+
+def media_names(storage: Storage | None = None) -> list[str]:
+    """Every file's name in the media storage (relative, with /), sorted."""
+    storage = storage or media_storage()
+    names = []
+
+    def walk(folder: str) -> None:
+        try:
+            folders, files = storage.listdir(folder)
+        except FileNotFoundError:  # the file system's MEDIA_ROOT before the first upload
+            return
+        names.extend(f"{folder}{name}" for name in files)
+        for name in folders:
+            walk(f"{folder}{name}/")
+
+    walk("")
+    return sorted(names)
+
+
+def _stored_sha256(storage: Storage, name: str) -> str:
+    with storage.open(name, "rb") as file:
+        return _sha256_of(file)
+
+
+def media_files(storage: Storage | None = None) -> dict[str, str]:
+    """{name in the media storage: sha256} of every file there."""
+    storage = storage or media_storage()
+    return {name: _stored_sha256(storage, name) for name in media_names(storage)}
+
+
+class _Hashing:
+    """A file read into the archive, hashed as it goes, so that each file is read from the storage once."""
+
+    def __init__(self, file):
+        self.file = file
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, amount: int = -1) -> bytes:
+        data = self.file.read(amount)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
 
 
 def _postgresql() -> bool:
@@ -145,29 +207,35 @@ def backup(directory: Path | None = None, *, keep: int | None = None) -> Backup:
     directory = Path(directory or settings.BACKUP_DIR)
     keep = settings.BACKUP_KEEP if keep is None else keep
     directory.mkdir(parents=True, exist_ok=True)
-    media_root = Path(settings.MEDIA_ROOT)
+    storage = media_storage()
     now = timezone.now()
     method = database_method()
     with tempfile.TemporaryDirectory(dir=directory, prefix=".backup-") as work:
         dump = _dump_database(Path(work), method)
         # Counted after the dump: rows written in between would make the manifest claim rows the dump lacks,
         # so a busy service is better backed up by the beat job at night (or with the processes stopped).
-        files = media_files(media_root)
-        manifest = {
-            "format": FORMAT,
-            "created_at": now.isoformat(),
-            "database": {"vendor": connection.vendor, "method": method, "file": dump.name, "sha256": sha256(dump)},
-            "tables": table_counts(),
-            "media": files,
-        }
-        (Path(work) / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+        tables = table_counts()
         target = directory / archive_name(now)
         partial = Path(work) / target.name
+        files = {}
         with tarfile.open(partial, "w:gz") as tar:
-            tar.add(Path(work) / MANIFEST, arcname=MANIFEST)
             tar.add(dump, arcname=dump.name)
-            for relative in files:
-                tar.add(media_root / relative, arcname=f"media/{relative}")
+            for name in media_names(storage):
+                files[name] = _add_stored_file(tar, storage, name)
+            manifest = {
+                "format": FORMAT,
+                "created_at": now.isoformat(),
+                "database": {
+                    "vendor": connection.vendor,
+                    "method": method,
+                    "file": dump.name,
+                    "sha256": sha256(dump),
+                },
+                "tables": tables,
+                "media": files,
+            }
+            (Path(work) / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+            tar.add(Path(work) / MANIFEST, arcname=MANIFEST)
         partial.replace(target)  # whole or not at all: a half-written archive is never left under its name
     removed = [old for old in archives(directory)[:-keep] if old != target] if keep else []
     for old in removed:
@@ -187,8 +255,35 @@ def _database_is_empty() -> bool:
     return not any(table_counts().values())
 
 
-def _media_is_empty(root: Path) -> bool:
-    return not root.exists() or not any(path.is_file() for path in root.rglob("*"))
+def _add_stored_file(tar: tarfile.TarFile, storage: Storage, name: str) -> str:
+    """One file of the media storage into the archive, under media/NAME; returns its sha256."""
+    member = tarfile.TarInfo(f"media/{name}")
+    member.size = storage.size(name)
+    member.mode = 0o644
+    try:
+        member.mtime = int(storage.get_modified_time(name).timestamp())
+    except NotImplementedError:
+        member.mtime = int(timezone.now().timestamp())
+    with storage.open(name, "rb") as file:
+        reading = _Hashing(file)
+        tar.addfile(member, reading)
+    if reading.size != member.size:
+        raise BackupError(f"{name} changed while it was backed up ({member.size} bytes, then {reading.size}).")
+    return reading.digest.hexdigest()
+
+
+def _media_is_empty(storage: Storage) -> bool:
+    return not media_names(storage)
+
+
+def _store(storage: Storage, name: str, source: Path) -> None:
+    """Writes `source` as `name` into the storage, replacing a file of that name (a forced restore)."""
+    if storage.exists(name):
+        storage.delete(name)
+    with source.open("rb") as file:
+        saved = storage.save(name, File(file, name=name))
+    if saved != name:
+        raise BackupError(f"The storage kept {name} as {saved}; restore into an empty media storage.")
 
 
 def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
@@ -247,18 +342,19 @@ def _load_dumpdata(dump: Path, *, force: bool) -> None:
 
 
 def restore(archive: Path, *, force: bool = False) -> dict:
-    """Restores `archive` onto this database and MEDIA_ROOT; returns its manifest. Refuses a database with rows
+    """Restores `archive` onto this database and the media storage; returns its manifest. Refuses a database with rows
     or a media folder with files unless `force` (which then overwrites what the archive holds)."""
     archive = Path(archive)
     if not archive.is_file():
         raise BackupError(f"{archive} is not a file.")
-    media_root = Path(settings.MEDIA_ROOT)
+    storage = media_storage()
     if not force:
         if not _database_is_empty():
             raise BackupError("The database is not empty; restore onto an empty one, or pass --force to overwrite it.")
-        if not _media_is_empty(media_root):
+        if not _media_is_empty(storage):
+            where = media_location(storage)
             raise BackupError(
-                f"The media folder {media_root} holds files; restore into an empty one, or pass --force to overwrite."
+                f"{where[:1].upper()}{where[1:]} holds files; restore into an empty one, or pass --force to overwrite."
             )
     with tempfile.TemporaryDirectory(prefix="tracker-restore-") as work, tarfile.open(archive, "r:gz") as tar:
         work_dir = Path(work)
@@ -284,9 +380,7 @@ def restore(archive: Path, *, force: bool = False) -> dict:
         else:
             _load_dumpdata(dump, force=force)
         for name in manifest["media"]:
-            target = media_root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(work_dir / "media" / name, target)
+            _store(storage, name, work_dir / "media" / name)
     verify(manifest)
     logger.info("Backup %s restored: %d rows, %d files.", archive, sum(manifest["tables"].values()),
                 len(manifest["media"]))  # fmt: skip
@@ -297,13 +391,20 @@ def _same(path: Path, digest: str) -> bool:
     return path.is_file() and sha256(path) == digest
 
 
+def _stored_same(storage: Storage, name: str, digest: str) -> bool:
+    try:
+        return _stored_sha256(storage, name) == digest
+    except FileNotFoundError:
+        return False
+
+
 def verify(manifest: dict) -> None:
     """The rows of every table and the hash of every file as the manifest records them, or BackupError."""
     counts = table_counts()
     tables = [f"{table} ({counts.get(table)} rows, the backup has {rows})"
               for table, rows in manifest["tables"].items() if counts.get(table) != rows]  # fmt: skip
-    media_root = Path(settings.MEDIA_ROOT)
-    files = [name for name, digest in manifest["media"].items() if not _same(media_root / name, digest)]
+    storage = media_storage()
+    files = [name for name, digest in manifest["media"].items() if not _stored_same(storage, name, digest)]
     if tables or files:
         raise BackupError(
             "The restore differs from the backup: " + "; ".join([*tables[:5], *(f"file {name}" for name in files[:5])])

@@ -231,3 +231,48 @@ def env_address(name: str, default: str) -> str:
     if not (at and local and domain) or value.count("<") != value.count(">"):
         raise ImproperlyConfigured(f"{name}={value!r} is not a mail address (Name <address@example.org>).")
     return value
+
+
+def env_fraction(name: str, default: float) -> float:
+    """A number from 0 to 1 (a sampling rate such as SENTRY_TRACES_SAMPLE_RATE)."""
+    import math
+
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number from 0 to 1.") from None
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number from 0 to 1.")
+    return value
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """Comma-separated networks in CIDR notation ("127.0.0.1/32,10.8.0.0/16"; a bare address is one host)."""
+    import ipaddress
+
+    networks = env_list(name, default)
+    if not networks:
+        raise ImproperlyConfigured(f"{name} is empty; name at least one network (127.0.0.1/32).")
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} entry {network!r} is not a network such as 10.8.0.0/16.") from None
+    return networks
+
+
+def env_sentry_dsn(name: str) -> str:
+    """An error-reporting DSN as Sentry and GlitchTip write it: http(s)://KEY@host[:port]/PROJECT (or "")."""
+    value = env_secret(name, "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    project = parts.path.rstrip("/").rpartition("/")[2]
+    if parts.scheme not in {"http", "https"} or not parts.hostname or not parts.username or not project.isdigit():
+        raise ImproperlyConfigured(
+            f"{name} is not a DSN; copy it from the project's settings: https://KEY@sentry.example.org/PROJECT."
+        )
+    return value

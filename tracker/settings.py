@@ -6,6 +6,7 @@ that `manage.py check --deploy` asks for.
 """
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -23,13 +24,16 @@ from tracker.env import (
     env_choice,
     env_days,
     env_dotted_path,
+    env_fraction,
     env_int,
     env_int_between,
     env_list,
     env_log_level,
+    env_networks,
     env_origins,
     env_rate,
     env_secret,
+    env_sentry_dsn,
     env_str,
     env_time_zone,
     env_url,
@@ -598,3 +602,73 @@ LOGGING["handlers"] = {
                     "class": "django.utils.log.AdminEmailHandler"},
 }  # fmt: skip
 LOGGING["loggers"]["django"] = {"handlers": ["mail_admins"], "propagate": True}
+
+
+# --- Media on S3-compatible storage (django-storages; #17 item 10), off unless MEDIA_S3_BUCKET is set ---------
+# Evidence, meeting files, answer letters and export archives then go to an office's MinIO or Ceph (or S3)
+# instead of MEDIA_ROOT. The objects stay private: no ACL is sent (the bucket's own, private, applies) and no page
+# links to the store; every file is downloaded through the tracker's permission-checked views, which stream it
+# from the store (tracker/media.py). Backups read and write the files through the same storage.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET", "").strip()
+_MEDIA_S3_VARIABLES = ["MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_ACCESS_KEY_ID_FILE",
+                       "MEDIA_S3_SECRET_ACCESS_KEY", "MEDIA_S3_SECRET_ACCESS_KEY_FILE", "MEDIA_S3_REGION",
+                       "MEDIA_S3_ADDRESSING_STYLE", "MEDIA_S3_PREFIX"]  # fmt: skip
+if MEDIA_S3_BUCKET:
+    _s3_key_id = env_secret("MEDIA_S3_ACCESS_KEY_ID", "")
+    _s3_secret = env_secret("MEDIA_S3_SECRET_ACCESS_KEY", "")
+    if not (_s3_key_id and _s3_secret):
+        raise ImproperlyConfigured(
+            "MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY (or their _FILE) are both required with "
+            "MEDIA_S3_BUCKET."
+        )
+    _s3_endpoint = env_str("MEDIA_S3_ENDPOINT_URL", "").strip()
+    if _s3_endpoint:
+        env_url("MEDIA_S3_ENDPOINT_URL", _s3_endpoint, schemes={"http", "https"})
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,  # None: Amazon S3 itself
+            "access_key": _s3_key_id,
+            "secret_key": _s3_secret,
+            "region_name": env_str("MEDIA_S3_REGION", "").strip() or None,
+            # path: https://minio.example.org/BUCKET/KEY, which needs no DNS name per bucket (the intranet's usual).
+            "addressing_style": env_choice("MEDIA_S3_ADDRESSING_STYLE", "path", {"path", "virtual", "auto"}),
+            "location": env_str("MEDIA_S3_PREFIX", "").strip().strip("/"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # never public-read: the bucket's private ACL applies
+            "querystring_auth": True,  # a URL of the store, were one ever made, would be signed and short-lived
+            "querystring_expire": 300,
+            "file_overwrite": False,  # two uploads of one name keep both, as on the file system
+            "max_memory_size": 2 * 1024 * 1024,  # larger files read whole (backups) spill to a temporary file
+        },
+    }
+elif _s3_set := [name for name in _MEDIA_S3_VARIABLES if name in os.environ]:
+    raise ImproperlyConfigured(f"{_s3_set[0]} is set but MEDIA_S3_BUCKET is not; set both, or neither.")
+
+# --- Error reports (sentry-sdk; tracker/error_reporting.py), off unless SENTRY_DSN is set --------------------
+# To a self-hosted Sentry or GlitchTip on the intranet: unhandled errors of the web and of the tasks, each tagged
+# with its request id, without personal data (no cookies, user, client address, request bodies or local variables).
+SENTRY_DSN = env_sentry_dsn("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", TRACKER_ENV).strip() or TRACKER_ENV
+SENTRY_TRACES_SAMPLE_RATE = env_fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if SENTRY_DSN:
+    from tracker import error_reporting
+
+    error_reporting.start(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# --- Prometheus metrics (django-prometheus; tracker/metrics.py), off unless PROMETHEUS_METRICS=true ----------
+# /metrics answers only clients in PROMETHEUS_ALLOWED_NETWORKS (the client address as NUM_PROXIES reads it), and
+# the nginx sites of deploy/ refuse it from outside: Prometheus scrapes gunicorn directly. Off, neither the
+# middleware nor the URL exists. The database and cache keep their own engines (no django-prometheus wrappers).
+PROMETHEUS_METRICS = env_bool("PROMETHEUS_METRICS", False)
+PROMETHEUS_ALLOWED_NETWORKS = env_networks("PROMETHEUS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+PROMETHEUS_EXPORT_MIGRATIONS = False  # it would query the database at every start
+if PROMETHEUS_METRICS:
+    INSTALLED_APPS += ["django_prometheus"]
+    # Scraped over plain HTTP from gunicorn's own address, like the health probes: no redirect to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+    # First and (but for axes, which must see the sign-in view's answer) last, as django-prometheus asks.
+    MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE]
+    MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+                      "django_prometheus.middleware.PrometheusAfterMiddleware")  # fmt: skip

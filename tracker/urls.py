@@ -24,6 +24,11 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
+if settings.PROMETHEUS_METRICS:  # off (the default): no such page, 404
+    from tracker.metrics import metrics
+
+    urlpatterns.insert(0, path("metrics", metrics, name="metrics"))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from proposals import selectors
 from proposals.documents import exports, proposal_docx
 from proposals.models import DocumentExport
+from tracker.media import download_response
 from web.forms import ExportForm
 
 RECENT_EXPORTS = 20
@@ -94,11 +95,4 @@ def export_status_json(request, pk: int):
 def export_download(request, pk: int):
     """The zip, for the person who asked for it only."""
     export = get_object_or_404(selectors.document_exports_of(request.user), pk=pk, status=DocumentExport.Status.DONE)
-    if not export.file:
-        raise Http404
-    try:
-        handle = export.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=exports.export_filename(export),
-                        content_type="application/zip")  # fmt: skip
+    return download_response(export.file, filename=exports.export_filename(export), content_type="application/zip")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals import permissions, selectors, uploads
 from proposals.models import Meeting, MeetingFile
+from tracker.media import download_response
 from web.forms import MeetingFileForm, MeetingForm, MinutesForm
 
 PAGE_SIZE = 30
@@ -102,11 +103,7 @@ def meeting_file_upload(request, pk: int):
 def meeting_file_download(request, pk: int):
     stored = get_object_or_404(MeetingFile.objects.filter(meeting__in=selectors.meetings_visible_to(request.user)),
                                pk=pk)  # fmt: skip
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
+    return download_response(stored.file, filename=stored.original_name, content_type=stored.content_type)
 
 
 def _page(request, meeting: Meeting, organiser: bool, *, minutes_form, file_form=None, status: int = 200):

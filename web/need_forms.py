@@ -77,9 +77,9 @@ class NeedFieldsForm(ServiceForm):
     contact_consent = forms.BooleanField(required=False)
     wants_reply = forms.BooleanField(required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, near: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = selectors.need_counties()
+        self.fields["county"].queryset = selectors.need_counties(near)
         self.fields["county"].label_from_instance = _place  # where it was raised: the place, not its committee
 
     def service_fields(self) -> dict:
@@ -102,7 +102,7 @@ class NeedRecordForm(NeedFieldsForm):
 
     def __init__(self, *args, user: User, **kwargs):
         kwargs.setdefault("initial", {"organisation": user.organisation_id, "language": translation.get_language()})
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, near=user.organisation, **kwargs)
         self.user = user
         self.fields["organisation"].queryset = selectors.in_tree_order(selectors.organisations_in_scope(user))
         self.fields["language"].choices = list(settings.LANGUAGE_LABELS.items())
@@ -126,7 +126,7 @@ class NeedPublicForm(NeedFieldsForm):
                               widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))  # fmt: skip
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, near=organisation, **kwargs)
         self.organisation = organisation
         self.fields["summary"].help_text = _("One line: what you would like changed or done.")
         self.fields["details"].help_text = _("What happens now, who it concerns, what would help.")

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +22,7 @@ from proposals.diffs import text_diffs
 from proposals.forms import AssignDelegateForm
 from proposals.models import Proposal, Revision
 from proposals.workflow import ACTIONS_BY_NAME, EDITABLE_STATES, TransitionRefused, log_label
+from tracker.media import download_response
 from web.forms import (
     ActionForm,
     AnswerLetterForm,
@@ -340,11 +341,7 @@ def answer_letter_upload(request, pk: int):
 @require_GET
 def evidence_download(request, pk: int):
     evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+    return download_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)
 
 
 @login_required

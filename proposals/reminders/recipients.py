@@ -85,13 +85,14 @@ def recipients(
         people = _delegates_to_act(proposal, stage)
     chosen = {user.pk: (user, kind) for user in people}
     if overdue and -offset_days >= policy.escalate_after_days:
-        # The parent organisation's coordinators; if they are reminded already (a branch's overdue answer goes
-        # to its county committee), the level above them.
+        # The coordinators of the nearest organisation above that has some not reminded already: a branch's
+        # overdue answer goes to its county committee, so it escalates to the city; a branch of a branch, or a
+        # committee without coordinators, passes the escalation on up the tree.
         above = proposal.organisation.parent
-        escalated = directory.coordinators(above)
-        while above is not None and above.parent is not None and any(user.pk in chosen for user in escalated):
+        escalated: list[User] = []
+        while above is not None and not escalated:
+            escalated = [user for user in directory.coordinators(above) if user.pk not in chosen]
             above = above.parent
-            escalated = directory.coordinators(above)
         for user in escalated:
             chosen.setdefault(user.pk, (user, Reminder.Kind.ESCALATION))
     return list(chosen.values())

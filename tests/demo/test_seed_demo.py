@@ -42,6 +42,7 @@ MODELS = (Organisation, User, Delegate, Session, Proposal, Revision, Assignment,
 LOGINS = {
     "demo-admin": "admin",
     "demo-coordinator": "coordinator",
+    "demo-province": "coordinator",
     "demo-secretary": "secretary",
     "demo-secretary2": "secretary",
     "demo-delegate": "delegate",
@@ -86,7 +87,7 @@ def test_seed_demo_builds_the_shuozhou_demo(db):
     assert Delegate.objects.filter(body="cppcc", level="city").count() >= 6
     assert Delegate.objects.filter(level="county").exists()
 
-    # The six logins, with the roles and organisations the summary promises, and the default password.
+    # The seven logins, with the roles and organisations the summary promises, and the default password.
     users = {user.username: user for user in User.objects.filter(username__in=LOGINS)}
     assert {name: user.role for name, user in users.items()} == LOGINS
     assert users["demo-admin"].is_superuser

@@ -166,9 +166,10 @@ def test_web_worker_and_beat_wait_for_migrate():
 
 
 class _Echo(http.server.BaseHTTPRequestHandler):
-    """gunicorn's stand-in: answers with the Host and the path it was asked for."""
+    """gunicorn's stand-in: answers with the Host and the path it was asked for, and notes the path."""
 
     def do_GET(self):
+        self.server.seen.append(self.path)
         body = json.dumps({"host": self.headers.get("Host"), "path": self.path}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -190,6 +191,7 @@ def free_port() -> int:
 def running_site(request, tmp_path, certificates):
     """nginx serving the site on free ports (80 and 443 rewritten), in front of the echo server."""
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    upstream.seen = []  # the paths that reached it
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     assert nginx_test(request.param, tmp_path, certificates).returncode == 0
     prefix = tmp_path / "nginx"
@@ -209,7 +211,7 @@ def running_site(request, tmp_path, certificates):
     )
     assert started.returncode == 0, started.stderr
     try:
-        yield http_port, https_port
+        yield http_port, https_port, upstream.seen
     finally:
         pid = int((prefix / "nginx.pid").read_text().strip())
         os.kill(pid, signal.SIGQUIT)
@@ -228,7 +230,7 @@ def ask(connection: http.client.HTTPConnection, path: str, host: str) -> http.cl
 
 
 def test_plain_http_lets_through_exactly_the_health_paths_the_application_exempts(running_site):
-    http_port, _ = running_site
+    http_port, _, _ = running_site
     exempt = [re.compile(pattern) for pattern in settings.SECURE_REDIRECT_EXEMPT]
     for path in ("/healthz", "/healthz/live", "/healthz/ready", "/healthz/outbox", "/admin/", "/healthzz"):
         answer = ask(http.client.HTTPConnection("127.0.0.1", http_port, timeout=10), path, "tracker.test")
@@ -243,9 +245,30 @@ def test_plain_http_lets_through_exactly_the_health_paths_the_application_exempt
 def test_the_client_host_reaches_gunicorn_with_its_port(running_site, certificates):
     """On an HTTPS port other than 443 Django compares the browser's Origin (https://name:port) with the Host it
     is given: without the port there, every sign-in form fails its CSRF check with 403."""
-    _, https_port = running_site
+    _, https_port, _ = running_site
     context = ssl.create_default_context(cafile=str(certificates / "fullchain.pem"))
     connection = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10, context=context)
     answer = ask(connection, "/login/", f"tracker.test:{https_port}")
     assert answer.status == 200
     assert json.loads(answer.read()) == {"host": f"tracker.test:{https_port}", "path": "/login/"}
+
+
+def test_nginx_never_passes_the_metrics_on(running_site, certificates):
+    """/metrics (PROMETHEUS_METRICS) is refused by nginx itself, over HTTPS and plain HTTP; /healthz goes through."""
+    http_port, https_port, seen = running_site
+    context = ssl.create_default_context(cafile=str(certificates / "fullchain.pem"))
+
+    def status(connection: http.client.HTTPConnection, path: str) -> int:
+        answer = ask(connection, path, "tracker.test")
+        answer.read()
+        return answer.status
+
+    def over_https() -> http.client.HTTPSConnection:
+        return http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10, context=context)
+
+    for path in ("/metrics", "/metrics/", "/metrics?x=1"):
+        assert status(over_https(), path) == 403, path
+        # Plain HTTP sends everything but the health paths to HTTPS.
+        assert status(http.client.HTTPConnection("127.0.0.1", http_port, timeout=10), path) in (301, 403), path
+    assert status(over_https(), "/healthz") == 200
+    assert seen == ["/healthz"]  # no /metrics reached the application

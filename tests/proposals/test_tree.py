@@ -236,3 +236,42 @@ def test_the_year_review_rolls_up_from_county_to_city_to_province_with_the_same_
         columns = zip(*(figures(row) for row in each.units), strict=True)
         assert [sum(column) for column in columns] == figures(each.total)
     assert province_review.total.count("drafted") == 1 + 2 + 3 + 6 + 3  # one more at each level down
+
+
+def test_a_public_needs_page_offers_the_counties_of_its_own_city(province, client):
+    world = province
+    html = client.get(f"/voice/{world.branch.pk}/").content.decode()
+    assert world.county.region in html and world.other_county.region in html
+    assert world.far_county.region not in html  # Datong's district is not Shuozhou's
+    html = client.get(f"/voice/{world.province.pk}/").content.decode()
+    assert world.far_county.region in html and world.county.region in html
+
+
+@pytest.mark.parametrize("item", ["branch", "sub_sub_branch"])
+def test_an_overdue_answer_goes_to_the_nearest_committee_and_escalates_above_it_at_any_depth(province, item):
+    from proposals.reminders import Policy, recipients
+
+    world = province
+    organisation = getattr(world, item)
+    author = make_user(f"author-{item}", role=User.Role.SECRETARY, organisation=organisation)
+    proposal = world.draft(organisation=organisation, author=author)
+    proposal = Proposal.objects.select_related("organisation__parent__parent").get(pk=proposal.pk)
+    policy = Policy(offsets_days=(7, 3, 1, 0), escalate_after_days=3, overdue_for_days=30)
+    people = {user.username: kind for user, kind in recipients(proposal, "answer", -5, policy)}
+    # The county committee above the branches (however deep) is reminded; the city's coordinator is escalated to.
+    assert people == {world.coordinator.username: "overdue", world.city_coordinator.username: "escalation"}
+
+
+def test_paths_made_stale_by_bulk_sql_are_rebuilt_by_the_command(province):
+    import io
+
+    from django.core.management import call_command
+
+    world = province
+    Organisation.objects.filter(pk=world.county.pk).update(position=7, parent=world.other_city)  # around save
+    out = io.StringIO()
+    call_command("rebuild_organisation_paths", stdout=out)
+    assert out.getvalue().startswith("4 of ")  # the county, its branch and the two below that
+    world.sub_sub_branch.refresh_from_db()
+    assert world.sub_sub_branch.is_within(world.other_city)
+    assert tree.rebuild_paths(Organisation) == 0

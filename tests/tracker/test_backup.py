@@ -44,7 +44,7 @@ SEED = (
 )
 COUNT = (
     "from tracker import backup; from django.conf import settings; from pathlib import Path; import json; "
-    "print(json.dumps([backup.table_counts(), backup.media_files(Path(settings.MEDIA_ROOT))]))"
+    "print(json.dumps([backup.table_counts(), backup.media_files()]))"
 )
 
 

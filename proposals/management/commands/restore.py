@@ -7,8 +7,9 @@ from tracker import backup
 
 class Command(BaseCommand):
     help = (
-        "Restore an archive written by `manage.py backup` onto an empty database and MEDIA_ROOT, checking every "
-        "file against its manifest first and every table's rows and every file's hash afterwards."
+        "Restore an archive written by `manage.py backup` onto an empty database and media storage (MEDIA_ROOT "
+        "or the S3 bucket), checking every file against its manifest first and every table's rows and every "
+        "file's hash afterwards."
     )
 
     def add_arguments(self, parser):
