@@ -1,4 +1,5 @@
-"""ETag and If-Match for proposals: the ETag is the proposal's version, so no update can be lost silently."""
+"""ETags and If-Match: a proposal's ETag begins with its version (api.conditional), so no update can be lost
+silently."""
 
 from __future__ import annotations
 
@@ -9,10 +10,6 @@ from django.utils.translation import gettext as _
 from api.problems import PreconditionFailed, PreconditionRequired
 from proposals.models import Proposal
 from proposals.workflow import ProposalChanged
-
-
-def etag_of(proposal: Proposal) -> str:
-    return f'"{proposal.pk}-{proposal.version}"'
 
 
 def need_etag(need) -> str:
@@ -39,7 +36,9 @@ def expected_version(request, proposal: Proposal, *, required: bool) -> int | No
         tag = tag.strip()
         if tag.startswith("W/"):
             continue  # If-Match compares strongly (RFC 9110, 13.1.1): a weak tag matches nothing
+        # "12-7" or the detail's "12-7.<digest>" (api.conditional): the proposal's id and version are compared.
         pk, _sep, version = tag.strip('"').partition("-")
+        version = version.partition(".")[0]
         if pk == str(proposal.pk) and version.isascii() and version.isdigit():  # not "²", which int() refuses
             versions.add(int(version))
     if proposal.version in versions:

@@ -31,6 +31,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import conditional
 from api import serializers as s
 from api.authentication import TokenAuthentication
 from api.filters import (
@@ -43,7 +44,7 @@ from api.filters import (
 )
 from api.pagination import HandlingUnitPagination
 from api.parsers import EvidenceMultiPartParser
-from api.preconditions import etag_of, expected_version, meeting_etag, need_etag, version_checked
+from api.preconditions import expected_version, meeting_etag, need_etag, version_checked
 from api.throttling import ScopedRateThrottle
 from proposals import selectors, services
 from proposals.diffs import text_diffs
@@ -136,11 +137,21 @@ IF_MATCH_REQUIRED = OpenApiParameter(
     description='The ETag of the proposal as you read it, e.g. "12-7". Missing: 428; stale: 412.',
 )  # fmt: skip
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The proposal's version, for If-Match."}}
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="The ETag of the answer you hold: 304 with no body while nothing it shows has changed.",
+)  # fmt: skip
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List proposals", description="The proposals you may see, filtered and paged."),
-    retrieve=extend_schema(summary="One proposal", description="With the actions you could take now."),
+    list=extend_schema(
+        summary="List proposals",
+        description="The proposals you may see, filtered and paged.",
+        parameters=[IF_NONE_MATCH],
+    ),
+    retrieve=extend_schema(
+        summary="One proposal", description="With the actions you could take now.", parameters=[IF_NONE_MATCH]
+    ),
     create=extend_schema(
         summary="Draft a proposal",
         description="Secretaries and coordinators draft for their own organisation.",
@@ -188,10 +199,23 @@ class ProposalViewSet(
         # Filters and ordering are for the list; a proposal is found by its id alone.
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    def _detail(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
+    def _etag(self, pk: int) -> str | None:
+        """The detail's ETag from one query, before any body; None when the caller does not see it."""
+        key = selectors.proposal_representation_key(self.request.user, pk)
+        return None if key is None else conditional.detail_etag(self.request, pk, key)
+
+    def _detail(self, pk: int, status_code: int = status.HTTP_200_OK, etag: str | None = None) -> Response:
+        etag = etag or self._etag(pk)  # read before the body: a write in between makes the next poll a 200
         proposal = get_object_or_404(self.get_queryset(), pk=pk)
         data = s.ProposalDetailSerializer(proposal, context=self.get_serializer_context()).data
-        return Response(data, status=status_code, headers={"ETag": etag_of(proposal)})
+        return Response(data, status=status_code, headers={"ETag": etag})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and self.action in ("list", "retrieve"):
+            conditional.vary(response)
+            response["Cache-Control"] = "private, no-cache"  # per caller; a poll revalidates with If-None-Match
+        return response
 
     def _input(self, serializer_class, data=None) -> dict:
         serializer = serializer_class(data=self.request.data if data is None else data,
@@ -199,8 +223,35 @@ class ProposalViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    def list(self, request, *args, **kwargs):
+        proposals = self.filter_queryset(self.get_queryset())
+        caller = selectors.caller_key(request.user)
+        if "If-None-Match" in request.headers:
+            # The rows the page would show, as the key reads them: the same filters, cursor and order, no body.
+            keys = self.pagination_class()
+            rows = keys.paginate_queryset(
+                proposals.values(*selectors.LIST_KEY_COLUMNS, *selectors.LIST_CURSOR_COLUMNS), request, view=self
+            )
+            etag = conditional.page_etag(request, [selectors.proposal_list_row_key(row) for row in rows],
+                                         keys.get_next_link(), keys.get_previous_link(), caller)  # fmt: skip
+            if conditional.none_match(request, etag):
+                return conditional.not_modified(etag)
+        page = self.paginate_queryset(proposals)
+        paginator = self.paginator
+        etag = conditional.page_etag(request, [selectors.proposal_list_row_key(row) for row in page],
+                                     paginator.get_next_link(), paginator.get_previous_link(), caller)  # fmt: skip
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response["ETag"] = etag
+        return response
+
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.kwargs["pk"])
+        pk = int(self.kwargs["pk"])
+        etag = self._etag(pk)
+        if etag is None:
+            raise exceptions.NotFound()  # outside the caller's scope, as get_object_or_404 would say
+        if conditional.none_match(request, etag):
+            return conditional.not_modified(etag)
+        return self._detail(pk, etag=etag)
 
     def create(self, request, *args, **kwargs):
         user = request.user

@@ -533,8 +533,48 @@ def _wait_for_port(port: int, timeout: float = 10) -> None:
     raise RuntimeError(f"the SMTP server did not open port {port}")
 
 
+# --- 9. Conditional requests (#18): a poll that finds nothing changed ------------------------------------
+
+
+def conditional(bench: Bench) -> list:
+    """The delegate's detail and list page, answered in full and as 304 to If-None-Match with the ETag the full
+    answer gave, in the same process, taking turns."""
+    from bench.measure import compared, interleaved
+
+    client = bench.clients[LIST_CALLER]
+    page = bench.json(LIST_CALLER, "/api/v1/proposals/", LIST_QUERY)
+    detail = f"/api/v1/proposals/{page['results'][0]['id']}/"
+    rows = []
+    for name, path, query in (("detail", detail, {}), ("list", "/api/v1/proposals/", LIST_QUERY)):
+        _forget_throttle(bench.users[LIST_CALLER])  # three requests a round: past the per-person rate otherwise
+        etag = bench.get(LIST_CALLER, path, query)["ETag"]
+
+        def not_modified(path=path, query=query, etag=etag):
+            response = client.get(path, query, HTTP_IF_NONE_MATCH=etag)
+            assert response.status_code == 304 and response.content == b"", (path, response.status_code)
+
+        # The floor no 304 goes below: a trivial view behind the API's authentication and throttling.
+        timings = interleaved({"full": lambda path=path, query=query: bench.get(LIST_CALLER, path, query),
+                               "304": not_modified, "floor": lambda: bench.get(LIST_CALLER, "/bench/hello-api/")},
+                              rounds=bench.rounds, warmup=bench.warmup)  # fmt: skip
+        what = f"GET {'/api/v1/proposals/{id}/' if name == 'detail' else '/api/v1/proposals/ (page of 50)'}"
+        rows.append(compared("9 conditional requests", f"{what}, If-None-Match 304 / full 200, median",
+                             timings["304"].median, timings["full"].median, "<= 0.3",
+                             trivial_api_view_ms=round(timings["floor"].median, 3),
+                             p99_304_ms=round(timings["304"].p99, 3)))  # fmt: skip
+    return rows
+
+
+def _forget_throttle(user) -> None:
+    """The caller's requests so far, as the API's per-person throttle counts them: none."""
+    from api.throttling import UserRateThrottle
+
+    throttle = UserRateThrottle()
+    throttle.cache.set(throttle.cache_format % {"scope": throttle.scope, "ident": user.pk}, [], 60)
+
+
 SCENARIOS = {"1": list_endpoint, "2": query_counts, "3": deep_pages, "4": search, "5": sweep, "6": mails,
-             "8": list_per_scope}  # fmt: skip
+             "8": list_per_scope, "9": conditional}  # fmt: skip
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
@@ -25,12 +26,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear, Upper
 from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from proposals.models import (
+    Answer,
     AnswerRating,
     Assignment,
     Comment,
@@ -842,3 +845,106 @@ def meetings_of_for(user: User, proposal: Proposal) -> list[Meeting]:
 def meetings_attended_by(user: User, *, since: datetime) -> QuerySet[Meeting]:
     """The meetings a delegate attends from `since` on, for their calendar feed."""
     return Meeting.objects.filter(delegates__user=user, starts_at__gte=since).select_related("organisation")
+
+
+# --- What a representation depends on (the API's ETags, #18) ---------------------------------------------
+#
+# A client that polls sends back the ETag it holds; the API answers 304 when nothing the body would show has
+# changed, without building the body. So the key below must change whenever the body could: if it left out
+# something the body shows, the client would keep a stale copy. Every service write that changes the proposal
+# or its rows (text, comments, evidence, assignments, deadlines, transitions, the units' handling) bumps
+# Proposal.version; what the body shows without a service touching the proposal is read here beside it: the
+# names of the organisation, the session, the people and the units it names, the needs it carries, the later
+# proposals that raise it again, the session's deadline passing (which changes the actions allowed), and who
+# asks. The language, the address and the media type of the answer are the API's to add (api/conditional.py).
+
+
+def _joined(tables: str, where: str, *columns: str) -> RawSQL:
+    """One text of `columns` of the rows of `tables` that `where` ties to the proposal, in the rows' order: a
+    correlated subquery written out, since the ORM spends longer composing the same one than the database
+    takes to run it. Plain SQL that PostgreSQL and SQLite both read, but for the aggregate's name."""
+    row = " || ':' || ".join(f"COALESCE(CAST({column} AS TEXT), '')" for column in columns)
+    if connection.vendor == "postgresql":
+        aggregate = f"STRING_AGG({row}, ',' ORDER BY {row})"
+    else:
+        aggregate = f"GROUP_CONCAT({row}, ',')"
+    return RawSQL(f"SELECT {aggregate} FROM {tables} WHERE {where}", (), output_field=models.TextField())
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _key_subqueries() -> dict[str, RawSQL]:
+    proposal = f"{_table(Proposal)}.id"  # the outer query's proposal
+    person = ("u.id", "u.first_name", "u.last_name", "u.username")
+    return {
+        "key_people": _joined(
+            f"{_table(Assignment)} a JOIN {_table(Delegate)} d ON d.id = a.delegate_id "
+            f"JOIN {_table(User)} u ON u.id = d.user_id", f"a.proposal_id = {proposal}", *person, "d.body"),
+        "key_units": _joined(
+            f"{_table(Handling)} h JOIN {_table(HandlingUnit)} hu ON hu.id = h.unit_id",
+            f"h.proposal_id = {proposal}", "hu.id", "hu.name", "hu.short_name", "hu.level"),
+        "key_raters": _joined(
+            f"{_table(AnswerRating)} r JOIN {_table(Answer)} an ON an.id = r.answer_id "
+            f"JOIN {_table(Handling)} h ON h.id = an.handling_id LEFT JOIN {_table(User)} u ON u.id = r.rater_id",
+            f"h.proposal_id = {proposal}", "r.id", *person),
+        "key_needs": _joined(
+            f"{_table(Need.proposals.through)} np JOIN {_table(Need)} n ON n.id = np.need_id",
+            f"np.proposal_id = {proposal}", "n.id", "n.status", "n.updated_at"),
+        # The session's name by a subquery of its own: as a join, SQLite scanned the proposals from the sessions.
+        "key_raised_again": _joined(
+            f"{_table(Proposal)} later", f"later.carried_from_id = {proposal}", "later.id", "later.version",
+            f"(SELECT ls.name FROM {_table(Session)} ls WHERE ls.id = later.session_id)"),
+    }  # fmt: skip
+
+
+# The proposal's own columns in the key: the version stands for everything the services change.
+DETAIL_KEY_COLUMNS = (
+    "version", "organisation__name", "organisation__path", "session__name", "session__submission_deadline",
+    "session__closing_date", "session__required_motion_cosigners", "author__first_name", "author__last_name",
+    "author__username", "carried_from__title", "carried_from__version", "carried_from__session__name",
+)  # fmt: skip
+
+
+def proposal_representation_key(user: User, proposal_id: int, *, now: datetime | None = None) -> tuple | None:
+    """What the API's detail of a proposal for this user shows, read in one query, as a tuple that changes
+    whenever the detail could; None when the proposal is not in the user's scope."""
+    row = (
+        proposals_visible_to(user)
+        .filter(pk=proposal_id)
+        .annotate(**_key_subqueries())
+        .values_list(*DETAIL_KEY_COLUMNS, "key_people", "key_units", "key_raters", "key_needs", "key_raised_again")
+        .order_by()[:1]
+    )
+    row = next(iter(row), None)
+    if row is None:
+        return None
+    deadline = row[DETAIL_KEY_COLUMNS.index("session__submission_deadline")]
+    deadline_passed = (now or timezone.now()) > deadline
+    return (*row, deadline_passed, *caller_key(user))
+
+
+def caller_key(user: User) -> tuple:
+    """Who asks, as far as a proposal's representation depends on it: their roles come from their account's
+    role and organisation (and for a delegate, their assignments, which are the proposal's)."""
+    return (user.pk, user.role, user.organisation_id, user.is_superuser)
+
+
+# What the API's list shows of a proposal beyond its version (which the services bump), for a page's ETag,
+# and the columns a page's cursor reads (the list's ordering fields).
+# (current_due_at: a proposal that is ready shows its session's submission deadline, which no service of it sets.)
+LIST_KEY_COLUMNS = ("id", "version", "organisation__name", "session__name", "lead_delegate_id", "lead_body",
+                    "lead_first_name", "lead_last_name", "lead_username", "current_due_at")  # fmt: skip
+LIST_CURSOR_COLUMNS = ("created_at", "updated_at", "title")
+
+
+def proposal_list_row_key(row: Proposal | dict) -> tuple:
+    """One row of a list page as its ETag sees it: from the page's proposals, or from the dicts of
+    `proposals.values(*LIST_KEY_COLUMNS, *LIST_CURSOR_COLUMNS)` (the same rows, built without a body)."""
+    if isinstance(row, dict):
+        return tuple(row[column] for column in LIST_KEY_COLUMNS)
+    return tuple(_LIST_KEY_GETTERS[column](row) for column in LIST_KEY_COLUMNS)
+
+
+_LIST_KEY_GETTERS = {column: attrgetter(column.replace("__", ".")) for column in LIST_KEY_COLUMNS}
