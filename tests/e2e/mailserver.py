@@ -87,6 +87,16 @@ class _Handler:
     def __init__(self, server: MailServer) -> None:
         self.server = server
 
+    async def handle_HELO(self, server, session, envelope, hostname):
+        self.server._count("sessions")
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.server._count("sessions")
+        session.host_name = hostname
+        return responses
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         limit = self.server._per_connection
         if limit is not None and getattr(session, "mails_accepted", 0) >= limit:
@@ -231,6 +241,11 @@ class MailServer:
     def accepted(self) -> list[Accepted]:
         with self._lock:
             return list(self._accepted)
+
+    @property
+    def sessions(self) -> int:
+        """SMTP sessions clients opened (each greets with one EHLO or HELO)."""
+        return self._counters["sessions"]
 
     @property
     def refused(self) -> int:
