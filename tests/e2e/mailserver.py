@@ -4,6 +4,8 @@ Every accepted mail is recorded with the reminder ids of its `X-Tracker-Reminder
 the due reminders of one recipient), its Message-ID and its envelope recipients. The tests count delivered
 reminders from these records, never from the database: delivered = ids seen in accepted mails, duplicates =
 extra sightings of an id, missing = due ids never seen.
+It counts the SMTP sessions clients open (`sessions`: one EHLO or HELO each), so a test can tell a batch that
+reuses its connection from one that opens a connection per mail.
 
 Faults it can play, at the test's command:
 - `refuse()`: answer every RCPT with a temporary failure (451) until `accept()`;
