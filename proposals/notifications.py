@@ -91,7 +91,8 @@ def claim(now: dt.datetime, *, ids: Iterable[int] | None = None) -> tuple[uuid.U
     return token, list(claimed.order_by("recipient_id", "digest", "id"))
 
 
-def send_claimed(token: uuid.UUID, notices: list[Notice], now: dt.datetime) -> SendResult:
+def send_claimed(token: uuid.UUID, notices: list[Notice], now: dt.datetime, *,
+                 mailer: outbox.Mailer | None = None) -> SendResult:  # fmt: skip
     """Send the claimed notices over one SMTP connection (reopened when the server closes it): one mail for each
     notice to be mailed at once, one for each recipient's digest; each marked sent as soon as the server
     accepted it."""
@@ -101,7 +102,7 @@ def send_claimed(token: uuid.UUID, notices: list[Notice], now: dt.datetime) -> S
     for (_recipient, digest), group in itertools.groupby(notices, key=lambda n: (n.recipient_id, n.digest)):
         group = list(group)
         mails += [group] if digest else [[notice] for notice in group]
-    with outbox.Mailer() as mailer:
+    with outbox.Mailer.reused(mailer) as mailer:
         for rows in mails:
             held = lease.hold([notice.pk for notice in rows])
             rows = [notice for notice in rows if notice.pk in held]

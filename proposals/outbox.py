@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import math
 import random
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
@@ -252,6 +255,16 @@ class Mailer:
         self.backend = get_connection()
         self.opened = False
 
+    @classmethod
+    @contextlib.contextmanager
+    def reused(cls, mailer: Mailer | None) -> Iterator[Mailer]:
+        """`mailer` when given (its owner closes it), else a new one closed on the way out."""
+        if mailer is not None:
+            yield mailer
+            return
+        with cls() as mailer:
+            yield mailer
+
     def __enter__(self) -> Mailer:
         return self
 
@@ -280,7 +293,7 @@ class Mailer:
         for again in (False, True):
             self.open()
             try:
-                self.backend.send_messages([mail])
+                self._send(mail)
                 return
             except (smtplib.SMTPException, OSError) as error:
                 lost = _connection_lost(error)
@@ -289,6 +302,26 @@ class Mailer:
                 if not lost or again:
                     raise Unsent(error, offered=True) from error
                 logger.info("The mail server closed the connection (%s); reconnecting", error)
+
+    def _send(self, mail: EmailMessage) -> None:
+        """What Django's SMTP backend does for one message, with the envelope's addresses encoded once per
+        address rather than once per mail; any other backend sends it its own way."""
+        if type(self.backend) is not SMTPBackend:
+            self.backend.send_messages([mail])
+            return
+        recipients = mail.recipients()
+        if not recipients:
+            return
+        encoding = mail.encoding or settings.DEFAULT_CHARSET
+        self.backend.connection.sendmail(envelope_address(mail.from_email, encoding),
+                                         [sanitize_address(address, encoding) for address in recipients],
+                                         mail.message().as_bytes(linesep="\r\n"))  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def envelope_address(address: str, encoding: str) -> str:
+    """A sender's address as the SMTP envelope and the From header carry it (Django's parsing costs 0.15 ms)."""
+    return sanitize_address(address, encoding)
 
 
 class Lease:
@@ -334,14 +367,16 @@ def deliver(mailer: Mailer, mail: EmailMessage, model: Outbox, rows: list[Outbox
 
 
 def drain(model: Outbox, now: dt.datetime, *, claim, send) -> SendResult:
-    """Recover dead workers' claims, then `claim(now)` and `send(token, rows, now)` until nothing is left due."""
+    """Recover dead workers' claims, then `claim(now)` and `send(token, rows, now, mailer=mailer)` until nothing
+    is left due, every claim over the same SMTP connection (opened at the first mail)."""
     recover_stale_claims(model, now)
     total = SendResult()
-    while True:
-        token, claimed = claim(now)
-        if not claimed:
-            return total
-        total.merge(send(token, claimed, now))
+    with Mailer() as mailer:
+        while True:
+            token, claimed = claim(now)
+            if not claimed:
+                return total
+            total.merge(send(token, claimed, now, mailer=mailer))
 
 
 @dataclass(frozen=True)
@@ -378,10 +413,11 @@ class OneMailPerRow:
         token, claimed = claim(self.model, now, ids=ids)
         return token, list(claimed.select_related(*self.related).order_by("id"))
 
-    def send_claimed(self, token: uuid.UUID, rows: list[OutboxRow], now: dt.datetime) -> SendResult:
+    def send_claimed(self, token: uuid.UUID, rows: list[OutboxRow], now: dt.datetime, *,
+                     mailer: Mailer | None = None) -> SendResult:  # fmt: skip
         result = SendResult()
         lease = Lease(self.model, [row.pk for row in rows], token)
-        with Mailer() as mailer:
+        with Mailer.reused(mailer) as mailer:
             for row in rows:
                 if row.pk not in lease.hold([row.pk]):
                     continue

@@ -149,9 +149,25 @@ def steers_organisations(user: User) -> bool:
 
 
 def open_delegate_request(proposal: Proposal) -> DelegateRequest | None:
-    """The secretary's request for delegates that no lead delegate has answered yet, if there is one."""
-    requests = proposal.delegate_requests.filter(answered_at__isnull=True)
-    return requests.select_related("requested_by").prefetch_related("wanted__user").first()
+    """The secretary's request for delegates that no lead delegate has answered yet, if there is one (read with
+    the proposal when it came with `with_open_delegate_requests`)."""
+    prefetched = getattr(proposal, OPEN_DELEGATE_REQUESTS, None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return _open_delegate_requests(proposal.delegate_requests.all()).first()
+
+
+OPEN_DELEGATE_REQUESTS = "open_delegate_requests"
+
+
+def _open_delegate_requests(requests: QuerySet[DelegateRequest]) -> QuerySet[DelegateRequest]:
+    return requests.filter(answered_at__isnull=True).select_related("requested_by").prefetch_related("wanted__user")
+
+
+def with_open_delegate_requests() -> models.Prefetch:
+    """A prefetch of the proposals' open requests for delegates, for open_delegate_request without a query each."""
+    return models.Prefetch("delegate_requests", _open_delegate_requests(DelegateRequest.objects.all()),
+                           to_attr=OPEN_DELEGATE_REQUESTS)  # fmt: skip
 
 
 def open_delegate_requests(user: User) -> QuerySet[DelegateRequest]:

@@ -46,6 +46,7 @@ def build_mail(recipient: User, reminders: list[Reminder], now: dt.datetime) -> 
             render_to_string("proposals/mail/reminder.txt", context),
             to=[recipient.mail_address],
             headers={
+                "From": outbox.envelope_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET),
                 "Message-ID": message_id(reminders),
                 "X-Tracker-Reminders": ",".join(str(r.pk) for r in reminders),
                 "List-Unsubscribe": f"<{context['preferences_url']}>",

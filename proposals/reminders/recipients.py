@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from proposals.models import Assignment, Organisation, Proposal, Reminder, Stage, User
 from proposals.reminders.policy import Policy
 
@@ -25,6 +27,17 @@ class People:
                 User.objects.filter(role=User.Role.SECRETARY, organisation_id=organisation_id, is_active=True)
             )
         return self._secretaries[organisation_id]
+
+    def read_secretaries(self, organisation_ids: Iterable[int]) -> None:
+        """The secretaries of these organisations not read yet, in one query."""
+        missing = set(organisation_ids) - self._secretaries.keys()
+        if not missing:
+            return
+        for organisation_id in missing:
+            self._secretaries[organisation_id] = []
+        users = User.objects.filter(role=User.Role.SECRETARY, organisation_id__in=missing, is_active=True)
+        for user in users:
+            self._secretaries[user.organisation_id].append(user)
 
     def coordinators(self, organisation: Organisation | None) -> list[User]:
         key = organisation.pk if organisation is not None else None

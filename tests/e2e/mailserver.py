@@ -4,6 +4,8 @@ Every accepted mail is recorded with the reminder ids of its `X-Tracker-Reminder
 the due reminders of one recipient), its Message-ID and its envelope recipients. The tests count delivered
 reminders from these records, never from the database: delivered = ids seen in accepted mails, duplicates =
 extra sightings of an id, missing = due ids never seen.
+It counts the SMTP sessions clients open (`sessions`: one EHLO or HELO each), so a test can tell a batch that
+reuses its connection from one that opens a connection per mail.
 
 Faults it can play, at the test's command:
 - `refuse()`: answer every RCPT with a temporary failure (451) until `accept()`;
@@ -86,6 +88,16 @@ def _plain_text(message: email.message.EmailMessage) -> str:
 class _Handler:
     def __init__(self, server: MailServer) -> None:
         self.server = server
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        self.server._count("sessions")
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.server._count("sessions")
+        session.host_name = hostname
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         limit = self.server._per_connection
@@ -231,6 +243,11 @@ class MailServer:
     def accepted(self) -> list[Accepted]:
         with self._lock:
             return list(self._accepted)
+
+    @property
+    def sessions(self) -> int:
+        """SMTP sessions clients opened (each greets with one EHLO or HELO)."""
+        return self._counters["sessions"]
 
     @property
     def refused(self) -> int:
