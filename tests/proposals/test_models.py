@@ -9,18 +9,27 @@ from proposals.models import Organisation, User
 
 @pytest.mark.parametrize(
     ("level", "parent_name", "field"),
-    [("city", "city", "parent"), ("county", None, "parent"), ("branch", "city", "parent")],
-)
-def test_an_organisation_hangs_below_the_level_above_it(world, level, parent_name, field):
+    [("city", "city", "parent"), ("city", "county", "parent"), ("county", "branch", "parent"),
+     ("branch", None, "parent"), ("province", "city", "parent")],
+)  # fmt: skip
+def test_an_organisation_hangs_below_a_higher_level(world, level, parent_name, field):
     parent = getattr(world, parent_name) if parent_name else None
     with pytest.raises(ValidationError) as error:
         Organisation(name="新组织", level=level, parent=parent, region="朔州市").full_clean()
     assert field in error.value.message_dict
 
 
-def test_the_database_refuses_a_county_without_a_parent(world):
+@pytest.mark.parametrize(("level", "parent_name"), [("county", None), ("branch", "city"), ("branch", "branch")])
+def test_a_committee_may_head_a_tree_and_a_branch_hang_below_anything(world, level, parent_name):
+    parent = getattr(world, parent_name) if parent_name else None
+    Organisation(name="新组织", level=level, parent=parent, region="朔州市").full_clean()
+
+
+@pytest.mark.parametrize(("level", "parent_name"), [("branch", None), ("province", "city")])
+def test_the_database_refuses_a_branch_at_the_top_and_a_province_below(world, level, parent_name):
+    parent = getattr(world, parent_name) if parent_name else None
     with pytest.raises(IntegrityError), transaction.atomic():
-        Organisation.objects.create(name="无上级", level="county", region="朔州市")
+        Organisation.objects.create(name="新组织", level=level, parent=parent, region="朔州市")
 
 
 def test_subtree_covers_the_organisation_and_everything_below(world):
