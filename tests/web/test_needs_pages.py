@@ -426,11 +426,12 @@ def test_the_list_and_a_needs_page_need_the_same_queries_however_many_there_are(
             need = record(world, county=world.county.pk)
             services.need_accept(actor=world.secretary, need_id=need.pk, theme="暑期托管")
             services.need_link(actor=world.secretary, need_id=need.pk, proposal_id=proposal.pk)
-        # The header's, the page's needs, their counts, the filters' counties.
-        with django_assert_max_num_queries(9):
+        # The header's, the page's needs, their counts, the filters' counties, the coordinator's organisation.
+        with django_assert_max_num_queries(10):
             assert client.get(reverse("need-list")).status_code == 200
-        # The need, its log, merged needs, proposals (with sessions, units, answers), the pickers.
-        with django_assert_max_num_queries(14):
+        # The need, its log, merged needs, proposals (with sessions, units, answers), the pickers, the
+        # coordinator's organisation.
+        with django_assert_max_num_queries(15):
             assert page_of(client, need).status_code == 200
         # The proposal carrying them all: one query for its needs (tests/web/test_pages.py counts the rest).
         with django_assert_max_num_queries(21):
