@@ -31,6 +31,12 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail", "code"],
 }
 
+# The conditional GETs' answer (api/conditional.py), on every operation that takes If-None-Match.
+NOT_MODIFIED = {
+    "description": "Not modified: the answer you hold (its ETag in If-None-Match) is current. No body.",
+    "headers": {"ETag": {"schema": {"type": "string"}, "description": "The current ETag, the one you sent."}},
+}
+
 READ_ERRORS = (400, 401, 403, 404, 406, 429)
 WRITE_ERRORS = (*READ_ERRORS, 409, 412, 413, 415)
 LOGIN_ERRORS = (400, 401, 406, 413, 415, 429)
@@ -68,6 +74,8 @@ def add_problem_responses(result, generator, request, public):
                 if parameter["in"] == "query" and parameter["name"] in empty_means_absent:
                     parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
+            if any(p["in"] == "header" and p["name"] == "If-None-Match" for p in operation.get("parameters", [])):
+                responses.setdefault("304", NOT_MODIFIED)
             for status in _errors_for(path, method):
                 responses.setdefault(str(status), {
                     "description": str(TITLES[status]),
