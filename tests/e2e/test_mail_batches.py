@@ -20,6 +20,19 @@ from proposals.reminders import sending
 from tests.e2e.test_reminder_faults import make_due_drafts
 
 
+def crashing_at_call(n: int, function):
+    """`function`, but the worker dies (WorkerCrash) at its n-th call instead."""
+    calls = []
+
+    def crashing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == n:
+            raise WorkerCrash
+        return function(*args, **kwargs)
+
+    return crashing
+
+
 class WorkerCrash(Exception):
     """A worker dying at a chosen moment."""
 
@@ -73,15 +86,8 @@ def test_a_crash_between_acceptance_and_the_mark_sends_only_the_mail_in_flight_t
                                                                                     settings):  # fmt: skip
     now, due = planned(world, 12)
     marked_before = outbox.mark_sent
-    calls = []
-
-    def crash_at_the_fifth_mark(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 5:  # the server has accepted the fifth mail; the worker dies before recording it
-            raise WorkerCrash
-        return marked_before(*args, **kwargs)
-
-    monkeypatch.setattr(outbox, "mark_sent", crash_at_the_fifth_mark)
+    # The server has accepted the fifth mail; the worker dies before recording it.
+    monkeypatch.setattr(outbox, "mark_sent", crashing_at_call(5, marked_before))
     with pytest.raises(WorkerCrash):
         reminders.send_due(now)
     monkeypatch.setattr(outbox, "mark_sent", marked_before)
@@ -102,15 +108,7 @@ def test_a_crash_between_acceptance_and_the_mark_sends_only_the_mail_in_flight_t
 def test_a_crash_while_a_mail_is_built_sends_nothing_twice(world, mailserver, monkeypatch, settings):
     now, due = planned(world, 12)
     built_before = sending.build_mail
-    calls = []
-
-    def crash_at_the_seventh_mail(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 7:
-            raise WorkerCrash
-        return built_before(*args, **kwargs)
-
-    monkeypatch.setattr(sending, "build_mail", crash_at_the_seventh_mail)
+    monkeypatch.setattr(sending, "build_mail", crashing_at_call(7, built_before))
     with pytest.raises(WorkerCrash):
         reminders.send_due(now)
     monkeypatch.setattr(sending, "build_mail", built_before)

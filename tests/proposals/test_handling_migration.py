@@ -2,25 +2,13 @@
 
 import datetime as dt
 
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from proposals.models import AnswerRating, Handling, HandlingUnit, Proposal
 from proposals.workflow import handling_state
+from tests.proposals.migrating import latest, migrate
 
 BEFORE = [("proposals", "0012_notice_inbox_and_log_details")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def old_world(apps):

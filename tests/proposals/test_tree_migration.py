@@ -1,19 +1,10 @@
 """The migration of today's three levels (city → county → branch) into the tree of any depth (#18 item 3)."""
 
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 from proposals import selectors, tree
 from proposals.models import Organisation, User
+from tests.proposals.migrating import latest, migrate
 
 BEFORE = [("proposals", "0017_meetings")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_three_levels_become_the_tree_nothing_lost(transactional_db):
@@ -32,7 +23,7 @@ def test_three_levels_become_the_tree_nothing_lost(transactional_db):
     coordinator = User_.objects.create(username="coord", role="coordinator", organisation=huairen)
     before = {o.pk: (o.name, o.level, o.parent_id, o.region, o.position) for o in Organisation_.objects.all()}
 
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate(latest())
 
     after = {o.pk: (o.name, o.level, o.parent_id, o.region, o.position) for o in Organisation.objects.all()}
     assert after == before
