@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+from proposals.selectors import IdRange
+
 
 class ProposalCursorPagination(CursorPagination):
     page_size = settings.API_PAGE_SIZE
@@ -46,6 +48,21 @@ class ProposalCursorPagination(CursorPagination):
             if request.query_params.get(self.cursor_query_param) is None:
                 raise
             raise ValidationError({self.cursor_query_param: [_("This cursor is not valid.")]}) from None
+
+    def id_range(self, request, view) -> IdRange | None:
+        """The ids the requested page lies among when the list is in the order of the ids (by default), for the
+        scope to apply where it is read from (`selectors.proposals_visible_to`); the page itself is then cut
+        as DRF cuts it, with the same bound."""
+        ordering = self.get_ordering(request, None, view)
+        cursor = self.decode_cursor(request)
+        if cursor is None or cursor.position is None or ordering[0].lstrip("-") != "id":
+            return None
+        try:
+            position = int(cursor.position)
+        except ValueError:
+            return None  # paginate_queryset refuses it
+        # As DRF's paginate_queryset: below the position going down the order, above it going back.
+        return IdRange("lt" if cursor.reverse != ordering[0].startswith("-") else "gt", position)
 
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot read with 404; it is bad input.

@@ -44,13 +44,16 @@ JOIN proposals_session s ON s.id = p.session_id
 LEFT JOIN proposals_assignment la ON la.proposal_id = p.id AND la.role = 'lead'
 LEFT JOIN proposals_delegate ld ON ld.id = la.delegate_id
 LEFT JOIN proposals_user lu ON lu.id = ld.user_id
+{scope_join}
 WHERE {conditions}
 ORDER BY p.id DESC
 LIMIT %s
 """
 # The caller's scope and the list's filters, each a condition and its parameters, for the query string's values.
-DELEGATE_SCOPE = """EXISTS (SELECT 1 FROM proposals_assignment a JOIN proposals_delegate d ON d.id = a.delegate_id
-                           WHERE a.proposal_id = p.id AND d.user_id = %s)"""
+# A delegate's page is driven from their assignments: assignment_by_delegate (delegate, proposal) read backwards
+# from the cursor, each proposal then fetched by its key (#18), the delegate's id an InitPlan's constant.
+DELEGATE_JOIN = """JOIN proposals_assignment da ON da.proposal_id = p.id
+     AND da.delegate_id = (SELECT id FROM proposals_delegate WHERE user_id = %s)"""
 # A coordinator's subtree at any depth: a prefix of the organisation's materialised path (#18), read first and
 # given as a constant, so that the planner sees the prefix (a subquery's would leave it guessing a handful).
 ORGANISATION_SCOPE = "o.path LIKE %s"
@@ -65,10 +68,11 @@ UNINDEXED_SEARCH = " OR ".join(
 )
 
 
-def raw_conditions(query) -> tuple[list[str], list]:
-    conditions, params = ["TRUE"], []
+def raw_conditions(query) -> tuple[str, list[str], list]:
+    """The scope's join (if any), the conditions, and their parameters in the query's order."""
+    join, conditions, params = "", ["TRUE"], []
     if "user" in query:
-        conditions.append(DELEGATE_SCOPE)
+        join = DELEGATE_JOIN
         params.append(int(query["user"]))
     if "organisation" in query:
         with connection.cursor() as cursor:
@@ -92,7 +96,10 @@ def raw_conditions(query) -> tuple[list[str], list]:
     if "before" in query:
         conditions.append("p.id < %s")
         params.append(int(query["before"]))
-    return conditions, params
+        if join:  # the cursor where the rows are read from
+            conditions.append("da.proposal_id < %s")
+            params.append(int(query["before"]))
+    return join, conditions, params
 
 
 def _moment(value) -> str | None:
@@ -112,9 +119,10 @@ def raw_proposal_list(request):
     organisation id>, with &state=...,
     &search=...[&unindexed=1], &page_size=50 and &before=<id>: a page as the API's list shows it."""
     page_size = int(request.GET.get("page_size", 50))
-    conditions, params = raw_conditions(request.GET)
+    join, conditions, params = raw_conditions(request.GET)
     with connection.cursor() as cursor:
-        cursor.execute(RAW_LIST_SQL.format(conditions=" AND ".join(conditions)), [*params, page_size + 1])
+        sql = RAW_LIST_SQL.format(scope_join=join, conditions=" AND ".join(conditions))
+        cursor.execute(sql, [*params, page_size + 1])
         rows = cursor.fetchall()
     labels = {value: str(label) for value, label in State.choices}
     base = request.build_absolute_uri("/api/v1/proposals/")

@@ -91,16 +91,38 @@ def in_tree_order(organisations: QuerySet[Organisation]) -> QuerySet[Organisatio
     return organisations.order_by("path")
 
 
-def proposals_visible_to(user: User) -> QuerySet[Proposal]:
-    """Every proposal the user may see. Anything outside it does not exist for them."""
+@dataclass(frozen=True)
+class IdRange:
+    """Where a page of a list in the order of the proposals' ids starts: the ids below, or above, a position
+    (a cursor). A scope read from another table applies it there too (`proposals_visible_to`)."""
+
+    lookup: str  # "lt" or "gt"
+    position: int
+
+    def of(self, field: str) -> Q:
+        return Q(**{f"{field}__{self.lookup}": self.position})
+
+
+def proposals_visible_to(user: User, ids: IdRange | None = None) -> QuerySet[Proposal]:
+    """Every proposal the user may see. Anything outside it does not exist for them.
+
+    `ids` narrows it to a page's range, where the scope is driven from: a delegate's proposals are read from
+    their assignments by (delegate, proposal) downwards, so that the cursor bounds that index scan and a deep
+    page costs what page one does (#18); the other scopes are read down the proposals' own key."""
     proposals = Proposal.objects.all()
+    if ids is not None:
+        proposals = proposals.filter(ids.of("pk"))
     if not user.is_authenticated:
         return proposals.none()
     if user.is_operator:
         return proposals
     if user.role == User.Role.DELEGATE:
-        assigned = Assignment.objects.filter(proposal=OuterRef("pk"), delegate__user=user)
-        return proposals.filter(Exists(assigned))
+        # A join, not EXISTS: assignments are unique per (proposal, delegate), so it yields each proposal once,
+        # and the delegate's id as a constant (an InitPlan) lets the planner walk assignment_by_delegate in
+        # the proposals' order instead of testing every proposal row by row.
+        delegate = Subquery(Delegate.objects.filter(user=user).values("pk")[:1])
+        scope = Q(assignments__delegate_id=delegate)
+        return proposals.filter(scope & ids.of("assignments__proposal_id") if ids else scope)
     if user.role == User.Role.COORDINATOR and user.organisation_id:
         # The path as a constant, so that PostgreSQL range-scans organisation.path: a pattern read in a subquery
         # is opaque to the planner, which then scans every organisation and sorts the whole scope (#18). The
@@ -573,11 +595,12 @@ API_LIST_FIELDS = ("id", "title", "kind", "topic", "state", "revision_number", "
                    "organisation__id", "organisation__name", "session__id", "session__name")  # fmt: skip
 
 
-def proposals_for_api(user: User, *, detail: bool = False) -> QuerySet[Proposal]:
+def proposals_for_api(user: User, *, detail: bool = False, ids: IdRange | None = None) -> QuerySet[Proposal]:
     """The API's proposals: the user's scope, with what the list (or the detail) shows, in a fixed number of
     queries whatever the page size: the list in one, the detail with its assignments, deadlines, handlings and
-    the needs it carries (`needs_carried`, without contact details) in a few more."""
-    proposals = with_lead_delegate(with_current_due_at(proposals_visible_to(user)))
+    the needs it carries (`needs_carried`, without contact details) in a few more. `ids`: the list page's
+    range (`proposals_visible_to`)."""
+    proposals = with_lead_delegate(with_current_due_at(proposals_visible_to(user, ids)))
     if not detail:
         return proposals.select_related("session", "organisation").only(*API_LIST_FIELDS)
     return proposals.select_related(

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -80,6 +81,18 @@ def test_an_expired_token_is_refused_and_removed(world):
     AuthToken.objects.filter(user=world.lead).update(expiry=timezone.now() - dt.timedelta(seconds=1))
     assert_problem(client.get(ME), 401, "authentication_failed")
     assert not AuthToken.objects.filter(user=world.lead).exists()
+
+
+def test_a_token_is_checked_with_its_person_and_organisation_in_one_query(world):
+    """Authentication is the floor of every API request: one query finds the token, the person and the
+    organisation the scope is read from; the person's other tokens are housekeeping's (#18)."""
+    client = with_token(log_in(world.coordinator))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ME).status_code == 200
+    token_queries = [q["sql"] for q in queries.captured_queries if "knox_authtoken" in q["sql"]]
+    assert len(token_queries) == 1 and "proposals_organisation" in token_queries[0], token_queries
+    assert not any('FROM "proposals_organisation"' in q["sql"] for q in queries.captured_queries
+                   if "knox_authtoken" not in q["sql"])  # fmt: skip
 
 
 def test_logging_out_revokes_only_that_token(world):

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from proposals import services
@@ -266,18 +268,32 @@ def _walk(client, link: str) -> list[int]:
     return seen
 
 
+def _delegates_share(world: World, many: list[int]) -> list[int]:
+    """A co-signer on six of the branch's nine and on the other branch's: a delegate's scope is read from the
+    assignments, where the page's cursor applies too (#18)."""
+    delegate = world.cosigners[0].delegate
+    mine = [*many[1:7], Proposal.objects.get(organisation=world.other_branch, title="乙").pk]
+    for pk in mine:
+        services.delegate_assign(proposal_id=pk, actor=world.city_coordinator, delegate=delegate, role="cosigner",
+                                 notify=False)  # fmt: skip
+    return list(Proposal.objects.filter(assignments__delegate=delegate).values_list("pk", flat=True))  # and `jobs`
+
+
+@pytest.mark.parametrize("caller", ["secretary", "delegate"])
 @pytest.mark.parametrize("ordering", ["title", "-title", None, "id", "-updated_at", "created_at"])
-def test_cursor_pages_never_repeat_or_skip_a_row(office, many, ordering):
-    client = client_for(office.world.secretary)
+def test_cursor_pages_never_repeat_or_skip_a_row(office, many, ordering, caller):
+    world = office.world
+    scope = many if caller == "secretary" else _delegates_share(world, many)
+    client = client_for(world.secretary if caller == "secretary" else world.cosigners[0])
     params = "?page_size=2" + (f"&ordering={ordering}" if ordering else "")
     forward = _walk(client, LIST + params)
 
     order = (ordering or "-id",)
     if order[0].lstrip("-") != "id":
         order += ("-id" if order[0].startswith("-") else "id",)
-    expected = list(Proposal.objects.filter(pk__in=many).order_by(*order).values_list("pk", flat=True))
+    expected = list(Proposal.objects.filter(pk__in=scope).order_by(*order).values_list("pk", flat=True))
     assert forward == expected
-    assert len(set(forward)) == len(forward) == 9
+    assert len(set(forward)) == len(forward) == len(scope)
 
     # And back again, from the last page: the previous links give the same pages in the same order.
     response = client.get(LIST + params)
@@ -292,6 +308,20 @@ def test_cursor_pages_never_repeat_or_skip_a_row(office, many, ordering):
         response = client.get(page["previous"])
         assert response.status_code == 200
     assert [pk for page in pages for pk in page] == expected
+
+
+def test_a_delegates_page_is_cut_in_the_assignments_too(office, many):
+    """The cursor bounds the delegate's assignments as well as the proposals: the index scan by (delegate,
+    proposal) then starts at the page, whatever its depth."""
+    world = office.world
+    _delegates_share(world, many)
+    client = client_for(world.cosigners[0])
+    second = client.get(client.get(LIST + "?page_size=2").json()["next"])
+    assert second.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        client.get(second.json()["next"])
+    page_query = next(q["sql"] for q in queries.captured_queries if 'FROM "proposals_proposal"' in q["sql"])
+    assert re.search(r'"proposals_assignment"\."proposal_id" < \d+', page_query), page_query
 
 
 def test_the_title_ordering_pages_through_equal_titles(office, many):

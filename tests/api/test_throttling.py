@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -77,3 +78,45 @@ def test_the_api_answers_while_the_cache_is_down(world, cache_down, caplog):
 def test_the_login_throttle_holds_while_the_cache_is_down(world, cache_down, login_limit):
     guess_until_throttled(APIClient(REMOTE_ADDR="203.0.113.7"), login_limit)
     log_in(world.lead, APIClient(REMOTE_ADDR="192.0.2.44"), format="json")
+
+
+# --- The sliding window: two counters per caller, the previous one weighted by what still lies in the period ---
+
+
+@pytest.fixture(params=["redis", "process"])
+def where(request, db):
+    """The counts on the shared Redis (the Lua script), or in the process while it is down."""
+    if request.param == "process":
+        request.getfixturevalue("cache_down")
+    else:
+        from django.core.cache import caches
+
+        assert isinstance(caches["default"], RedisCache), "the tests use Redis (CACHE_URL or the broker's neighbour)"
+        fresh_counts()
+    return request.param
+
+
+def test_the_window_slides_and_a_refused_request_is_not_counted(where):
+    take = throttling.counts.take
+    limit, minute = 3, 60
+    start = 1_000_000 * minute  # the start of a period
+    at = lambda seconds: throttling.Window.at(start + seconds, minute)  # noqa: E731
+    key = f"throttle_test_{where}"
+    assert [take(key, at(s), limit, minute)[0] for s in (1, 2, 3, 4, 5)] == [True, True, True, False, False]
+    assert take(key, at(6), limit, minute) == (False, 3, 0)  # the refusals left the count at the limit
+    # Half-way through the next period, half of the previous three still count (1.5): one request fits, and a
+    # second a second later (1.45 + 1 < 3), but not a third (1.43 + 2).
+    assert take(key, at(minute + 30), limit, minute) == (True, 1, 3)
+    assert take(key, at(minute + 31), limit, minute) == (True, 2, 3)
+    assert take(key, at(minute + 32), limit, minute) == (False, 2, 3)
+    # Two periods on, the first has slid out entirely.
+    assert [take(key, at(3 * minute), limit, minute)[0] for _ in range(4)] == [True, True, True, False]
+
+
+def test_retry_after_is_when_the_estimate_falls_below_the_limit():
+    window = throttling.Window.at(30, 60)  # half-way through a minute
+    # Three of three this minute: after this minute ends, and the whole of it has slid out of the next.
+    assert window.wait(current=3, previous=0, limit=3, duration=60) == 30
+    # One this minute, six the minute before (three still count): below the limit once fewer than two count,
+    # when two thirds of the minute have passed, ten seconds on.
+    assert window.wait(current=1, previous=6, limit=3, duration=60) == pytest.approx(10)
