@@ -19,15 +19,15 @@ class TokenAuthentication(KnoxTokenAuthentication):
     def authenticate_credentials(self, token: bytes):
         """Knox's check of the presented token, without its sweep of the user's other tokens on every request
         (one more query each time; `manage.py housekeeping` deletes expired tokens), and with the user's
-        organisation, which every scoped read needs, in the same query (#18: authentication cost four times
-        the trivial view)."""
+        organisation and delegate, which the scoped reads start from, in the same query (#18: authentication
+        cost four times the trivial view)."""
         # Knox decodes the header's bytes as UTF-8 and raises UnicodeDecodeError on e.g. "Token é";
         # a real token is hexadecimal.
         if not token.isascii():
             raise exceptions.AuthenticationFailed()
         text = token.decode()
         candidates = get_token_model().objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
-        for auth_token in candidates.select_related("user__organisation"):
+        for auth_token in candidates.select_related("user__organisation", "user__delegate"):
             if auth_token.expiry is not None and auth_token.expiry < timezone.now():
                 auth_token.delete()
                 token_expired.send(sender=self.__class__, username=auth_token.user.get_username(),

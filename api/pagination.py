@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
-from proposals.selectors import IdRange
+from proposals.selectors import IdPage, IdRange
 
 
 class ProposalCursorPagination(CursorPagination):
@@ -49,20 +49,26 @@ class ProposalCursorPagination(CursorPagination):
                 raise
             raise ValidationError({self.cursor_query_param: [_("This cursor is not valid.")]}) from None
 
-    def id_range(self, request, view) -> IdRange | None:
-        """The ids the requested page lies among when the list is in the order of the ids (by default), for the
-        scope to apply where it is read from (`selectors.proposals_visible_to`); the page itself is then cut
-        as DRF cuts it, with the same bound."""
+    def id_page(self, request, view) -> IdPage | None:
+        """The requested page when the list is in the order of the ids (by default), for the scope to read it
+        where its rows come from (`selectors.list_page`); the page itself is then cut as DRF cuts it, with the
+        same bound. None in any other order."""
         ordering = self.get_ordering(request, None, view)
-        cursor = self.decode_cursor(request)
-        if cursor is None or cursor.position is None or ordering[0].lstrip("-") != "id":
+        if ordering[0].lstrip("-") != "id":
             return None
+        cursor = self.decode_cursor(request)
+        reverse = cursor is not None and cursor.reverse
+        # As DRF's paginate_queryset: the page's rows, one more to tell whether another follows, read down the
+        # order, or back up it towards a previous page.
+        size = self.get_page_size(request) + 1 + (cursor.offset if cursor else 0)
+        newest_first = ordering[0].startswith("-") != reverse
+        if cursor is None or cursor.position is None:
+            return IdPage(size, newest_first, None)
         try:
             position = int(cursor.position)
         except ValueError:
             return None  # paginate_queryset refuses it
-        # As DRF's paginate_queryset: below the position going down the order, above it going back.
-        return IdRange("lt" if cursor.reverse != ordering[0].startswith("-") else "gt", position)
+        return IdPage(size, newest_first, IdRange("lt" if newest_first else "gt", position))
 
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot read with 404; it is bad input.

@@ -224,8 +224,7 @@ class ProposalViewSet(
         return serializer.validated_data
 
     def list(self, request, *args, **kwargs):
-        ids = self.paginator.id_range(request, self)
-        proposals = self.filter_queryset(selectors.proposals_for_api(request.user, ids=ids))
+        proposals = selectors.list_page(request.user, self.filter_queryset, self.paginator.id_page(request, self))
         caller = selectors.caller_key(request.user)
         if "If-None-Match" in request.headers:
             # The rows the page would show, as the key reads them: the same filters, cursor and order, no body.

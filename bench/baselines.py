@@ -49,15 +49,24 @@ WHERE {conditions}
 ORDER BY p.id DESC
 LIMIT %s
 """
-# The caller's scope and the list's filters, each a condition and its parameters, for the query string's values.
+# The caller's scope, each a join or a condition with its parameters, for the query string's values (#18: each
+# scope's page read the way its index was designed for).
 # A delegate's page is driven from their assignments: assignment_by_delegate (delegate, proposal) read backwards
-# from the cursor, each proposal then fetched by its key (#18), the delegate's id an InitPlan's constant.
+# from the cursor, each proposal then fetched by its key, the delegate's id an InitPlan's constant.
 DELEGATE_JOIN = """JOIN proposals_assignment da ON da.proposal_id = p.id
      AND da.delegate_id = (SELECT id FROM proposals_delegate WHERE user_id = %s)"""
-# A coordinator's subtree at any depth: a prefix of the organisation's materialised path (#18), read first and
-# given as a constant, so that the planner sees the prefix (a subquery's would leave it guessing a handful).
+# A coordinator's subtree at any depth: a prefix of the organisation's materialised path, read first and given as
+# a constant, so that the planner sees the prefix (a subquery's would leave it guessing a handful). Two plans:
+# "walk" reads the proposals' key backwards and keeps those in the subtree (cheap where the subtree holds much of
+# the archive); "lateral" reads each organisation's newest page from proposal_by_organisation (organisation, id)
+# and keeps the newest of those (cheap where it holds little: a county's 75 organisations, 51 rows each at most).
 ORGANISATION_SCOPE = "o.path LIKE %s"
+SUBTREE_PAGES_JOIN = """JOIN (SELECT x.id FROM proposals_organisation so
+      CROSS JOIN LATERAL (SELECT q.id FROM proposals_proposal q WHERE q.organisation_id = so.id AND {conditions}
+                          ORDER BY q.id DESC LIMIT %s) x
+      WHERE so.path LIKE %s) page ON page.id = p.id"""
 SECRETARY_SCOPE = "p.organisation_id = %s"
+PLANS = ("walk", "lateral")
 SEARCH_TEXT = "proposal_search_text(p.title, p.background, p.research_findings, p.recommendations)"
 INDEXED_SEARCH = {  # migration 0005's indexes: trigrams for 3+ characters, 1- and 2-character substrings below
     "long": f"{SEARCH_TEXT} LIKE '%%' || upper(%s) || '%%'",
@@ -68,38 +77,52 @@ UNINDEXED_SEARCH = " OR ".join(
 )
 
 
-def raw_conditions(query) -> tuple[str, list[str], list]:
-    """The scope's join (if any), the conditions, and their parameters in the query's order."""
-    join, conditions, params = "", ["TRUE"], []
+def raw_list_sql(query) -> tuple[str, list]:
+    """The page's SQL and parameters for the query string (see raw_proposal_list)."""
+    page_size = int(query.get("page_size", 50))
+    conditions, params = _filters(query, "p")
+    join, join_params = "", []
     if "user" in query:
-        join = DELEGATE_JOIN
-        params.append(int(query["user"]))
+        join, join_params = DELEGATE_JOIN, [int(query["user"])]
+        if "before" in query:  # the cursor where the rows are read from
+            conditions.append("da.proposal_id < %s")
+            params.append(int(query["before"]))
     if "organisation" in query:
         with connection.cursor() as cursor:
             cursor.execute("SELECT path FROM proposals_organisation WHERE id = %s", [int(query["organisation"])])
             (path,) = cursor.fetchone()
-        conditions.append(ORGANISATION_SCOPE)
-        params.append(path + "%")  # digits only (proposals.tree): nothing to escape
+        prefix = path + "%"  # digits only (proposals.tree): nothing to escape
+        if query.get("plan", "walk") == "lateral":
+            inner, inner_params = _filters(query, "q")
+            join = SUBTREE_PAGES_JOIN.format(conditions=" AND ".join(inner))
+            join_params = [*inner_params, page_size + 1, prefix]
+        else:
+            conditions.append(ORGANISATION_SCOPE)
+            params.append(prefix)
     if "secretary_of" in query:
         conditions.append(SECRETARY_SCOPE)
         params.append(int(query["secretary_of"]))
+    sql = RAW_LIST_SQL.format(scope_join=join, conditions=" AND ".join(conditions))
+    return sql, [*join_params, *params, page_size + 1]
+
+
+def _filters(query, alias: str) -> tuple[list[str], list]:
+    """The list's filters on the proposals under `alias`: states, search, the cursor."""
+    conditions, params = ["TRUE"], []
     if states := query.getlist("state"):
-        conditions.append(f"p.state IN ({', '.join(['%s'] * len(states))})")
+        conditions.append(f"{alias}.state IN ({', '.join(['%s'] * len(states))})")
         params += states
     if term := query.get("search"):
         if query.get("unindexed"):
-            conditions.append(f"({UNINDEXED_SEARCH})")
+            conditions.append(f"({UNINDEXED_SEARCH.replace('p.', alias + '.')})")
             params += [term] * 4
         else:
-            conditions.append(INDEXED_SEARCH["long" if len(term) >= 3 else "short"])
+            conditions.append(INDEXED_SEARCH["long" if len(term) >= 3 else "short"].replace("p.", alias + "."))
             params.append(term)
     if "before" in query:
-        conditions.append("p.id < %s")
+        conditions.append(f"{alias}.id < %s")
         params.append(int(query["before"]))
-        if join:  # the cursor where the rows are read from
-            conditions.append("da.proposal_id < %s")
-            params.append(int(query["before"]))
-    return join, conditions, params
+    return conditions, params
 
 
 def _moment(value) -> str | None:
@@ -115,14 +138,13 @@ def _moment(value) -> str | None:
 
 
 def raw_proposal_list(request):
-    """GET ?user=<delegate's user id>, ?organisation=<coordinator's organisation id> or ?secretary_of=<secretary's
-    organisation id>, with &state=...,
+    """GET ?user=<delegate's user id>, ?organisation=<coordinator's organisation id>[&plan=walk|lateral] or
+    ?secretary_of=<secretary's organisation id>, with &state=...,
     &search=...[&unindexed=1], &page_size=50 and &before=<id>: a page as the API's list shows it."""
     page_size = int(request.GET.get("page_size", 50))
-    join, conditions, params = raw_conditions(request.GET)
+    sql, params = raw_list_sql(request.GET)
     with connection.cursor() as cursor:
-        sql = RAW_LIST_SQL.format(scope_join=join, conditions=" AND ".join(conditions))
-        cursor.execute(sql, [*params, page_size + 1])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     labels = {value: str(label) for value, label in State.choices}
     base = request.build_absolute_uri("/api/v1/proposals/")

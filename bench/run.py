@@ -51,7 +51,7 @@ def main() -> int:
             generation[f"{vendor} {label}"] = prepare(target)
             only = SCENARIOS[vendor] + (["6"] if n == 0 and vendor == "postgresql" else [])
             rows += scenarios(target, only, rounds)
-        rows += sweep_growth(rows, vendor)
+        rows += sweep_growth(rows, vendor) + list_growth(rows, vendor)
     if plan["postgresql"]:
         from bench.load import http_load
 
@@ -115,6 +115,23 @@ def sweep_growth(rows: list[dict], vendor: str) -> list[dict]:
     row = compared("5 reminder sweep", f"time at {large['size']} / time at {small['size']}", large["ours"],
                    small["ours"], "<= 2")  # fmt: skip
     return [dict(row.to_dict(), db=vendor, size=f"{small['size']}→{large['size']}")]
+
+
+def list_growth(rows: list[dict], vendor: str) -> list[dict]:
+    """Each scope's page one at the largest size over the smallest: the list's cost should not follow the archive."""
+    from bench.measure import compared
+    from bench.scenarios import PAGE_ONE_TIME, SCOPES
+
+    grown = []
+    for scope in SCOPES:
+        times = [row for row in rows if row["db"] == vendor and row["what"] == PAGE_ONE_TIME.format(scope=scope)]
+        if len(times) < 2:
+            continue
+        small, large = times[0], times[-1]
+        row = compared("8 list per scope", f"page one at {large['size']} / at {small['size']}, {scope}",
+                       large["ours"], small["ours"], "<= 1.5")  # fmt: skip
+        grown.append(dict(row.to_dict(), db=vendor, size=f"{small['size']}→{large['size']}"))
+    return grown
 
 
 def machine() -> dict:

@@ -460,8 +460,9 @@ class Proposal(models.Model):
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="proposals"
-    )
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="proposals",
+        db_index=False,  # proposal_by_organisation leads with it
+    )  # fmt: skip
     author = models.ForeignKey(User, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="proposals")
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.DRAFT, editable=False)
@@ -511,6 +512,9 @@ class Proposal(models.Model):
             ),
         ]  # fmt: skip
         indexes = [
+            # An organisation's proposals newest first, read backwards from a cursor: a secretary's list, and
+            # each organisation's share of a coordinator's (#18).
+            models.Index(fields=["organisation", "id"], name="proposal_by_organisation"),
             models.Index(fields=["organisation", "state"], name="proposal_org_state"),
             models.Index(fields=["state", "session"], name="proposal_state_session"),
             models.Index(fields=["-updated_at", "-id"], name="proposal_recent"),

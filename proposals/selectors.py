@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
 from django.db import connection, models
@@ -118,10 +119,13 @@ def proposals_visible_to(user: User, ids: IdRange | None = None) -> QuerySet[Pro
         return proposals
     if user.role == User.Role.DELEGATE:
         # A join, not EXISTS: assignments are unique per (proposal, delegate), so it yields each proposal once,
-        # and the delegate's id as a constant (an InitPlan) lets the planner walk assignment_by_delegate in
-        # the proposals' order instead of testing every proposal row by row.
-        delegate = Subquery(Delegate.objects.filter(user=user).values("pk")[:1])
-        scope = Q(assignments__delegate_id=delegate)
+        # and with the delegate's id as a constant the planner knows how many this delegate has and walks
+        # assignment_by_delegate in the proposals' order instead of testing every proposal row by row.
+        try:
+            delegate_id = user.delegate.pk  # read with the token (api.authentication)
+        except Delegate.DoesNotExist:
+            return proposals.none()
+        scope = Q(assignments__delegate_id=delegate_id)
         return proposals.filter(scope & ids.of("assignments__proposal_id") if ids else scope)
     if user.role == User.Role.COORDINATOR and user.organisation_id:
         # The path as a constant, so that PostgreSQL range-scans organisation.path: a pattern read in a subquery
@@ -593,6 +597,43 @@ def with_lead_delegate(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
 # What the API's list shows of a proposal: the list reads these columns and no text.
 API_LIST_FIELDS = ("id", "title", "kind", "topic", "state", "revision_number", "version", "updated_at",
                    "organisation__id", "organisation__name", "session__id", "session__name")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdPage:
+    """A page of a list in the order of the proposals' ids: how many rows it reads, which way, from where."""
+
+    size: int
+    newest_first: bool
+    start: IdRange | None
+
+
+# Coordinators whose subtree is read organisation by organisation (`list_page`): a county's (or district's) few
+# dozen organisations hold about a hundredth of a province's proposals, so walking the proposals' key would read
+# about a hundred rows for each one shown; a city's hundreds hold a tenth, a province's thousands all of them,
+# and the walk is cheaper there (bench scenario 8 times both plans for each scope).
+READ_BY_ORGANISATION = (Organisation.Level.COUNTY,)
+
+
+def list_page(user: User, filters: Callable[[QuerySet[Proposal]], QuerySet[Proposal]],
+              page: IdPage | None) -> QuerySet[Proposal]:  # fmt: skip
+    """The API list's proposals, `filters` applied, for a page in id order (or any order when `page` is None).
+
+    Where the scope is a county's subtree (on PostgreSQL), the page is found first among each organisation's own
+    newest `page.size` proposals, read from proposal_by_organisation (organisation, id) from the cursor on: a
+    few rows per organisation, whatever the archive's size or the page's depth (#18)."""
+    proposals = filters(proposals_for_api(user, ids=page.start if page else None))
+    organisation = user.organisation if user.role == User.Role.COORDINATOR and user.organisation_id else None
+    if (page is None or organisation is None or organisation.level not in READ_BY_ORGANISATION
+            or connection.vendor != "postgresql" or user.is_operator):  # fmt: skip
+        return proposals
+    own = Proposal.objects.filter(page.start.of("pk")) if page.start else Proposal.objects.all()
+    newest = filters(own).filter(organisation_id=OuterRef("pk")).order_by("-pk" if page.newest_first else "pk")
+    firsts = Organisation.objects.filter(organisation.subtree_filter()).annotate(
+        page=ArraySubquery(newest.values("pk")[: page.size])
+    )
+    unnested = Func(F("page"), function="unnest", output_field=models.BigIntegerField())
+    return proposals.filter(pk__in=firsts.values_list(unnested, flat=True))
 
 
 def proposals_for_api(user: User, *, detail: bool = False, ids: IdRange | None = None) -> QuerySet[Proposal]:

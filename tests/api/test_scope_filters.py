@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from proposals import services
-from proposals.models import Proposal
+from proposals.models import Proposal, User
 from tests.api.conftest import client_for
 from tests.conftest import World
 from tests.proposals.arrange import assign_all
@@ -279,12 +279,26 @@ def _delegates_share(world: World, many: list[int]) -> list[int]:
     return list(Proposal.objects.filter(assignments__delegate=delegate).values_list("pk", flat=True))  # and `jobs`
 
 
-@pytest.mark.parametrize("caller", ["secretary", "delegate"])
+def _callers_scope(world: World, many: list[int], caller: str) -> tuple[User, list[int]]:
+    """Who lists, and what they see: the branch's secretary, a co-signer (read from the assignments), the
+    county's coordinator (read organisation by organisation) or the city's (down the proposals' key)."""
+    if caller == "secretary":
+        return world.secretary, many
+    if caller == "delegate":
+        return world.cosigners[0], _delegates_share(world, many)
+    world.draft(author=world.coordinator, organisation=world.county, title="乙")  # the county's own
+    coordinator = world.coordinator if caller == "county coordinator" else world.city_coordinator
+    organisations = [world.county, world.branch] + ([] if caller == "county coordinator" else
+                                                    [world.city, world.other_county, world.other_branch])  # fmt: skip
+    return coordinator, list(Proposal.objects.filter(organisation__in=organisations).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("caller", ["secretary", "delegate", "county coordinator", "city coordinator"])
 @pytest.mark.parametrize("ordering", ["title", "-title", None, "id", "-updated_at", "created_at"])
 def test_cursor_pages_never_repeat_or_skip_a_row(office, many, ordering, caller):
     world = office.world
-    scope = many if caller == "secretary" else _delegates_share(world, many)
-    client = client_for(world.secretary if caller == "secretary" else world.cosigners[0])
+    user, scope = _callers_scope(world, many, caller)
+    client = client_for(user)
     params = "?page_size=2" + (f"&ordering={ordering}" if ordering else "")
     forward = _walk(client, LIST + params)
 
@@ -310,18 +324,25 @@ def test_cursor_pages_never_repeat_or_skip_a_row(office, many, ordering, caller)
     assert [pk for page in pages for pk in page] == expected
 
 
-def test_a_delegates_page_is_cut_in_the_assignments_too(office, many):
-    """The cursor bounds the delegate's assignments as well as the proposals: the index scan by (delegate,
-    proposal) then starts at the page, whatever its depth."""
-    world = office.world
-    _delegates_share(world, many)
-    client = client_for(world.cosigners[0])
+@pytest.mark.parametrize(
+    ("caller", "driver"),
+    [("delegate", r'"proposals_assignment"\."proposal_id" < \d+'),
+     ("county coordinator", r'unnest\(ARRAY\(SELECT U0\."id" .*U0\."id" < \d+ .*"organisation_id" = \(V0\."id"\).*LIMIT 3\)\)')],
+)  # fmt: skip
+def test_a_page_is_read_where_the_scope_is_driven_from(office, many, caller, driver):
+    """The cursor bounds what the scope is read from, not only the proposals: a delegate's assignments by
+    (delegate, proposal), a county's organisations each by (organisation, id), so that a deep page costs
+    what page one does."""
+    if caller == "county coordinator" and connection.vendor != "postgresql":
+        pytest.skip("read organisation by organisation on PostgreSQL only")
+    user, _scope = _callers_scope(office.world, many, caller)
+    client = client_for(user)
     second = client.get(client.get(LIST + "?page_size=2").json()["next"])
     assert second.status_code == 200
     with CaptureQueriesContext(connection) as queries:
-        client.get(second.json()["next"])
+        assert client.get(second.json()["next"]).status_code == 200
     page_query = next(q["sql"] for q in queries.captured_queries if 'FROM "proposals_proposal"' in q["sql"])
-    assert re.search(r'"proposals_assignment"\."proposal_id" < \d+', page_query), page_query
+    assert re.search(driver, page_query), page_query
 
 
 def test_the_title_ordering_pages_through_equal_titles(office, many):
