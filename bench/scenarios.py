@@ -234,8 +234,9 @@ def list_per_scope(bench: Bench) -> list:
               file=sys.stderr, flush=True)  # fmt: skip
         bench.facts.setdefault("scopes", {})[scope] = {"user": name, "sees": sees, "plan": product_plan,
                                                        "baseline": best, "baseline_plans": baseline_plans}  # fmt: skip
+        raw_ms = {plan: round(timings[plan].median, 3) for plan in plans}
         notes = {"scope": scope, "user": name, "sees": sees, "share": round(sees / total, 4), "baseline plan": best,
-                 "raw ms": {plan: round(timings[plan].median, 3) for plan in plans}, "rounds": rounds, "slow": slow}  # fmt: skip
+                 "raw ms": raw_ms, "rounds": rounds, "slow": slow}  # fmt: skip
         what = f"page one, {scope} ({name}: {sees:,} = {sees / total:.1%})"
         rows += [
             compared("8 list per scope", what + ", median", timings["ours"].median, timings[best].median, "<= 2.0",

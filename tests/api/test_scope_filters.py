@@ -327,7 +327,8 @@ def test_cursor_pages_never_repeat_or_skip_a_row(office, many, ordering, caller)
 @pytest.mark.parametrize(
     ("caller", "driver"),
     [("delegate", r'"proposals_assignment"\."proposal_id" < \d+'),
-     ("county coordinator", r'unnest\(ARRAY\(SELECT U0\."id" .*U0\."id" < \d+ .*"organisation_id" = \(V0\."id"\).*LIMIT 3\)\)')],
+     ("county coordinator",
+      r'unnest\(ARRAY\(SELECT U0\."id" .*U0\."id" < \d+ .*"organisation_id" = \(V0\."id"\).*LIMIT 3\)\)')],
 )  # fmt: skip
 def test_a_page_is_read_where_the_scope_is_driven_from(office, many, caller, driver):
     """The cursor bounds what the scope is read from, not only the proposals: a delegate's assignments by
