@@ -632,8 +632,10 @@ def list_page(user: User, filters: Callable[[QuerySet[Proposal]], QuerySet[Propo
     firsts = Organisation.objects.filter(organisation.subtree_filter()).annotate(
         page=ArraySubquery(newest.values("pk")[: page.size])
     )
+    # The page's own ids among them, so that only those are joined with what the list shows.
     unnested = Func(F("page"), function="unnest", output_field=models.BigIntegerField())
-    return proposals.filter(pk__in=firsts.values_list(unnested, flat=True))
+    ids = firsts.annotate(proposal=unnested).order_by("-proposal" if page.newest_first else "proposal")
+    return proposals.filter(pk__in=ids.values_list("proposal", flat=True)[: page.size])
 
 
 def proposals_for_api(user: User, *, detail: bool = False, ids: IdRange | None = None) -> QuerySet[Proposal]:
