@@ -24,8 +24,8 @@ QUICK = {"postgresql": ["10k"], "sqlite": ["10k"]}
 FULL = {"postgresql": ["10k", "100k", "1M"], "sqlite": ["10k", "100k"]}
 # The mails go out once per vendor (their cost does not depend on the archive's size); search is PostgreSQL's.
 # 8 is the list per scope (bench.scenarios.SCOPES: delegate, branch secretary, county, city and province coordinator).
-# 9 is the conditional requests (a 304 against the full answer).
-SCENARIOS = {"postgresql": ["1", "2", "3", "4", "5", "8", "9"], "sqlite": ["1", "2", "3", "5", "8", "9"]}
+# 9 is the conditional requests (a 304 against the full answer); 10 the exports' peak memory (bench.memory).
+SCENARIOS = {"postgresql": ["1", "2", "3", "4", "5", "8", "9", "10"], "sqlite": ["1", "2", "3", "5", "8", "9", "10"]}
 
 
 def main() -> int:
@@ -50,7 +50,7 @@ def main() -> int:
             target = Target(vendor, label)
             generation[f"{vendor} {label}"] = prepare(target)
             only = SCENARIOS[vendor] + (["6"] if n == 0 and vendor == "postgresql" else [])
-            rows += scenarios(target, only, rounds)
+            rows += scenarios(target, only, rounds, quick=args.quick)
         rows += sweep_growth(rows, vendor) + list_growth(rows, vendor)
     if plan["postgresql"]:
         from bench.load import http_load
@@ -96,9 +96,9 @@ def prepare(target: Target) -> dict:
     return report
 
 
-def scenarios(target: Target, only: list[str], rounds: int) -> list[dict]:
+def scenarios(target: Target, only: list[str], rounds: int, *, quick: bool = False) -> list[dict]:
     say(f"{target.vendor} {target.label}: scenarios {', '.join(only)}")
-    argv = [sys.executable, "-m", "bench.scenarios", "--rounds", str(rounds), "--only", *only]
+    argv = [sys.executable, "-m", "bench.scenarios", "--rounds", str(rounds), "--only", *only, *(["--quick"] * quick)]
     done = subprocess.run(argv, cwd=ROOT, env=target.env(), stdout=subprocess.PIPE, text=True, check=True)
     result = report_of(done)
     return [dict(row, db=target.vendor, size=target.label) for row in result["rows"]]

@@ -4,11 +4,12 @@ answer what the product answers (a baseline that drifted from the API would make
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.db.models import Count
 
-from bench import generate, province, scenarios
+from bench import generate, memory, province, scenarios
 from bench.measure import check
 from proposals import reminders, tree
 from proposals.models import AnswerRating, Assignment, Handling, Organisation, Proposal, Session, Stage, User
@@ -114,3 +115,30 @@ def test_the_conditional_scenario_times_a_304_against_the_full_answer(bench_data
     rows = scenarios.conditional(bench)
     assert [row.scenario for row in rows] == ["9 conditional requests"] * 2
     assert all(row.ours > 0 and row.baseline > 0 for row in rows)  # figures, never asserted as timings
+
+
+def test_the_export_memory_scenario_makes_the_products_exports_and_measures_them(bench_data):
+    """Scenario 10's child makes each export, capped to the rows asked for, and measures it both ways (the figures
+    are printed, never asserted); the scenario makes one row per export and measure from its children's reports."""
+    for name, export in memory.EXPORTERS.items():
+        by_rss = memory.rss_growth(lambda export=export: export(7))
+        assert by_rss["rows"] == 7 and by_rss["bytes_out"] > 0 and by_rss["method"], name
+    assert memory.tracemalloc_peak(lambda: memory.csv_export(3))["peak_bytes"] > 0
+    asked = []
+
+    def child(export, rows, measure):
+        asked.append((export, rows, measure))
+        return {"peak_bytes": 2 * memory.MIB, "method": measure, "rows": rows, "bytes_out": 1, "seconds": 0.1}
+
+    for quick, measures in ((True, {"rss"}), (False, {"rss", "tracemalloc"})):
+        asked.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(memory, "child", child)
+            rows = memory.export_memory(SimpleNamespace(quick=quick))
+        assert len(rows) == len(memory.EXPORTERS) * len(measures) and {m for _e, _r, m in asked} == measures
+        assert [row.target for row in rows if row.what.endswith("RSS growth")] == [memory.TARGET] * 3
+        assert all(row.ratio == 1.0 for row in rows)
+    sizes = {export: sorted({rows for e, rows, _m in asked if e == export}) for export in memory.EXPORTERS}
+    total = Proposal.objects.count()
+    assert sizes["csv"] == sizes["xlsx"] == [total // 10, total]
+    json.dumps([row.to_dict() for row in rows])  # what bench.run writes

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import itertools
 import tempfile
 from collections import Counter
@@ -38,7 +39,10 @@ from proposals.workflow import Rating, UnitRole
 
 CSV_CONTENT_TYPE = "text/csv"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK_SIZE = 500
+# Proposals read at a time, with their delegates and units prefetched per chunk: an export holds two chunks at
+# its peak (the next is read while the last is still referenced). With 500 that peak was about 25 MiB, with 200
+# it is 9 MiB (bench scenario 10, 10k rows), at no cost in time the benchmark could tell.
+CHUNK_SIZE = 200
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -145,7 +149,13 @@ def rows(proposals: QuerySet[Proposal]) -> Iterator[list[Any]]:
 def _values(first: Proposal | None, rest: Iterator[Proposal]) -> Iterator[list[Any]]:
     if first is None:
         return
-    for proposal in itertools.chain([first], rest):
+    for count, proposal in enumerate(itertools.chain([first], rest)):
+        if count and count % CHUNK_SIZE == 0:
+            # The iterator has just read the next chunk: the last one is garbage, but its proposals are reference
+            # cycles (each prefetched assignment and handling points back to its proposal) that only the cyclic
+            # collector frees, and left to itself it lets several chunks pile up (documents.exports collects
+            # once a chunk for the same reason). Milliseconds a chunk.
+            gc.collect()
         yield [column.value(proposal) for column in COLUMNS]
 
 
