@@ -11,6 +11,7 @@ from django.db.models import Count
 
 from bench import generate, memory, province, scenarios
 from bench.measure import check
+from bench.run import list_growth
 from proposals import reminders, tree
 from proposals.models import AnswerRating, Assignment, Handling, Organisation, Proposal, Session, Stage, User
 from proposals.workflow import State, handling_state
@@ -96,9 +97,13 @@ def test_the_baselines_answer_with_the_products_rows(bench_data):
     rows = scenarios.list_endpoint(bench) + scenarios.query_counts(bench) + scenarios.list_per_scope(bench)
     assert {row.scenario for row in rows} == {"1 list vs limit", "1 list vs naive", "2 query counts",
                                               "8 list per scope"}  # fmt: skip
-    scopes = {row.notes["user"]: row.notes["sees"] for row in rows if row.scenario == "8 list per scope"}
+    per_scope = [row for row in rows if row.scenario == "8 list per scope"]
+    scopes = {row.notes["user"]: row.notes["sees"] for row in per_scope if "user" in row.notes}
     province_coordinator = scenarios.scope_callers()["province coordinator"].username
     assert len(scopes) == len(scenarios.SCOPES) and scopes[province_coordinator] == Proposal.objects.count()
+    # Each scope's page one, median and p99, its page at 90 % depth, and its time for the growth across sizes.
+    assert len(per_scope) == 4 * len(scenarios.SCOPES)
+    assert all(row.notes["plan"] and row.notes["baseline_plans"] for row in per_scope if "plan" in row.notes)
     assert all(row.met for row in rows if row.scenario == "2 query counts")
     json.dumps([row.to_dict() for row in rows])  # what bench.run writes
 
@@ -142,3 +147,15 @@ def test_the_export_memory_scenario_makes_the_products_exports_and_measures_them
     total = Proposal.objects.count()
     assert sizes["csv"] == sizes["xlsx"] == [total // 10, total]
     json.dumps([row.to_dict() for row in rows])  # what bench.run writes
+
+
+def test_each_scopes_page_one_is_compared_across_sizes():
+    """bench.run's growth rows: page one at the largest size over the smallest, per scope and vendor."""
+    times = {("10k", "delegate"): 4.0, ("1M", "delegate"): 5.0, ("10k", "branch secretary"): 2.0,
+             ("1M", "branch secretary"): 4.0, ("1M", "city coordinator"): 9.0}  # fmt: skip
+    rows = [{"scenario": "8 list per scope", "what": scenarios.PAGE_ONE_TIME.format(scope=scope), "ours": ms,
+             "db": "postgresql", "size": size} for (size, scope), ms in times.items()]  # fmt: skip
+    grown = {row["what"]: (row["ratio"], row["met"], row["size"]) for row in list_growth(rows, "postgresql")}
+    assert grown == {"page one at 1M / at 10k, delegate": (1.25, True, "10k→1M"),
+                     "page one at 1M / at 10k, branch secretary": (2.0, False, "10k→1M")}  # fmt: skip
+    assert list_growth(rows, "sqlite") == []
