@@ -21,8 +21,8 @@ paid, and what is measured is what the rows cost. Two measures, each in its own 
   be written, the peak is getrusage's ru_maxrss, the warm-up's peak included (the row's notes say which).
   The target is on this one.
 - tracemalloc: the peak of Python's allocations over the export, tracemalloc started right before it. Python's
-  objects only; tracemalloc's bookkeeping makes the export about three times slower. A note, and measured in
-  full runs only.
+  objects only; tracemalloc's bookkeeping makes the export about three times slower, so the scenario leaves it
+  to a child run by hand (`python -m bench.memory --export csv --rows 100000 --measure tracemalloc`).
 """
 
 from __future__ import annotations
@@ -60,40 +60,29 @@ MIB = 1024 * 1024
 
 
 def export_memory(bench) -> list:
-    """Peak memory of each export at N rows against N/10, by RSS growth (the target) and tracemalloc (a note,
-    not measured in --quick runs)."""
+    """Peak RSS growth of each export at N rows against N/10 (tracemalloc triples an export's time: a child run
+    by hand with --measure tracemalloc measures it)."""
+    from bench.measure import compared
     from proposals.models import Proposal
 
     total = Proposal.objects.count()
     spreadsheet = min(total, QUICK_SPREADSHEET if bench.quick else LARGEST_SPREADSHEET)
     sizes = {"csv": spreadsheet, "xlsx": spreadsheet, "docx": min(LARGEST_DOCX, largest_session()["n"])}
-    measures = ("rss",) if bench.quick else MEASURES
-    runs = [(export, rows, measure) for measure in measures for export, n in sizes.items() for rows in (n, n // 10)]
+    runs = [(export, rows, "rss") for export, n in sizes.items() for rows in (n, n // 10)]
     runs.sort(key=lambda run: -run[1] * (10 if run[0] == "docx" else 1))  # the longest first, two at a time
     with ThreadPoolExecutor(CHILDREN_AT_ONCE) as pool:
         results = dict(zip(runs, pool.map(lambda run: child(*run), runs), strict=True))
     rows = []
     for export, n in sizes.items():
-        for measure in measures:
-            large, small = results[(export, n, measure)], results[(export, n // 10, measure)]
-            what = f"{EXPORTS[export]} of {large['rows']:,} vs {small['rows']:,} proposals, peak " + (
-                "RSS growth" if measure == "rss" else "of Python allocations (tracemalloc; a note)"
-            )
-            notes = {"method": large["method"], "seconds": [large["seconds"], small["seconds"]],
-                     "bytes out": [large["bytes_out"], small["bytes_out"]]}  # fmt: skip
-            ours, baseline = large["peak_bytes"] / MIB, small["peak_bytes"] / MIB
-            rows.append(row(what, ours, baseline, TARGET if measure == "rss" else "", notes))
-            print(f"    {what}: {ours:.1f} MiB vs {baseline:.1f} MiB ({large['method']}; "
-                  f"{large['seconds']} s and {small['seconds']} s)", file=sys.stderr, flush=True)  # fmt: skip
+        large, small = results[(export, n, "rss")], results[(export, n // 10, "rss")]
+        what = f"{EXPORTS[export]} of {large['rows']:,} vs {small['rows']:,} proposals, peak RSS growth"
+        notes = {"method": large["method"], "seconds": [large["seconds"], small["seconds"]],
+                 "bytes out": [large["bytes_out"], small["bytes_out"]]}  # fmt: skip
+        ours, baseline = large["peak_bytes"] / MIB, small["peak_bytes"] / MIB
+        rows.append(compared(SCENARIO, what, ours, baseline, TARGET, unit="MiB", **notes))
+        print(f"    {what}: {ours:.1f} MiB vs {baseline:.1f} MiB ({large['method']}; "
+              f"{large['seconds']} s and {small['seconds']} s)", file=sys.stderr, flush=True)  # fmt: skip
     return rows
-
-
-def row(what: str, ours: float, baseline: float, target: str, notes: dict):
-    from bench.measure import Row, compared
-
-    if target:
-        return compared(SCENARIO, what, ours, baseline, target, unit="MiB", **notes)
-    return Row(SCENARIO, what, round(ours, 3), round(baseline, 3), "MiB", round(ours / baseline, 2), "", None, notes)
 
 
 def child(export: str, rows: int, measure: str) -> dict:
