@@ -76,13 +76,14 @@ def http_load(target: Target, *, seconds: int = 20, users: int = 16) -> list[Row
     if errors:
         # The server's side of the failures: the first distinct warnings and errors it logged (to its console).
         failure_notes["gunicorn_errors"] = _distinct_errors(server_log)[:8]
+    # #18's targets: the list at the run's largest size ≥ 0.2 × the trivial view, and the trivial view behind the
+    # API's authentication and throttles (the floor of every API request) ≥ 0.5 × the trivial view.
     throughput = compared("7 HTTP load", "throughput list / trivial JSON", ours=listed["rps"], baseline=hello["rps"],
-                          target=">= 0.5", unit="req/s", **notes, **failure_notes)  # fmt: skip
-    # Not a target: how much of the gap is the authenticated API's floor rather than the list's own work.
-    floor = compared("7 HTTP load", "throughput list / trivial JSON behind the API's authentication",
-                     ours=listed["rps"], baseline=hello_api["rps"], target=">= 0.5", unit="req/s",
-                     hello_api_p99_ms=hello_api["p99_ms"], hello_api_median_ms=hello_api["median_ms"])  # fmt: skip
-    floor.target, floor.met = "", None
+                          target=">= 0.2", unit="req/s", **notes, **failure_notes)  # fmt: skip
+    floor = compared("7 HTTP load", "throughput trivial JSON behind the API's authentication / trivial JSON",
+                     ours=hello_api["rps"], baseline=hello["rps"], target=">= 0.5", unit="req/s",
+                     hello_api_p99_ms=hello_api["p99_ms"], hello_api_median_ms=hello_api["median_ms"],
+                     requests_hello_api=hello_api["requests"])  # fmt: skip
     failed = Row("7 HTTP load", "errors under load", ours=errors, unit="errors", target="== 0", ratio=errors,
                  met=errors == 0, notes=failure_notes)  # fmt: skip
     return [throughput, floor, failed]
