@@ -573,8 +573,14 @@ def _forget_throttle(user) -> None:
     throttle.cache.set(throttle.cache_format % {"scope": throttle.scope, "ident": user.pk}, [], 60)
 
 
+def statistics_pages(bench: Bench) -> list:
+    from bench.aggregates import statistics_pages
+
+    return statistics_pages(bench)
+
+
 SCENARIOS = {"1": list_endpoint, "2": query_counts, "3": deep_pages, "4": search, "5": sweep, "6": mails,
-             "8": list_per_scope, "9": conditional}  # fmt: skip
+             "8": list_per_scope, "9": conditional, "11": statistics_pages}  # fmt: skip
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -358,13 +358,18 @@ class Supervision:
 def supervised_items(proposals: QuerySet[Proposal]) -> Supervision:
     """The proposals ever marked as key supervised items, and their outcome. One query."""
     supervise = ACTIONS_BY_NAME["supervise"].name
-    ever = Q(Exists(Transition.objects.filter(proposal=OuterRef("pk"), action=supervise)))
-    totals = proposals.order_by().aggregate(
-        supervised=Count("pk", filter=ever),
-        still=Count("pk", filter=ever & Q(supervised_at__isnull=False)),
-        answered=Count("pk", filter=ever & REACHED_ANSWER),
-        closed=Count("pk", filter=ever & RATED),
-        satisfied=Count("pk", filter=ever & RATED_SATISFIED),
+    # Filtered first: the outcomes' subqueries run for the supervised proposals only, the log's once per proposal.
+    ever = Exists(Transition.objects.filter(proposal=OuterRef("pk"), action=supervise))
+    totals = (
+        proposals.filter(ever)
+        .order_by()
+        .aggregate(
+            supervised=Count("pk"),
+            still=Count("pk", filter=Q(supervised_at__isnull=False)),
+            answered=Count("pk", filter=REACHED_ANSWER),
+            closed=Count("pk", filter=RATED),
+            satisfied=Count("pk", filter=RATED_SATISFIED),
+        )
     )
     return Supervision(**totals)
 
