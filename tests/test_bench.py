@@ -114,3 +114,20 @@ def test_the_conditional_scenario_times_a_304_against_the_full_answer(bench_data
     rows = scenarios.conditional(bench)
     assert [row.scenario for row in rows] == ["9 conditional requests"] * 2
     assert all(row.ours > 0 and row.baseline > 0 for row in rows)  # figures, never asserted as timings
+
+
+def test_the_statistics_scenario_counts_what_the_pages_show(bench_data):
+    """Scenario 11's aggregate SQL gives the statistics page's and the year review's figures (it refuses to time
+    otherwise), and its rows carry both query counts."""
+    from bench import aggregates
+
+    bench = scenarios.Bench(rounds=1, warmup=0)
+    user = bench.scopes[aggregates.SCOPE]
+    year = aggregates.review_year(bench)
+    ours = aggregates.year_review_figures(user, year)
+    assert ours["total"][1] == Proposal.objects.filter(submitted_on__year=year).count() > 0  # a year with figures
+    rows = scenarios.statistics_pages(bench)
+    assert [row.scenario for row in rows] == ["11 statistics"] * 2
+    assert all(row.ours > 0 and row.baseline > 0 for row in rows)  # figures, never asserted as timings
+    assert all(row.notes["queries ours"] > 0 and row.notes["queries baseline"] > 0 for row in rows)
+    json.dumps([row.to_dict() for row in rows])
