@@ -294,8 +294,9 @@ def _scope(request) -> dict:
 
 def raw_statistics(request):
     """GET ?organisation=<the coordinator's organisation id>: the statistics page's figures (all sessions), as
-    JSON. Six queries: the units, the proposals' counts by state, topic, session and unit with the rates and the
-    supervised items in one GROUPING SETS query, and the four of the handling."""
+    JSON. Six queries after the organisation's path, in the product's transaction without JIT: the units, the
+    proposals' counts by state, topic, session and unit with the rates and the supervised items in one GROUPING
+    SETS query, and the four of the handling."""
     from proposals.reporting import without_jit
     from proposals.selectors import REGISTERED_OR_LATER
 
@@ -348,9 +349,10 @@ def raw_statistics(request):
 
 def raw_year_review(request):
     """GET ?organisation=<id>&year=<year>: the year review's figures (the milestones per unit right below and per
-    topic, the handling of the year's submissions, the needs and the meetings), as JSON. Eight queries: the
-    organisations (units right below, counties), the milestones with the years and the supervised items in one
-    GROUP BY, the four of the handling, the needs' in one GROUPING SETS query, the meetings'."""
+    topic, the handling of the year's submissions, the needs and the meetings), as JSON. Eight queries after the
+    organisation's path, in the product's transaction without JIT: the organisations (units right below,
+    counties), the milestones with the years and the supervised items in one GROUP BY, the four of the handling,
+    the needs' in one GROUPING SETS query, the meetings'."""
     import datetime as dt
 
     from django.utils import timezone
