@@ -6,6 +6,8 @@
   &unindexed=1, the search is the four ILIKEs no index serves.
 - NaiveProposalList: the naive build. A ModelSerializer with nested serializers and DRF's default page-number
   pagination, over the same scope and filters, without select_related/prefetch or lean reads.
+- raw_statistics, raw_year_review: the statistics page's and the year review's figures (scenario 11), counted by
+  a few hand-written GROUP BY queries over the coordinator's subtree, as bare JSON: no template.
 - hello: a trivial JSON endpoint, the ceiling of the HTTP stack under load; HelloAPI: the same behind the API's
   authentication and throttles, the floor of any API request.
 """
