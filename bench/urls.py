@@ -8,6 +8,8 @@ from tracker.urls import urlpatterns as product_urlpatterns
 
 urlpatterns = [
     path("bench/raw/proposals/", baselines.raw_proposal_list),
+    path("bench/raw/statistics/", baselines.raw_statistics),
+    path("bench/raw/year-review/", baselines.raw_year_review),
     path("bench/naive/proposals/", baselines.NaiveProposalList.as_view()),
     path("bench/hello/", baselines.hello),
     path("bench/hello-api/", baselines.HelloAPI.as_view()),

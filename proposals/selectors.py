@@ -33,6 +33,7 @@ from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from proposals import tree
 from proposals.models import (
     Answer,
     AnswerRating,
@@ -237,6 +238,21 @@ def counting_unit(units: Iterable[Organisation], prefix: str = "organisation__")
     deepest_first = sorted(units, key=lambda unit: len(unit.path), reverse=True)
     whens = [When(**{f"{prefix}path__startswith": unit.path}, then=Value(unit.pk)) for unit in deepest_first]
     return Case(*whens, default=None, output_field=IntegerField())
+
+
+def counting_unit_of_path(units: Iterable[Organisation]) -> Callable[[str], int | None]:
+    """counting_unit for an organisation's path, in Python: the nearest of `units` at or above it (the longest of
+    their paths it starts with, a step at a time), None if none. For counts grouped by organisation first, far
+    fewer rows than the proposals, where a prefix lookup per unit and proposal would cost more than the count."""
+    by_path = {unit.path: unit.pk for unit in units}
+
+    def unit_of(path: str) -> int | None:
+        for end in range(len(path), 0, -tree.STEP_WIDTH):
+            if (unit := by_path.get(path[:end])) is not None:
+                return unit
+        return None
+
+    return unit_of
 
 
 def proposal_roles(*, user: User, proposal: Proposal) -> frozenset[Role]:

@@ -159,3 +159,20 @@ def test_each_scopes_page_one_is_compared_across_sizes():
     assert grown == {"page one at 1M / at 10k, delegate": (1.25, True, "10k→1M"),
                      "page one at 1M / at 10k, branch secretary": (2.0, False, "10k→1M")}  # fmt: skip
     assert list_growth(rows, "sqlite") == []
+
+
+def test_the_statistics_scenario_counts_what_the_pages_show(bench_data):
+    """Scenario 11's aggregate SQL gives the statistics page's and the year review's figures (it refuses to time
+    otherwise), and its rows carry both query counts."""
+    from bench import aggregates
+
+    bench = scenarios.Bench(rounds=1, warmup=0)
+    user = bench.scopes[aggregates.SCOPE]
+    year = aggregates.review_year(bench)
+    ours = aggregates.year_review_figures(user, year)
+    assert ours["total"][1] == Proposal.objects.filter(submitted_on__year=year).count() > 0  # a year with figures
+    rows = scenarios.statistics_pages(bench)
+    assert [row.scenario for row in rows] == ["11 statistics"] * 2
+    assert all(row.ours > 0 and row.baseline > 0 for row in rows)  # figures, never asserted as timings
+    assert all(row.notes["queries ours"] > 0 and row.notes["queries baseline"] > 0 for row in rows)
+    json.dumps([row.to_dict() for row in rows])

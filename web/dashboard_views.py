@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from proposals import selectors
+from proposals import reporting, selectors
 from proposals.models import Organisation
 from proposals.reporting import needs_and_meetings, statistics, worklist, year_review
 from web import need_views
@@ -54,27 +54,30 @@ def statistics_page(request):
     handling units' answers, ratings and timeliness, supervised items and proposals raised again."""
     if not statistics.can_view_statistics(request.user):
         raise Http404
-    form = StatisticsFilterForm(request.GET or None, user=request.user)
-    chosen = form.cleaned_data if form.is_valid() else {}
-    proposals = selectors.proposals_for_statistics(request.user, session=chosen.get("session"), year=chosen.get("year"))
-    units = statistics.counts_by_county(
-        proposals, selectors.counties_in_scope(request.user), selectors.upper_committees_in_scope(request.user)
-    )
-    by_state = statistics.counts_by_state(proposals)
-    context = {
-        "form": form,
-        "chosen_session": chosen.get("session"),
-        "chosen_year": chosen.get("year"),
-        "total": sum(bar.count for bar in by_state),
-        "by_state": by_state,
-        "by_topic": statistics.counts_by_topic(proposals),
-        "by_session": statistics.counts_by_session(proposals),
-        "units": units,
-        "counties": [row for row in units if row.is_county],
-        "uncovered": [row.organisation for row in units if row.is_county and row.count == 0],
-        "rates": statistics.rates(proposals),
-        "handling": year_review.year_handling(proposals),
-        "rating_headings": year_review.rating_headings(),
-        "timeliness_headings": year_review.timeliness_headings(),
-    }
+    with reporting.without_jit():
+        form = StatisticsFilterForm(request.GET or None, user=request.user)
+        chosen = form.cleaned_data if form.is_valid() else {}
+        proposals = selectors.proposals_for_statistics(
+            request.user, session=chosen.get("session"), year=chosen.get("year")
+        )
+        units = statistics.counts_by_county(
+            proposals, selectors.counties_in_scope(request.user), selectors.upper_committees_in_scope(request.user)
+        )
+        by_state = statistics.counts_by_state(proposals)
+        context = {
+            "form": form,
+            "chosen_session": chosen.get("session"),
+            "chosen_year": chosen.get("year"),
+            "total": sum(bar.count for bar in by_state),
+            "by_state": by_state,
+            "by_topic": statistics.counts_by_topic(proposals),
+            "by_session": statistics.counts_by_session(proposals),
+            "units": units,
+            "counties": [row for row in units if row.is_county],
+            "uncovered": [row.organisation for row in units if row.is_county and row.count == 0],
+            "rates": statistics.rates(proposals),
+            "handling": year_review.year_handling(proposals),
+            "rating_headings": year_review.rating_headings(),
+            "timeliness_headings": year_review.timeliness_headings(),
+        }
     return render(request, "web/statistics.html", context)

@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from proposals import reporting
 from proposals.reporting import needs_and_meetings, statistics, year_review
 from proposals.selectors import meetings_visible_to, needs_visible_to, proposals_visible_to
 from web.forms import YearReviewForm
@@ -32,24 +33,25 @@ def _review(request) -> tuple[YearReviewForm, year_review.YearReview | None]:
 @require_GET
 def year_review_page(request):
     """Drafted, submitted, registered, answered and rated satisfied in a year, per county and per topic."""
-    form, review = _review(request)
-    context = {
-        "form": form,
-        "review": review,
-        "unit_caption": year_review.unit_caption(review) if review else "",
-        "definitions": year_review.milestone_definitions(),
-        "milestones": year_review.MILESTONES,
-        "handling": review.handling if review else None,
-        "handling_definitions": year_review.handling_definitions(),
-        "rating_headings": year_review.rating_headings(),
-        "timeliness_headings": year_review.timeliness_headings(),
-        "needs": needs_and_meetings.needs_review(
-            needs_visible_to(request.user), organisation=review.organisation, year=review.year
-        ) if review else None,
-        "coverage": needs_and_meetings.meetings_coverage(
-            meetings_visible_to(request.user), organisation=review.organisation, year=review.year
-        ) if review else None,
-    }  # fmt: skip
+    with reporting.without_jit():
+        form, review = _review(request)
+        context = {
+            "form": form,
+            "review": review,
+            "unit_caption": year_review.unit_caption(review) if review else "",
+            "definitions": year_review.milestone_definitions(),
+            "milestones": year_review.MILESTONES,
+            "handling": review.handling if review else None,
+            "handling_definitions": year_review.handling_definitions(),
+            "rating_headings": year_review.rating_headings(),
+            "timeliness_headings": year_review.timeliness_headings(),
+            "needs": needs_and_meetings.needs_review(
+                needs_visible_to(request.user), organisation=review.organisation, year=review.year
+            ) if review else None,
+            "coverage": needs_and_meetings.meetings_coverage(
+                meetings_visible_to(request.user), organisation=review.organisation, year=review.year
+            ) if review else None,
+        }  # fmt: skip
     return render(request, "web/year_review.html", context, status=200 if review else 400)
 
 
@@ -57,7 +59,8 @@ def year_review_page(request):
 @require_GET
 def year_review_xlsx(request):
     """The page's tables as a spreadsheet; each figure links to the list it counts."""
-    form, review = _review(request)
+    with reporting.without_jit():
+        form, review = _review(request)
     if review is None:
         return render(request, "web/year_review.html", {"form": form, "review": None}, status=400)
     content = year_review.workbook(review, link=lambda cell: request.build_absolute_uri(list_url(cell.filters)))

@@ -7,6 +7,7 @@ aggregate queries, so the number of queries stays the same whatever the number o
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
@@ -32,7 +33,7 @@ from proposals.selectors import (
     RATED_SATISFIED,
     REACHED_ANSWER,
     REACHED_REGISTRATION,
-    counting_unit,
+    counting_unit_of_path,
     current_due_dates_before,
 )
 from proposals.workflow import ACTIONS_BY_NAME, AnswerClass, HandlingStatus, Rating, State
@@ -203,7 +204,12 @@ def counts_by_county(
     any county), so the rows add up to the total.
     """
     units = list(counties if committees is None else counties | committees)
-    counts = dict(proposals.order_by().annotate(unit=counting_unit(units)).values_list("unit").annotate(n=Count("pk")))
+    # Counted per organisation, then each organisation's count added to its unit's: a few thousand organisations
+    # against a prefix lookup per unit (130 in a province) for each of a million proposals.
+    unit_of = counting_unit_of_path(units)
+    counts: dict[int | None, int] = defaultdict(int)
+    for path, n in proposals.order_by().values_list("organisation__path").annotate(n=Count("pk")):
+        counts[unit_of(path)] += n
     # Counties first, then the committees above them, each group in the tree's order.
     ordered = sorted(units, key=lambda unit: (unit.level != Organisation.Level.COUNTY, unit.path))
     rows = [(unit, counts.get(unit.pk, 0)) for unit in ordered]
@@ -358,13 +364,18 @@ class Supervision:
 def supervised_items(proposals: QuerySet[Proposal]) -> Supervision:
     """The proposals ever marked as key supervised items, and their outcome. One query."""
     supervise = ACTIONS_BY_NAME["supervise"].name
-    ever = Q(Exists(Transition.objects.filter(proposal=OuterRef("pk"), action=supervise)))
-    totals = proposals.order_by().aggregate(
-        supervised=Count("pk", filter=ever),
-        still=Count("pk", filter=ever & Q(supervised_at__isnull=False)),
-        answered=Count("pk", filter=ever & REACHED_ANSWER),
-        closed=Count("pk", filter=ever & RATED),
-        satisfied=Count("pk", filter=ever & RATED_SATISFIED),
+    # Filtered first: the outcomes' subqueries run for the supervised proposals only, the log's once per proposal.
+    ever = Exists(Transition.objects.filter(proposal=OuterRef("pk"), action=supervise))
+    totals = (
+        proposals.filter(ever)
+        .order_by()
+        .aggregate(
+            supervised=Count("pk"),
+            still=Count("pk", filter=Q(supervised_at__isnull=False)),
+            answered=Count("pk", filter=REACHED_ANSWER),
+            closed=Count("pk", filter=RATED),
+            satisfied=Count("pk", filter=RATED_SATISFIED),
+        )
     )
     return Supervision(**totals)
 

@@ -4,15 +4,17 @@ For a year and an organisation with everything below it: how many proposals were
 registered, answered and rated satisfied (the milestones of proposals.selectors.Milestone), per county or
 district (a county counts its committee's own proposals and its branches'), per topic, and in all.
 
-Every figure is a conditional count with proposals.selectors.proposal_filter, the condition the proposal list
-applies when the figure's link is followed (the cell carries the list's filter arguments), so a figure and the
-list it links to cannot disagree. One aggregate query for all the figures, whatever the number of proposals.
+Every figure counts with proposals.selectors.milestone_filter and the organisation's subtree, the conditions the
+proposal list applies when the figure's link is followed (the cell carries the list's filter arguments, those of
+proposals.selectors.proposal_filter), so a figure and the list it links to cannot disagree. One grouped query for
+all the figures, whatever the number of proposals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from proposals.models import Organisation, Proposal
 from proposals.reporting import statistics
 from proposals.reporting.statistics import Rate, percent_of_largest
-from proposals.selectors import Milestone, proposal_filter
+from proposals.selectors import Milestone, counting_unit, milestone_filter
 from proposals.workflow import Rating
 
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
@@ -127,7 +129,7 @@ def review_years(proposals: QuerySet[Proposal], today: dt.date | None = None) ->
 def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, year: int) -> YearReview:
     """The review of `year` for `organisation` and everything below it, within `proposals` (the viewer's scope).
 
-    Two queries for the milestones (the organisations right below, and every figure in one aggregate), and a
+    Two queries for the milestones (the organisations right below, and every figure in one grouped query), and a
     fixed few for the handling of the year's submissions (year_handling).
     """
     units = list(organisation.children.order_by("path"))
@@ -145,12 +147,21 @@ def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, ye
     ]
     total_row = ("total", _("Total"), everything, organisation, False)
 
-    aggregates = {
-        f"{key}:{milestone.value}": Count("pk", filter=proposal_filter(**filters, year=year, milestone=milestone))
-        for key, _label, filters, _org, _own in [*rows, *topic_rows, total_row]
-        for milestone in MILESTONES
-    }
-    counts = proposals.filter(proposal_filter(**everything)).order_by().aggregate(**aggregates)
+    # One grouped query: the milestones' conditional counts per unit right below (or the organisation's own) and
+    # topic, which the rows, columns and total add up. Conditional counts per row and column instead would
+    # evaluate each milestone's subqueries once per figure for every proposal.
+    subtree = proposals.filter(organisation.subtree_filter("organisation__")).order_by()
+    groups = (
+        subtree.annotate(unit=counting_unit([*units, organisation]))
+        .values("unit", "topic")
+        .annotate(**{f"n_{m.value}": Count("pk", filter=milestone_filter(m, year)) for m in MILESTONES})
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for milestone in MILESTONES:
+            n = group[f"n_{milestone.value}"]
+            for key in (f"unit-{group['unit']}", f"topic-{group['topic']}", "total"):
+                counts[f"{key}:{milestone.value}"] += n
 
     def table(specs) -> list[Row]:
         largest = {
@@ -164,7 +175,7 @@ def year_review(proposals: QuerySet[Proposal], *, organisation: Organisation, ye
     funnel = [
         Cell(cell.milestone, cell.count, cell.filters, percent_of_largest(cell.count, top)) for cell in total.cells
     ]
-    submitted = proposals.filter(proposal_filter(**everything, year=year, milestone=Milestone.SUBMITTED))
+    submitted = subtree.filter(milestone_filter(Milestone.SUBMITTED, year))
     return YearReview(year, organisation, table(rows), table(topic_rows), total, funnel, year_handling(submitted))
 
 
