@@ -589,13 +589,14 @@ def text_search(search: str) -> Q:
     return Q(Contains(text, term))
 
 
-def with_current_due_at(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+def with_current_due_at(proposals: QuerySet[Proposal], *, joined: bool = True) -> QuerySet[Proposal]:
     """Annotate `current_due_at`, each proposal's current due date: the due date of the stage it is in now (None
-    when no stage runs). For lists and filters; the same dates as current_due_dates_before gives."""
+    when no stage runs). For lists and filters; the same dates as current_due_dates_before gives. `joined=False`
+    reads the session's deadline in a subquery instead of a join, for a query that only may filter by it."""
     current = Deadline.objects.filter(proposal=OuterRef("pk"), is_current=True).values("due_at")[:1]
-    return proposals.annotate(
-        current_due_at=Case(When(state=State.READY, then=F("session__submission_deadline")), default=Subquery(current))
-    )
+    session = Session.objects.filter(pk=OuterRef("session_id")).values("submission_deadline")[:1]
+    deadline = F("session__submission_deadline") if joined else Subquery(session)
+    return proposals.annotate(current_due_at=Case(When(state=State.READY, then=deadline), default=Subquery(current)))
 
 
 def with_lead_delegate(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
@@ -644,6 +645,8 @@ def list_page(user: User, filters: Callable[[QuerySet[Proposal]], QuerySet[Propo
             or connection.vendor != "postgresql" or user.is_operator):  # fmt: skip
         return proposals
     own = Proposal.objects.filter(page.start.of("pk")) if page.start else Proposal.objects.all()
+    # With what the filters may name (the due date), computed only where one names it: no join of its own.
+    own = with_current_due_at(own, joined=False)
     newest = filters(own).filter(organisation_id=OuterRef("pk")).order_by("-pk" if page.newest_first else "pk")
     firsts = Organisation.objects.filter(organisation.subtree_filter()).annotate(
         page=ArraySubquery(newest.values("pk")[: page.size])
