@@ -110,7 +110,8 @@ def proposals_visible_to(user: User, ids: IdRange | None = None) -> QuerySet[Pro
 
     `ids` narrows it to a page's range, where the scope is driven from: a delegate's proposals are read from
     their assignments by (delegate, proposal) downwards, so that the cursor bounds that index scan and a deep
-    page costs what page one does (#18); the other scopes are read down the proposals' own key."""
+    page costs what page one does (#18); the other scopes are read down the proposals' own key (a county
+    coordinator's list page by organisation: `list_page`)."""
     proposals = Proposal.objects.all()
     if ids is not None:
         proposals = proposals.filter(ids.of("pk"))

@@ -4,6 +4,7 @@ password reset. They parse input; the services and selectors decide."""
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import cached_property, partial
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from api.throttling import counts
+from api.throttling import Window, counts
 from proposals import selectors, services, uploads
 from proposals.documents import exports
 from proposals.forms import ActionInputsForm, ServiceForm, delegate_label
@@ -587,14 +588,12 @@ class PasswordResetRequestForm(PasswordResetForm):
 
 
 def _reset_mail_allowed(email: str) -> bool:
-    """Counts a request for this address; False once the hour's mails are used up. The count is the API's
-    throttle cache: Redis, or this process's memory while Redis is down."""
+    """Counts a request for this address; False once the hour's mails are used up. Counted as the API's
+    throttles count (a sliding hour): on Redis, or in this process's memory while Redis is down."""
     key = "password-reset:" + hashlib.sha256(email.casefold().encode()).hexdigest()
-    asked = counts.get(key, 0)
-    if asked >= RESET_MAILS_PER_ADDRESS_PER_HOUR:
-        return False
-    counts.set(key, asked + 1, 3600)
-    return True
+    allowed, _this_hour, _last_hour = counts.take(key, Window.at(time.time(), 3600), RESET_MAILS_PER_ADDRESS_PER_HOUR,
+                                                  3600)  # fmt: skip
+    return allowed
 
 
 class MeetingForm(ServiceForm):
